@@ -1,0 +1,228 @@
+/**
+ * From a validated FleetSpec to exactly what must exist: roles and their documents, one
+ * replication configuration per source, one policy per bucket, report buckets for backfill.
+ * The components register this plan; the validator measures it against AWS's limits.
+ */
+import { bucketArn, LIMITS } from "./aws-facts";
+import { DestinationGrant, hardenedBucketPolicy } from "./bucket-policy";
+import { Diagnostic, diag, sortDiagnostics } from "./diagnostics";
+import { BucketSpec, FleetOptions, FleetSpec, RouteRecord, RouteSpec, buildFleetSpec } from "./fleet-spec";
+import { IamQuotaError, IamQuotas, RolePlan, SourceGrant, planRoles } from "./iam";
+import { PolicyDocument, policyBytes } from "./policy-document";
+import { ReplicationConfigDoc, ReplicationRuleDoc, checkReplicationConfig } from "./replication-config";
+
+export interface FleetPlanOptions {
+    quotas?: Partial<IamQuotas>;
+    /** One role set per source account (default) or per source bucket. */
+    roleGranularity?: "account" | "bucket";
+    rtcUnsupportedRegions?: readonly string[];
+    /** Report bucket name for Batch Replication jobs of an account and Region. */
+    reportBucketName?: (account: string, region: string) => string;
+}
+
+export function defaultReportBucketName(account: string, region: string): string {
+    return `s3-replication-reports-${account}-${region}`;
+}
+
+export interface SourcePlan {
+    bucket: BucketSpec;
+    role: RolePlan;
+    routes: RouteSpec[];
+    config: ReplicationConfigDoc;
+}
+
+export interface BucketPlan {
+    bucket: BucketSpec;
+    /** Source roles granted replication into this bucket. */
+    grants: DestinationGrant[];
+    policy: PolicyDocument;
+    /** A report bucket the fleet adds for backfill jobs (not in the manifest). */
+    reportBucket: boolean;
+}
+
+export interface FleetPlan {
+    spec: FleetSpec;
+    roles: RolePlan[];
+    sources: SourcePlan[];
+    buckets: BucketPlan[];
+}
+
+/** One rule of the V2 schema for a route. */
+export function ruleFor(route: RouteSpec): ReplicationRuleDoc {
+    const tagKeys = Object.keys(route.tags).sort();
+    const filter: ReplicationRuleDoc["filter"] =
+        tagKeys.length === 0 ? { prefix: route.prefix }
+        : tagKeys.length === 1 && !route.prefix ? { tag: { key: tagKeys[0], value: route.tags[tagKeys[0]] } }
+        : { and: { ...(route.prefix ? { prefix: route.prefix } : {}), tags: Object.fromEntries(tagKeys.map(k => [k, route.tags[k]])) } };
+    const crossAccount = route.sourceAccount !== route.destinationAccount;
+    const override = crossAccount && route.replicaOwnership === "destination";
+    const rule: ReplicationRuleDoc = {
+        id: route.ruleId,
+        priority: route.priority,
+        status: route.status,
+        filter,
+        deleteMarkerReplication: { status: route.deleteMarkerReplication ? "Enabled" : "Disabled" },
+        destination: {
+            bucket: bucketArn(route.destination, route.destinationRegion),
+            ...(route.storageClass ? { storageClass: route.storageClass } : {}),
+            ...(override ? { account: route.destinationAccount, accessControlTranslation: { owner: "Destination" } } : {}),
+            ...(route.replicateKms && route.replicaKmsKeyId ? { encryptionConfiguration: { replicaKmsKeyId: route.replicaKmsKeyId } } : {}),
+            ...(route.rtc ? {
+                replicationTime: { status: "Enabled", time: { minutes: LIMITS.rtcMinutes } },
+                metrics: { status: "Enabled", eventThreshold: { minutes: LIMITS.rtcMinutes } },
+            } : {}),
+        },
+    };
+    if (route.replicateKms || route.bidirectional) {
+        rule.sourceSelectionCriteria = {
+            ...(route.replicateKms ? { sseKmsEncryptedObjects: { status: "Enabled" } } : {}),
+            ...(route.bidirectional ? { replicaModifications: { status: "Enabled" } } : {}),
+        };
+    }
+    return rule;
+}
+
+export function replicationConfigFor(source: BucketSpec, routes: readonly RouteSpec[], roleArn: string): ReplicationConfigDoc {
+    const sorted = [...routes].sort((a, b) => a.priority - b.priority || a.key.localeCompare(b.key));
+    return { bucket: source.name, role: roleArn, rules: sorted.map(ruleFor) };
+}
+
+export interface FleetPlanResult {
+    plan: FleetPlan;
+    diagnostics: Diagnostic[];
+}
+
+export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): FleetPlanResult {
+    const diagnostics: Diagnostic[] = [];
+    const bucketByName = new Map(spec.buckets.map(b => [b.name, b]));
+    const routesBySource = new Map<string, RouteSpec[]>();
+    for (const r of spec.routes) routesBySource.set(r.source, [...(routesBySource.get(r.source) ?? []), r]);
+    const reportName = options.reportBucketName ?? defaultReportBucketName;
+
+    // Report buckets, one per source account and Region that runs backfill jobs.
+    const reportBuckets = new Map<string, BucketSpec>();
+    const reportFor = (account: string, region: string): BucketSpec => {
+        const name = reportName(account, region);
+        let b = reportBuckets.get(name) ?? bucketByName.get(name);
+        if (!b) {
+            b = { name, account, region, create: true, objectLock: false, isSource: false, isDestination: false, at: {} };
+            reportBuckets.set(name, b);
+        }
+        return b;
+    };
+
+    // IAM: per source account, grants of each source bucket, packed into roles.
+    const grantsByAccount = new Map<string, { region: string; grants: SourceGrant[] }>();
+    for (const [source, routes] of routesBySource) {
+        const b = bucketByName.get(source)!;
+        const backfill = routes.some(r => r.existingObjects !== "none");
+        const report = backfill ? reportFor(b.account, b.region) : undefined;
+        const keys = new Set<string>();
+        if (b.kmsKeyArn) keys.add(b.kmsKeyArn);
+        for (const r of routes) if (r.replicateKms && r.sourceKmsKeyArn) keys.add(r.sourceKmsKeyArn);
+        const grant: SourceGrant = {
+            bucket: source, region: b.region, objectLock: b.objectLock,
+            sourceKmsKeys: routes.some(r => r.replicateKms) ? [...keys] : [],
+            destinations: routes.map(r => ({
+                bucket: r.destination, region: r.destinationRegion,
+                ownerOverride: r.sourceAccount !== r.destinationAccount && r.replicaOwnership === "destination",
+                ...(r.replicateKms && r.replicaKmsKeyId ? { replicaKmsKey: r.replicaKmsKeyId } : {}),
+            })),
+            ...(report ? { batchReportBucket: { bucket: report.name, region: report.region } } : {}),
+        };
+        const entry = grantsByAccount.get(b.account) ?? { region: b.region, grants: [] };
+        entry.grants.push(grant);
+        grantsByAccount.set(b.account, entry);
+    }
+    const roles: RolePlan[] = [];
+    const roleOfSource = new Map<string, RolePlan>();
+    for (const [account, { region, grants }] of [...grantsByAccount].sort(([a], [b]) => a.localeCompare(b))) {
+        try {
+            for (const role of planRoles(account, region, grants, { quotas: options.quotas, granularity: options.roleGranularity })) {
+                roles.push(role);
+                for (const s of role.sources) roleOfSource.set(s, role);
+            }
+        } catch (e) {
+            if (!(e instanceof IamQuotaError)) throw e;
+            const route = spec.routes.find(r => r.source === e.subject) ?? spec.routes.find(r => r.sourceAccount === account);
+            diagnostics.push(diag("IAM_QUOTA_EXCEEDED", e.message, route?.locs.source_bucket ?? route?.at));
+        }
+    }
+
+    // One replication configuration per source, checked with the shared rules.
+    const sources: SourcePlan[] = [];
+    for (const [source, routes] of [...routesBySource].sort(([a], [b]) => a.localeCompare(b))) {
+        const bucket = bucketByName.get(source)!;
+        const role = roleOfSource.get(source);
+        if (!role) continue;
+        const config = replicationConfigFor(bucket, routes, role.arn);
+        const ordered = [...routes].sort((a, b) => a.priority - b.priority || a.key.localeCompare(b.key));
+        const findings = checkReplicationConfig(config, {
+            sourceAccount: bucket.account,
+            sourceRegion: bucket.region,
+            destinationRegions: Object.fromEntries(routes.map(r => [bucketArn(r.destination, r.destinationRegion), r.destinationRegion])),
+            destinationAccounts: Object.fromEntries(routes.map(r => [bucketArn(r.destination, r.destinationRegion), r.destinationAccount])),
+            rtcUnsupportedRegions: options.rtcUnsupportedRegions,
+        });
+        for (const f of findings) {
+            const route = f.ruleIndex !== undefined ? ordered[f.ruleIndex] : ordered[0];
+            const at = (f.field ? route.locs[f.field] : undefined) ?? route.locs.source_bucket ?? route.at;
+            diagnostics.push(diag(f.code, `${route.source} -> ${route.destination}: ${f.message}`, at, f.severity));
+        }
+        sources.push({ bucket, role, routes, config });
+    }
+
+    // One policy per bucket: TLS deny plus grants to every source role replicating into it.
+    const grantsInto = new Map<string, DestinationGrant[]>();
+    for (const r of spec.routes) {
+        const role = roleOfSource.get(r.source);
+        if (!role) continue;
+        const list = grantsInto.get(r.destination) ?? [];
+        list.push({ roleArn: role.arn, ownerOverride: r.sourceAccount !== r.destinationAccount && r.replicaOwnership === "destination" });
+        grantsInto.set(r.destination, list);
+    }
+    const buckets: BucketPlan[] = [];
+    for (const bucket of [...spec.buckets, ...reportBuckets.values()]) {
+        const grants = grantsInto.get(bucket.name) ?? [];
+        const policy = hardenedBucketPolicy(bucket.name, bucket.region, grants);
+        const bytes = policyBytes(policy);
+        if (bytes > LIMITS.maxBucketPolicyBytes) {
+            const route = spec.routes.find(r => r.destination === bucket.name);
+            diagnostics.push(diag("BUCKET_POLICY_TOO_LARGE", `the policy of ${bucket.name} renders to ${bytes} bytes (${grants.length} grants); S3 allows ${LIMITS.maxBucketPolicyBytes}: use one role per source account (roleGranularity: account) or fewer sources per destination.`, route?.locs.destination_bucket ?? route?.at ?? bucket.at));
+        }
+        buckets.push({ bucket, grants, policy, reportBucket: reportBuckets.has(bucket.name) });
+    }
+
+    return { plan: { spec, roles, sources, buckets }, diagnostics };
+}
+
+export interface ValidationResult {
+    spec: FleetSpec;
+    plan?: FleetPlan;
+    diagnostics: Diagnostic[];
+    errors: Diagnostic[];
+    warnings: Diagnostic[];
+}
+
+/**
+ * The whole check, as the CLI, the stacks program and the components run it: parse and
+ * normalize every record, then plan and measure. Diagnostics are deduplicated and sorted.
+ */
+export function validateFleet(records: readonly RouteRecord[], options: FleetOptions & FleetPlanOptions = {}): ValidationResult {
+    const { spec, diagnostics } = buildFleetSpec(records, options);
+    const planned = planFleet(spec, options);
+    const seen = new Set<string>();
+    const all = sortDiagnostics([...diagnostics, ...planned.diagnostics]).filter(d => {
+        const k = `${d.code}|${d.file}|${d.row}|${d.column}|${d.path}`;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+    });
+    return {
+        spec,
+        plan: planned.plan,
+        diagnostics: all,
+        errors: all.filter(d => d.severity === "error"),
+        warnings: all.filter(d => d.severity === "warning"),
+    };
+}

@@ -1,0 +1,13 @@
+/** The pure model: no Pulumi, no AWS SDK. Shared by the components, the CLI and the policy pack. */
+export * from "./aws-facts";
+export * from "./batch-job";
+export * from "./bucket-policy";
+export * from "./columns";
+export * from "./diagnostics";
+export * from "./fleet-plan";
+export * from "./fleet-spec";
+export * from "./iam";
+export * from "./policy-document";
+export * from "./replication-config";
+export * from "./records";
+export * from "./stack-settings";
