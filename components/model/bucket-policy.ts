@@ -73,3 +73,32 @@ export function hardenedBucketPolicy(
 ): PolicyDocument {
     return policyDocument([tlsDenyStatement(bucket, region), ...replicationGrantStatements(bucket, region, grants), ...extra]);
 }
+
+/** Sids this package writes; statements with other Sids in an adopted bucket's policy are kept. */
+export const MANAGED_SIDS: readonly string[] = [
+    TLS_DENY_SID, "ReplicationRolesReadBucket", "ReplicationRolesReplicate", "ReplicationRolesOwnerOverride",
+];
+
+export class ExistingPolicyError extends Error {}
+
+/**
+ * An adopted bucket's policy: its existing statements are kept (except the ones this package
+ * manages, which are replaced by `ours`), so adopting never silently drops someone's grants.
+ * Throws when the existing policy cannot be read as a policy document, rather than replace it.
+ */
+export function mergeAdoptedPolicy(existing: string | undefined, ours: PolicyDocument, bucket = "the bucket"): PolicyDocument {
+    if (existing === undefined || existing.trim() === "") return ours;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(existing);
+    } catch {
+        throw new ExistingPolicyError(`the existing policy of ${bucket} is not valid JSON; refusing to replace it. Fix or remove it by hand, then run again.`);
+    }
+    const statements = (parsed as { Statement?: unknown }).Statement;
+    if (statements === undefined || (typeof statements !== "object")) {
+        throw new ExistingPolicyError(`the existing policy of ${bucket} has no Statement list; refusing to replace it.`);
+    }
+    const list = (Array.isArray(statements) ? statements : [statements]) as PolicyStatement[];
+    const kept = list.filter(s => !(typeof s.Sid === "string" && MANAGED_SIDS.includes(s.Sid)));
+    return { Version: "2012-10-17", Statement: [...ours.Statement, ...kept] };
+}

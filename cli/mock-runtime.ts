@@ -1,0 +1,217 @@
+/**
+ * Running a Pulumi program offline under the SDK's mock runtime, recording every resource it
+ * registers (type, name, parent, provider -> account and Region, inputs, dependencies, resource
+ * options). Used by `plan` and by the tests. The mock boundary is the one place with `any`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedProvider {
+    urn: string;
+    type: string;
+    inputs: Record<string, unknown>;
+}
+
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    /** Parent URN, absent for top-level resources. */
+    parent?: string;
+    provider?: RecordedProvider;
+    /** From the provider's allowedAccountIds (the account it is pinned to). */
+    account?: string;
+    region?: string;
+    inputs: Record<string, unknown>;
+    outputs: Record<string, unknown>;
+    /** URNs this resource depends on (dependsOn and input dependencies). */
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    retainOnDelete: boolean;
+    protect: boolean;
+    importId?: string;
+}
+
+export interface RecordedInvoke {
+    token: string;
+    inputs: Record<string, unknown>;
+    provider?: string;
+}
+
+export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+/** Placeholder for values only AWS assigns (ids of resources that do not exist yet). */
+export const PLACEHOLDER_PREFIX = "(known after deploy)";
+
+/** Mocks that record everything; an invoke without a handler throws instead of returning junk. */
+export class MockRecorder implements pulumi.runtime.Mocks {
+    readonly resources: RecordedResource[] = [];
+    readonly invokes: RecordedInvoke[] = [];
+    private readonly providerInputs = new Map<string, RecordedProvider>();
+
+    constructor(private readonly invokeHandlers: Record<string, InvokeHandler> = {}) {}
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> | Promise<Record<string, unknown>> {
+        this.invokes.push({ token: args.token, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
+        const handler = this.invokeHandlers[args.token];
+        if (!handler) throw new Error(`unmocked invoke ${args.token} (${JSON.stringify(args.inputs)}): give the recorder a handler for it`);
+        return handler(args.inputs);
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+        const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+        const provider = args.provider ? this.providerFromRef(args.provider) : undefined;
+        const account = provider ? accountOf(provider.inputs) : undefined;
+        const state: Record<string, unknown> = { ...inputs };
+        let id: string | undefined = `${PLACEHOLDER_PREFIX} ${args.name}`;
+        switch (args.type) {
+            case "aws:s3/bucket:Bucket":
+                id = String(inputs.bucket);
+                state.arn = `arn:aws:s3:::${inputs.bucket}`;
+                state.bucketDomainName = `${inputs.bucket}.s3.amazonaws.com`;
+                break;
+            case "aws:iam/role:Role":
+                id = String(inputs.name);
+                state.arn = `arn:aws:iam::${account ?? "000000000000"}:role${inputs.path ?? "/"}${inputs.name}`;
+                state.uniqueId = `${PLACEHOLDER_PREFIX} role id`;
+                break;
+            case "aws:iam/policy:Policy":
+                state.arn = `arn:aws:iam::${account ?? "000000000000"}:policy${inputs.path ?? "/"}${inputs.name}`;
+                id = String(state.arn);
+                break;
+            case "aws:kms/grant:Grant":
+                state.grantId = `${PLACEHOLDER_PREFIX} grant id`;
+                state.grantToken = `${PLACEHOLDER_PREFIX} grant token`;
+                break;
+            default:
+                if (!args.custom) id = undefined;
+        }
+        return { id, state };
+    }
+
+    /** Called by the monitor wrapper with everything the registration request carried. */
+    record(r: RecordedResource): void {
+        if (r.type.startsWith("pulumi:providers:")) {
+            this.providerInputs.set(r.urn, { urn: r.urn, type: r.type, inputs: r.inputs });
+        }
+        this.resources.push(r);
+    }
+
+    providerFromRef(ref: string): RecordedProvider | undefined {
+        // A provider reference is "<urn>::<id>".
+        const urn = ref.slice(0, ref.lastIndexOf("::"));
+        return this.providerInputs.get(urn);
+    }
+}
+
+function accountOf(inputs: Record<string, unknown>): string | undefined {
+    let ids = inputs.allowedAccountIds;
+    // Provider inputs travel JSON-encoded when they are not strings.
+    if (typeof ids === "string") { try { ids = JSON.parse(ids); } catch { ids = [ids]; } }
+    return Array.isArray(ids) && ids.length > 0 ? String(ids[0]) : undefined;
+}
+
+export interface RunOptions {
+    project: string;
+    stack: string;
+    /** Fully qualified config (`project:key` -> value, JSON text for objects). */
+    config?: Record<string, string>;
+    invokes?: Record<string, InvokeHandler>;
+}
+
+export interface RunResult {
+    resources: RecordedResource[];
+    invokes: RecordedInvoke[];
+    /** The program's resolved stack outputs. */
+    outputs: Record<string, unknown>;
+    /** The first error the program (or an async registration) raised, if any. */
+    error?: Error;
+}
+
+/**
+ * Run `program` (a Pulumi program function) under mocks with `preview=false`, so every output
+ * resolves, and wait until every registration has finished.
+ */
+export async function runUnderMocks(program: () => unknown, options: RunOptions): Promise<RunResult> {
+    const recorder = new MockRecorder(options.invokes);
+    pulumi.runtime.setAllConfig(options.config ?? {});
+    await pulumi.runtime.setMocks(recorder, options.project, options.stack, false);
+    wrapMonitor(recorder);
+
+    const asyncErrors: Error[] = [];
+    const onRejection = (e: unknown) => { asyncErrors.push(e instanceof Error ? e : new Error(String(e))); };
+    process.on("unhandledRejection", onRejection);
+    let outputs: Record<string, unknown> = {};
+    let error: Error | undefined;
+    try {
+        const result = await program();
+        outputs = (await resolveDeep(result)) as Record<string, unknown> ?? {};
+    } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+    }
+    try {
+        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    } catch (e) {
+        error ??= e instanceof Error ? e : new Error(String(e));
+    }
+    // Let rejections raised on the last tick arrive before the handler goes.
+    await new Promise(resolve => setImmediate(resolve));
+    process.off("unhandledRejection", onRejection);
+    error ??= asyncErrors[0];
+    for (const r of recorder.resources) {
+        const p = r.provider;
+        if (p) {
+            r.account = accountOf(p.inputs);
+            r.region = typeof p.inputs.region === "string" ? p.inputs.region : undefined;
+        }
+    }
+    return { resources: recorder.resources, invokes: recorder.invokes, outputs, ...(error ? { error } : {}) };
+}
+
+/** Resolve Outputs and promises anywhere inside a value. */
+export async function resolveDeep(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        const inner = await new Promise<unknown>(resolve => (value as pulumi.Output<unknown>).apply(v => { resolve(v); return v; }));
+        return resolveDeep(inner);
+    }
+    if (value instanceof Promise) return resolveDeep(await value);
+    if (Array.isArray(value)) return Promise.all(value.map(resolveDeep));
+    if (value !== null && typeof value === "object" && !(value instanceof pulumi.Resource)) {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) out[k] = await resolveDeep(v);
+        return out;
+    }
+    return value;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the monitor's request objects are protobuf messages */
+function wrapMonitor(recorder: MockRecorder): void {
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
+        const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+        const providerRef: string = req.getProvider();
+        const base = {
+            type: req.getType() as string,
+            name: req.getName() as string,
+            custom: req.getCustom() as boolean,
+            ...(req.getParent() ? { parent: req.getParent() as string } : {}),
+            inputs,
+            dependencies: req.getDependenciesList() as string[],
+            propertyDependencies,
+            retainOnDelete: req.getRetainondelete() === true,
+            protect: req.getProtect() === true,
+            ...(req.getImportid() ? { importId: req.getImportid() as string } : {}),
+        };
+        return original(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                const outputs = resp.getObject() ? pulumi.runtime.deserializeProperties(resp.getObject()) as Record<string, unknown> : {};
+                const provider = providerRef ? recorder.providerFromRef(providerRef) : undefined;
+                recorder.record({ ...base, urn: resp.getUrn(), outputs, ...(provider ? { provider } : {}) });
+            }
+            callback(err, resp);
+        });
+    };
+}

@@ -1,0 +1,198 @@
+/**
+ * `plan`: run the stacks program offline under the Pulumi mock runtime with a stack's config,
+ * and print what would be registered, grouped by account and Region.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { CONFIG_NAMESPACE, parseSetPairs } from "../components/model";
+import { PLACEHOLDER_PREFIX, RecordedResource, RunResult, runUnderMocks } from "./mock-runtime";
+import { REPO_ROOT, StackFileError, readStackFile } from "./stack-file";
+
+export interface PlanOptions {
+    stack: string;
+    json?: boolean;
+    manifest?: string;
+    set?: string[];
+}
+
+export interface Io {
+    out: (s: string) => void;
+    err: (s: string) => void;
+}
+
+/** Invokes the program may make, answered offline. */
+export const OFFLINE_INVOKES = {
+    // Adopted buckets: the real policy is read and merged at deploy time; offline there is none.
+    "aws:s3/getBucketPolicy:getBucketPolicy": (inputs: Record<string, unknown>) => ({ bucket: inputs.bucket, id: inputs.bucket, policy: "" }),
+};
+
+export function projectName(): string {
+    const doc = parseYaml(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name: string };
+    return doc.name;
+}
+
+/** Config for the mock run: the stack file's, with `--manifest` and `--set` applied. */
+export function planConfig(stack: string, manifest?: string, set: string[] = []): { config: Record<string, string>; problems: string[] } {
+    const file = readStackFile(stack);
+    const config = { ...file.pulumiConfig };
+    const problems: string[] = [];
+    if (manifest) config[`${CONFIG_NAMESPACE}:manifest`] = path.resolve(manifest);
+    if (set.length > 0) {
+        const { values, diagnostics } = parseSetPairs(set);
+        problems.push(...diagnostics.map(d => d.message));
+        const defaults = typeof file.settings.defaults === "object" && file.settings.defaults !== null ? file.settings.defaults : {};
+        config[`${CONFIG_NAMESPACE}:defaults`] = JSON.stringify({ ...defaults, ...values });
+    }
+    return { config, problems };
+}
+
+export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
+    let config: Record<string, string>;
+    try {
+        const planned = planConfig(options.stack, options.manifest, options.set);
+        if (planned.problems.length) {
+            for (const p of planned.problems) io.err(p);
+            return 2;
+        }
+        config = planned.config;
+    } catch (e) {
+        if (e instanceof StackFileError) { io.err(e.message); return 2; }
+        throw e;
+    }
+    // Loaded here, not at the top: the program module must see the mock runtime.
+    const { runStack } = await import("../stacks/program");
+    const result = await runUnderMocks(runStack, { project: projectName(), stack: options.stack, config, invokes: OFFLINE_INVOKES });
+    if (result.error) {
+        io.err(result.error.message);
+        return 1;
+    }
+    if (options.json) io.out(JSON.stringify(planJson(result), null, 2));
+    else io.out(planText(options.stack, result));
+    return 0;
+}
+
+export interface PlanSummary {
+    resources: number;
+    components: number;
+    routes: number;
+    resourcesPerRoute: number;
+    byType: Record<string, number>;
+    accounts: string[];
+    regions: string[];
+    warnings: string[];
+}
+
+export function summarize(result: RunResult): PlanSummary {
+    const custom = result.resources.filter(r => r.custom);
+    const byType: Record<string, number> = {};
+    for (const r of result.resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+    const routes = Array.isArray(result.outputs.routes) ? result.outputs.routes.length : 0;
+    return {
+        resources: custom.length,
+        components: result.resources.length - custom.length,
+        routes,
+        resourcesPerRoute: routes ? Math.round((custom.length / routes) * 100) / 100 : 0,
+        byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))),
+        accounts: [...new Set(custom.map(r => r.account).filter((a): a is string => !!a))].sort(),
+        regions: [...new Set(custom.map(r => r.region).filter((a): a is string => !!a))].sort(),
+        warnings: Array.isArray(result.outputs.warnings) ? result.outputs.warnings.map(String) : [],
+    };
+}
+
+export function planJson(result: RunResult) {
+    const nameOf = new Map(result.resources.map(r => [r.urn, r.name]));
+    return {
+        offline: true,
+        resources: result.resources.map(r => ({
+            type: r.type,
+            name: r.name,
+            parent: r.parent ? nameOf.get(r.parent) ?? null : null,
+            account: r.account ?? null,
+            region: r.region ?? null,
+            inputs: r.inputs,
+            urn: r.urn,
+            retainOnDelete: r.retainOnDelete,
+            dependsOn: r.dependencies.map(u => nameOf.get(u) ?? u),
+        })),
+        outputs: result.outputs,
+        summary: summarize(result),
+    };
+}
+
+export function planText(stack: string, result: RunResult): string {
+    const lines: string[] = [];
+    lines.push(`Offline plan for stack "${stack}": run under the Pulumi mock runtime, no AWS calls made.`);
+    lines.push(`Values only AWS assigns (ids, generated tokens) show as "${PLACEHOLDER_PREFIX}"; an adopted bucket's existing policy is read and merged at deploy time.`);
+    const groups = new Map<string, RecordedResource[]>();
+    for (const r of result.resources.filter(x => x.custom)) {
+        const key = r.type.startsWith("pulumi:providers:") ? "providers" : `account ${r.account ?? "?"} · ${r.region ?? "?"}`;
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    for (const [group, rs] of [...groups].sort(([a], [b]) => (a === "providers" ? -1 : b === "providers" ? 1 : a.localeCompare(b)))) {
+        lines.push("", `${group} (${rs.length})`);
+        for (const r of rs) {
+            const retain = r.retainOnDelete ? " [retained on delete]" : "";
+            lines.push(`  + ${shortType(r.type).padEnd(42)} ${r.name}${retain}`);
+            const detail = settingsOf(r);
+            if (detail) lines.push(`      ${detail}`);
+        }
+    }
+    const s = summarize(result);
+    lines.push("", `Summary: ${s.resources} resources (+${s.components} components) for ${s.routes} routes, ${s.resourcesPerRoute} per route`);
+    for (const [type, n] of Object.entries(s.byType)) lines.push(`  ${String(n).padStart(5)}  ${type}`);
+    lines.push(`  accounts: ${s.accounts.join(", ")}`);
+    lines.push(`  regions:  ${s.regions.join(", ")}`);
+    if (s.warnings.length) {
+        lines.push("", `Warnings (${s.warnings.length}):`, ...s.warnings.map(w => `  ${w}`));
+    }
+    return lines.join("\n");
+}
+
+function shortType(type: string): string {
+    const m = /^aws:([a-z0-9]+)\/[A-Za-z0-9]+:([A-Za-z0-9]+)$/.exec(type);
+    return m ? `aws.${m[1]}.${m[2]}` : type;
+}
+
+/** The settings that matter, one line per resource. */
+function settingsOf(r: RecordedResource): string {
+    const i = r.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- recorded wire values
+    switch (r.type) {
+        case "pulumi:providers:aws":
+            return `region=${i.region} allowedAccountIds=${JSON.stringify(i.allowedAccountIds)}${i.assumeRoles ? ` assumeRole=${i.assumeRoles[0]?.roleArn}` : ""}${i.profile ? ` profile=${i.profile}` : ""}`;
+        case "aws:s3/bucket:Bucket":
+            return `bucket=${i.bucket} forceDestroy=${i.forceDestroy ?? false}${i.objectLockEnabled ? " objectLock" : ""}`;
+        case "aws:s3/bucketVersioning:BucketVersioning":
+            return `bucket=${i.bucket} status=${i.versioningConfiguration?.status}`;
+        case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+            return `bucket=${i.bucket} ${["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].map(k => `${k}=${i[k]}`).join(" ")}`;
+        case "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
+            return `bucket=${i.bucket} objectOwnership=${i.rule?.objectOwnership}`;
+        case "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
+            const rule = i.rules?.[0];
+            const d = rule?.applyServerSideEncryptionByDefault;
+            return `bucket=${i.bucket} sse=${d?.sseAlgorithm}${d?.kmsMasterKeyId ? ` key=${d.kmsMasterKeyId}` : ""}${rule?.bucketKeyEnabled ? " bucketKey" : ""}`;
+        }
+        case "aws:s3/bucketPolicy:BucketPolicy": {
+            const doc = typeof i.policy === "string" ? JSON.parse(i.policy) : i.policy;
+            return `bucket=${i.bucket} statements=${(doc?.Statement ?? []).map((s: { Sid?: string }) => s.Sid ?? "?").join(",")}`;
+        }
+        case "aws:s3/bucketReplicationConfig:BucketReplicationConfig":
+            return `bucket=${i.bucket} role=${i.role}\n` + (i.rules ?? []).map((rule: any) => // eslint-disable-line @typescript-eslint/no-explicit-any
+                `      rule ${rule.id} p${rule.priority} ${rule.status} -> ${rule.destination?.bucket}` +
+                `${rule.destination?.storageClass ? ` ${rule.destination.storageClass}` : ""}` +
+                `${rule.filter?.prefix ? ` prefix=${rule.filter.prefix}` : ""}${rule.filter?.tag || rule.filter?.and?.tags ? " tags" : ""}` +
+                `${rule.destination?.accessControlTranslation ? " owner=Destination" : ""}` +
+                `${rule.destination?.encryptionConfiguration ? " kms" : ""}${rule.destination?.replicationTime ? " rtc" : ""}` +
+                `${rule.sourceSelectionCriteria?.replicaModifications ? " two-way" : ""} deleteMarkers=${rule.deleteMarkerReplication?.status}`).join("\n");
+        case "aws:iam/role:Role":
+            return `name=${i.path ?? ""}${i.name}`;
+        case "aws:iam/rolePolicy:RolePolicy":
+        case "aws:iam/policy:Policy":
+            return `${typeof i.policy === "string" ? i.policy.length : "?"} characters`;
+        case "aws:kms/grant:Grant":
+            return `key=${i.keyId} grantee=${i.granteePrincipal} operations=${(i.operations ?? []).join(",")}`;
+        default:
+            return "";
+    }
+}

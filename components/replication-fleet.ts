@@ -1,0 +1,299 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AccountProviders } from "./account-providers";
+import { BucketReplication } from "./bucket-replication";
+import { diagnosticsMessage, typeToken } from "./errors";
+import { HardenedBucket } from "./hardened-bucket";
+import { ReplicationRole } from "./replication-role";
+import {
+    AccountInput, BucketOverride, BucketPlan, Column, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
+    escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
+} from "./model";
+
+/** Which part of the manifest this stack deploys. Every route lands in exactly one shard. */
+export interface ShardSelector {
+    /** Only routes whose source is in one of these accounts (ids). */
+    sourceAccounts?: string[];
+    /** Only routes whose source is in one of these Regions. */
+    sourceRegions?: string[];
+    /** With `count`: only sources whose name hashes to this index (0-based). */
+    index?: number;
+    count?: number;
+}
+
+export interface ReplicationFleetArgs {
+    /**
+     * Routes as objects keyed by manifest column (`source_bucket` or `sourceBucket`, ...).
+     * Give `routes` or `records`.
+     */
+    routes?: Array<Record<string, unknown>>;
+    /** Routes already loaded from a manifest, with file/row/column for every value. */
+    records?: RouteRecord[];
+    /** Problems found while loading `records` (or config), reported together with the fleet's own. */
+    loadDiagnostics?: Diagnostic[];
+    /** Alias -> account id and how to reach it (assume-role ARN or profile). */
+    accounts?: Record<string, AccountInput>;
+    /** Values for columns a route leaves blank. */
+    defaults?: Partial<Record<Column, unknown>>;
+    /** Destination name template, e.g. `{source}-replica`. */
+    destinationTemplate?: string;
+    /** Per-bucket settings: default-encryption key, Object Lock, create or adopt. */
+    buckets?: Record<string, BucketOverride>;
+    /** IAM role layout and quotas. */
+    iam?: { granularity?: "account" | "bucket"; quotas?: Partial<IamQuotas> };
+    /** Regions without Replication Time Control (replaces the built-in list). */
+    rtcUnsupportedRegions?: string[];
+    /** Report bucket name template for backfill jobs: `{account}`, `{region}`. */
+    reportBucketTemplate?: string;
+    /** Default tags on every resource, besides `managed-by`. */
+    defaultTags?: Record<string, string>;
+    /** Treat warnings as errors. */
+    strict?: boolean;
+    /** Deploy only part of the routes (sharded stacks). */
+    shard?: ShardSelector;
+}
+
+/** What the fleet did with one route. */
+export interface RouteSummary {
+    source: string;
+    destination: string;
+    sourceAccount: string;
+    sourceRegion: string;
+    destinationAccount: string;
+    destinationRegion: string;
+    ruleId: string;
+    priority: number;
+    role: string;
+    existingObjects: string;
+    bidirectional: boolean;
+}
+
+/** Which shard a source bucket belongs to (stable FNV hash of its name). */
+export function shardOf(source: string, count: number): number {
+    return parseInt(shortHash(source), 16) % count;
+}
+
+export function routeInShard(route: Pick<RouteSpec, "source" | "sourceAccount" | "sourceRegion">, shard: ShardSelector | undefined): boolean {
+    if (!shard) return true;
+    if (shard.sourceAccounts && !shard.sourceAccounts.includes(route.sourceAccount)) return false;
+    if (shard.sourceRegions && !shard.sourceRegions.includes(route.sourceRegion)) return false;
+    if (shard.count !== undefined && shard.index !== undefined && shardOf(route.source, shard.count) !== shard.index) return false;
+    return true;
+}
+
+/**
+ * Which routes, sources, buckets and roles this shard registers. The whole fleet is always
+ * planned (so bucket policies and roles are complete); each shared resource belongs to the
+ * shard of the first route (by key) that needs it, so every resource is in exactly one shard.
+ */
+export function ownedByShard(plan: FleetPlan, shard: ShardSelector | undefined) {
+    const routes = plan.spec.routes.filter(r => routeInShard(r, shard));
+    const firstRouteOf = new Map<string, RouteSpec>();
+    const claim = (key: string, r: RouteSpec) => {
+        const cur = firstRouteOf.get(key);
+        if (!cur || r.key < cur.key) firstRouteOf.set(key, r);
+    };
+    for (const r of plan.spec.routes) {
+        claim(`bucket:${r.source}`, r);
+        claim(`bucket:${r.destination}`, r);
+    }
+    for (const s of plan.sources) for (const r of s.routes) claim(`role:${s.role.account}/${s.role.name}`, r);
+    for (const b of plan.buckets.filter(x => x.reportBucket)) {
+        for (const s of plan.sources) {
+            if (s.bucket.account === b.bucket.account && s.bucket.region === b.bucket.region) {
+                for (const r of s.routes.filter(x => x.existingObjects !== "none")) claim(`bucket:${b.bucket.name}`, r);
+            }
+        }
+    }
+    const mine = (key: string) => {
+        const r = firstRouteOf.get(key);
+        return r !== undefined && routeInShard(r, shard);
+    };
+    return {
+        routes,
+        sources: plan.sources.filter(s => routeInShard(s.routes[0], shard)),
+        buckets: plan.buckets.filter(b => mine(`bucket:${b.bucket.name}`)),
+        roles: plan.roles.filter(role => mine(`role:${role.account}/${role.name}`)),
+    };
+}
+
+/**
+ * A whole replication fleet from routes (a manifest, stack config or code): one provider per
+ * account and Region, hardened buckets (created or adopted), replication roles sharded inside
+ * IAM's quotas, one replication configuration per source, destination policies granting every
+ * source role, and KMS grants for cross-account replica keys. Nothing is registered while any
+ * route has an error.
+ */
+export class ReplicationFleet extends pulumi.ComponentResource {
+    readonly routes: pulumi.Output<RouteSummary[]>;
+    readonly roleArns: pulumi.Output<string[]>;
+    readonly bucketNames: pulumi.Output<string[]>;
+    /** The validated plan this fleet registered (whole fleet, all shards). */
+    readonly plan: FleetPlan;
+    /** Warnings found while validating (errors stop construction). */
+    readonly warnings: Diagnostic[];
+    readonly providers?: AccountProviders;
+    readonly hardenedBuckets: Record<string, HardenedBucket> = {};
+    readonly roles: Record<string, ReplicationRole> = {};
+    readonly replications: Record<string, BucketReplication> = {};
+
+    constructor(name: string, args: ReplicationFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+        const { plan, warnings } = ReplicationFleet.validate(name, args);
+        super(typeToken("ReplicationFleet"), name, {}, opts);
+        this.plan = plan;
+        this.warnings = warnings;
+        const owned = ownedByShard(plan, args.shard);
+        const roleOfSource = new Map(plan.sources.map(s => [s.bucket.name, s.role]));
+        this.routes = pulumi.output(owned.routes.map(r => ({
+            source: r.source, destination: r.destination,
+            sourceAccount: r.sourceAccount, sourceRegion: r.sourceRegion,
+            destinationAccount: r.destinationAccount, destinationRegion: r.destinationRegion,
+            ruleId: r.ruleId, priority: r.priority, role: roleOfSource.get(r.source)?.arn ?? "",
+            existingObjects: r.existingObjects, bidirectional: r.bidirectional,
+        })));
+        this.roleArns = pulumi.output(owned.roles.map(r => r.arn));
+        this.bucketNames = pulumi.output(owned.buckets.map(b => b.bucket.name));
+        if (opts?.urn) return;
+
+        const homeRegion = (role: { sources: string[] }) => plan.buckets.find(b => b.bucket.name === role.sources[0])!.bucket.region;
+        const kmsGrants = this.kmsGrantsNeeded(owned.sources);
+        const targets = [
+            ...owned.buckets.map(b => ({ account: b.bucket.account, region: b.bucket.region })),
+            ...owned.sources.map(s => ({ account: s.bucket.account, region: s.bucket.region })),
+            ...owned.roles.map(r => ({ account: r.account, region: homeRegion(r) })),
+            ...kmsGrants.map(g => ({ account: g.keyAccount, region: g.keyRegion })),
+        ];
+        const providers = new AccountProviders(`${name}-providers`, {
+            targets, accounts: args.accounts, defaultTags: args.defaultTags,
+        }, { parent: this });
+        this.providers = providers;
+
+        for (const role of owned.roles) {
+            this.roles[role.name] = new ReplicationRole(`${role.account}-${role.name}`, { plan: role }, {
+                parent: this, provider: providers.get(role.account, homeRegion(role)),
+            });
+        }
+        const rolesByArn = new Map(Object.values(this.roles).map(r => [r.plan.arn, r]));
+
+        for (const b of owned.buckets) {
+            this.hardenedBuckets[b.bucket.name] = this.registerBucket(b, providers, rolesByArn);
+        }
+
+        const grantResources = new Map<string, aws.kms.Grant>();
+        for (const g of kmsGrants) {
+            const role = rolesByArn.get(g.roleArn);
+            grantResources.set(`${g.roleArn}|${g.keyArn}`, new aws.kms.Grant(`kms-grant-${g.roleName}-${shortHash(g.keyArn)}`, {
+                name: `s3-replication-${shortHash(g.roleArn + g.keyArn)}`,
+                keyId: g.keyArn,
+                granteePrincipal: g.roleArn,
+                operations: g.operations,
+            }, { parent: this, provider: providers.get(g.keyAccount, g.keyRegion), dependsOn: role ? [role] : [] }));
+        }
+
+        for (const s of owned.sources) {
+            const waitFor: pulumi.Resource[] = [];
+            const role = rolesByArn.get(s.role.arn);
+            if (role) waitFor.push(role);
+            for (const bucketName of [s.bucket.name, ...s.routes.map(r => r.destination)]) {
+                const hb = this.hardenedBuckets[bucketName];
+                if (hb) {
+                    waitFor.push(hb.versioning);
+                    if (hb.policy && bucketName !== s.bucket.name) waitFor.push(hb.policy);
+                }
+            }
+            for (const [key, grant] of grantResources) if (key.startsWith(`${s.role.arn}|`)) waitFor.push(grant);
+            this.replications[s.bucket.name] = new BucketReplication(s.bucket.name, {
+                sourceBucket: s.bucket.name,
+                sourceAccount: s.bucket.account,
+                sourceRegion: s.bucket.region,
+                roleArn: s.role.arn,
+                rules: s.config.rules ?? [],
+                waitFor: [...new Set(waitFor)],
+            }, { parent: this, provider: providers.get(s.bucket.account, s.bucket.region) });
+        }
+
+        this.registerOutputs({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames });
+    }
+
+    private registerBucket(b: BucketPlan, providers: AccountProviders, rolesByArn: Map<string, ReplicationRole>): HardenedBucket {
+        const spec = b.bucket;
+        const provider = providers.get(spec.account, spec.region);
+        const grants = replicationGrantStatements(spec.name, spec.region, b.grants);
+        const grantRoles = [...new Set(b.grants.map(g => rolesByArn.get(g.roleArn)).filter((r): r is ReplicationRole => r !== undefined))];
+        return new HardenedBucket(spec.name, {
+            bucketName: spec.name,
+            accountId: spec.account,
+            region: spec.region,
+            adopt: !spec.create,
+            ...(spec.kmsKeyArn ? { kmsKeyArn: spec.kmsKeyArn } : {}),
+            objectLock: spec.objectLock,
+            policyStatements: grants,
+            ...(!spec.create ? { existingPolicy: readExistingPolicy(spec.name, provider) } : {}),
+            policyDependsOn: grantRoles,
+        }, { parent: this, provider });
+    }
+
+    /** Cross-account KMS keys: the key's account must let the source role use it. */
+    private kmsGrantsNeeded(sources: FleetPlan["sources"]) {
+        const grants = new Map<string, { roleArn: string; roleName: string; keyArn: string; keyAccount: string; keyRegion: string; operations: string[] }>();
+        for (const s of sources) {
+            for (const r of s.routes) {
+                const keys: Array<[string | undefined, string[]]> = [
+                    [r.replicateKms ? r.replicaKmsKeyId : undefined, ["Encrypt", "GenerateDataKey"]],
+                    [r.replicateKms ? r.sourceKmsKeyArn : undefined, ["Decrypt"]],
+                ];
+                for (const [keyArn, operations] of keys) {
+                    const key = keyArn ? parseKmsKeyArn(keyArn) : undefined;
+                    // Aliases cannot be granted on; same-account keys are governed by IAM + the key policy.
+                    if (!keyArn || !key || key.kind !== "key" || key.account === s.role.account) continue;
+                    const id = `${s.role.arn}|${keyArn}`;
+                    const prev = grants.get(id);
+                    if (prev) prev.operations = [...new Set([...prev.operations, ...operations])].sort();
+                    else grants.set(id, { roleArn: s.role.arn, roleName: s.role.name, keyArn, keyAccount: key.account, keyRegion: key.region, operations: [...operations].sort() });
+                }
+            }
+        }
+        return [...grants.values()];
+    }
+
+    private static validate(name: string, args: ReplicationFleetArgs): { plan: FleetPlan; warnings: Diagnostic[] } {
+        const pre: Diagnostic[] = [];
+        const records = args.records ?? recordsFromObjects(args.routes ?? [], { path: "routes" }, pre);
+        const template = args.reportBucketTemplate;
+        const result = validateFleet(records, {
+            accounts: args.accounts,
+            defaults: args.defaults,
+            destinationTemplate: args.destinationTemplate,
+            buckets: args.buckets,
+            rtcUnsupportedRegions: args.rtcUnsupportedRegions,
+            quotas: args.iam?.quotas,
+            roleGranularity: args.iam?.granularity,
+            ...(template ? { reportBucketName: (account: string, region: string) => template.replace("{account}", account).replace("{region}", region) } : {}),
+        });
+        let diagnostics = [...(args.loadDiagnostics ?? []), ...pre, ...result.diagnostics];
+        if (args.strict) diagnostics = escalateWarnings(diagnostics);
+        if (records.length === 0 && diagnostics.length === 0) {
+            diagnostics.push({ code: "MANIFEST_EMPTY", severity: "error", message: "the fleet has no routes; give routes or records.", path: "routes" });
+        }
+        const errors = diagnostics.filter(d => d.severity === "error");
+        if (errors.length > 0 || !result.plan) throw new pulumi.RunError(diagnosticsMessage(`ReplicationFleet ${name}`, errors));
+        return { plan: result.plan, warnings: diagnostics.filter(d => d.severity === "warning") };
+    }
+}
+
+/**
+ * The current policy of an adopted bucket, read through the provider at preview and update,
+ * so its statements are kept. A bucket with no policy yields undefined; any other failure
+ * stops the program rather than risk replacing a policy we could not read.
+ */
+function readExistingPolicy(bucket: string, provider: aws.Provider): pulumi.Output<string | undefined> {
+    return pulumi.output(
+        aws.s3.getBucketPolicy({ bucket }, { provider }).then(
+            r => (r.policy ? r.policy : undefined),
+            (e: unknown) => {
+                const text = String((e as Error)?.message ?? e);
+                if (/NoSuchBucketPolicy|does not have a bucket policy|not found/i.test(text)) return undefined;
+                throw new Error(`could not read the existing policy of adopted bucket ${bucket} (${text}); refusing to replace it. Check the deploying identity has s3:GetBucketPolicy.`);
+            }),
+    );
+}
