@@ -47,6 +47,8 @@ export const PLACEHOLDER_PREFIX = "(known after deploy)";
 export class MockRecorder implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
     readonly invokes: RecordedInvoke[] = [];
+    /** Invokes nobody mocked; the SDK loses the error's text on the way back, so keep it here. */
+    readonly unmocked: string[] = [];
     private readonly providerInputs = new Map<string, RecordedProvider>();
 
     constructor(private readonly invokeHandlers: Record<string, InvokeHandler> = {}) {}
@@ -54,7 +56,11 @@ export class MockRecorder implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> | Promise<Record<string, unknown>> {
         this.invokes.push({ token: args.token, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
         const handler = this.invokeHandlers[args.token];
-        if (!handler) throw new Error(`unmocked invoke ${args.token} (${JSON.stringify(args.inputs)}): give the recorder a handler for it`);
+        if (!handler) {
+            const message = `unmocked invoke ${args.token} (${JSON.stringify(args.inputs)}): give the recorder a handler for it`;
+            this.unmocked.push(message);
+            throw new Error(message);
+        }
         return handler(args.inputs);
     }
 
@@ -157,6 +163,7 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     // Let rejections raised on the last tick arrive before the handler goes.
     await new Promise(resolve => setImmediate(resolve));
     process.off("unhandledRejection", onRejection);
+    if (recorder.unmocked.length > 0) error = new Error(recorder.unmocked.join("\n"));
     error ??= asyncErrors[0];
     for (const r of recorder.resources) {
         const p = r.provider;
@@ -171,7 +178,8 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
 /** Resolve Outputs and promises anywhere inside a value. */
 export async function resolveDeep(value: unknown): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) {
-        const inner = await new Promise<unknown>(resolve => (value as pulumi.Output<unknown>).apply(v => { resolve(v); return v; }));
+        // Output.promise() is internal but, unlike apply, also rejects when the value failed.
+        const inner = await (value as unknown as { promise(): Promise<unknown> }).promise();
         return resolveDeep(inner);
     }
     if (value instanceof Promise) return resolveDeep(await value);
