@@ -1,6 +1,7 @@
 /** `s3-replication`: the offline commands (plan, validate). */
 import { Command, Option } from "commander";
 import { runPlan } from "./plan-command";
+import { runValidate } from "./validate-command";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const io = { out: (s: string) => process.stdout.write(s + "\n"), err: (s: string) => process.stderr.write(s + "\n") };
@@ -20,6 +21,18 @@ export async function main(argv: string[]): Promise<number> {
         .addOption(new Option("--set <column=value>", "default for a manifest column (repeatable)").default([]).argParser(collect))
         .action(async (opts: { stack: string; json?: boolean; manifest?: string; set: string[] }) => {
             code = await runPlan(opts, io);
+        });
+
+    program.command("validate")
+        .description("Check a manifest (CSV, XLSX, YAML, JSON) against every rule AWS enforces; exit 0 clean, 1 errors, 2 unreadable or bad usage.")
+        .argument("[manifest]", "manifest file (default: the one in --stack's config)")
+        .option("--stack <name>", "take accounts, defaults and templates from stacks/Pulumi.<name>.yaml")
+        .addOption(new Option("--set <column=value>", "default for a manifest column (repeatable)").default([]).argParser(collect))
+        .option("--json", "print {ok, errors, warnings} as JSON")
+        .option("--strict", "treat warnings as errors")
+        .option("--sheet <name>", "XLSX worksheet (default: the first)")
+        .action(async (manifest: string | undefined, opts: { stack?: string; set: string[]; json?: boolean; strict?: boolean; sheet?: string }) => {
+            code = await runValidate(manifest, opts, io);
         });
 
     try {

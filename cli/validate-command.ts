@@ -12,6 +12,8 @@ export interface ValidateCommandOptions {
     json?: boolean;
     strict?: boolean;
     sheet?: string;
+    /** Where stack files live (default: the repository's `stacks/`); for tests. */
+    stacksDir?: string;
 }
 
 export interface CommandIo {
@@ -42,39 +44,28 @@ function plural(n: number, word: string): string {
 
 export async function runValidate(file: string | undefined, opts: ValidateCommandOptions, io: CommandIo): Promise<number> {
     let manifest = file;
-    let sheet = opts.sheet;
-    let result: ManifestValidation;
-    if (opts.stack !== undefined) {
-        const context = loadStackContext(opts.stack);
-        if (context.unusable) return report(usage(manifest ?? "", context.diagnostics), opts, io);
-        manifest ??= context.manifest;
-        sheet ??= context.sheet;
-        if (manifest === undefined) {
-            return report(usage("", [diag("INVALID_CONFIG", `no manifest given and stack ${opts.stack} has no manifest setting; run validate <manifest> --stack ${opts.stack}.`, { path: "<manifest>" })]), opts, io);
-        }
-        result = await validateManifest(manifest, {
-            ...(context.settings ? { settings: context.settings } : {}),
-            set: opts.set ?? [], strict: opts.strict, ...(sheet !== undefined ? { sheet } : {}),
-        });
-        // Schema problems in the stack file are reported with the manifest's.
-        if (!result.fatal && context.diagnostics.length > 0) result = withExtra(result, context.diagnostics);
-    } else {
-        if (manifest === undefined) {
-            return report(usage("", [diag("INVALID_CONFIG", "missing <manifest>: run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].", { path: "<manifest>" })]), opts, io);
-        }
-        result = await validateManifest(manifest, { set: opts.set ?? [], strict: opts.strict, ...(sheet !== undefined ? { sheet } : {}) });
+    if (manifest === undefined && opts.stack !== undefined) {
+        // No file given: the stack's own `manifest` setting.
+        const context = loadStackContext(opts.stack, opts.stacksDir);
+        if (context.unusable) return report(usage(context.diagnostics), opts, io);
+        manifest = context.manifest;
     }
+    if (manifest === undefined) {
+        const hint = opts.stack !== undefined ? `stack ${opts.stack} has no manifest setting` : "no manifest given";
+        return report(usage([diag("INVALID_CONFIG", `${hint}: run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].`, { path: "<manifest>" })]), opts, io);
+    }
+    const result = await validateManifest(manifest, {
+        ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+        ...(opts.stacksDir !== undefined ? { stacksDir: opts.stacksDir } : {}),
+        ...(opts.sheet !== undefined ? { sheet: opts.sheet } : {}),
+        ...(opts.strict ? { strict: true } : {}),
+        set: opts.set ?? [],
+    });
     return report(result, opts, io);
 }
 
-function usage(file: string, diagnostics: Diagnostic[]): ManifestValidation {
-    return { ok: false, file, format: "unknown", diagnostics, errors: diagnostics, warnings: [], records: 0, fatal: "usage" };
-}
-
-function withExtra(result: ManifestValidation, extra: Diagnostic[]): ManifestValidation {
-    const errors = [...extra.filter(d => d.severity === "error"), ...result.errors];
-    const warnings = [...extra.filter(d => d.severity === "warning"), ...result.warnings];
-    return { ...result, diagnostics: [...extra, ...result.diagnostics], errors, warnings, ok: errors.length === 0 };
+function usage(diagnostics: Diagnostic[]): ManifestValidation {
+    return { ok: false, file: "", format: "unknown", diagnostics, errors: diagnostics, warnings: [], records: 0, fatal: "usage" };
 }
 
 function report(result: ManifestValidation, opts: ValidateCommandOptions, io: CommandIo): number {
@@ -89,7 +80,8 @@ function report(result: ManifestValidation, opts: ValidateCommandOptions, io: Co
         write("validate: nothing was checked; fix the usage above.");
         return code;
     }
-    const routes = result.spec ? ` (${plural(result.spec.routes.length, "route")})` : "";
+    // Routes as the file declares them (one per row or item), whether or not they validated.
+    const routes = ` (${plural(result.records, "route")})`;
     write(`${plural(result.errors.length, "error")}, ${plural(result.warnings.length, "warning")} in ${result.file}${routes}`);
     return code;
 }

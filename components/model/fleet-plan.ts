@@ -20,6 +20,9 @@ export interface FleetPlanOptions {
     reportBucketName?: (account: string, region: string) => string;
 }
 
+/** Configuration findings buildFleetSpec reports first (with the offending row); not repeated. */
+const REPORTED_BY_SPEC: ReadonlySet<string> = new Set(["PRIORITY_CONFLICT", "DUPLICATE_RULE_ID", "TOO_MANY_RULES"]);
+
 export function defaultReportBucketName(account: string, region: string): string {
     return `s3-replication-reports-${account}-${region}`;
 }
@@ -165,6 +168,8 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
             rtcUnsupportedRegions: options.rtcUnsupportedRegions,
         });
         for (const f of findings) {
+            // buildFleetSpec already reported these for every source, at the row that caused them.
+            if (REPORTED_BY_SPEC.has(f.code)) continue;
             const route = f.ruleIndex !== undefined ? ordered[f.ruleIndex] : ordered[0];
             const at = (f.field ? route.locs[f.field] : undefined) ?? route.locs.source_bucket ?? route.at;
             diagnostics.push(diag(f.code, `${route.source} -> ${route.destination}: ${f.message}`, at, f.severity));

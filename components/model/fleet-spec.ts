@@ -511,17 +511,18 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         for (const d of group) perDest.set(d.destination, (perDest.get(d.destination) ?? 0) + 1);
         const used = new Set(group.map(d => d.priority).filter((p): p is number => p !== undefined));
         let next = 1;
-        const explicitPriority = new Map<number, Draft>();
+        // Every route sharing a priority with an earlier row is reported, whatever the row order.
+        const byPriority = new Map<number, Draft[]>();
         for (const d of group) {
-            if (d.priority !== undefined) {
-                const other = explicitPriority.get(d.priority);
-                if (other) {
-                    const [a, b] = [other, d].sort((x, y) => (x.at.row ?? 0) - (y.at.row ?? 0));
-                    report(b, "PRIORITY_CONFLICT", "priority", `priority ${d.priority} is also used by ${a.source} -> ${a.destination} (${rowOf(a)}); priorities must be unique per source bucket: change one or leave it blank to have one assigned.`);
-                } else explicitPriority.set(d.priority, d);
+            if (d.priority !== undefined) byPriority.set(d.priority, [...(byPriority.get(d.priority) ?? []), d]);
+        }
+        for (const [p, sharing] of byPriority) {
+            const [first, ...later] = [...sharing].sort((x, y) => (x.at.row ?? 0) - (y.at.row ?? 0));
+            for (const b of later) {
+                report(b, "PRIORITY_CONFLICT", "priority", `priority ${p} is also used by ${first.source} -> ${first.destination} (${rowOf(first)}); priorities must be unique per source bucket: change one or leave it blank to have one assigned.`);
             }
         }
-        const ids = new Map<string, Draft>();
+        const ids = new Map<string, Draft[]>();
         if (group.length > LIMITS.maxRulesPerConfiguration) {
             const d = group[LIMITS.maxRulesPerConfiguration];
             report(d, "TOO_MANY_RULES", "source_bucket", `${d.source} has ${group.length} routes; S3 allows at most ${LIMITS.maxRulesPerConfiguration} rules per bucket: combine routes with a shared prefix or split the source.`);
@@ -535,16 +536,20 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
             }
             const filterSuffix = (perDest.get(d.destination) ?? 1) > 1 ? `-${shortHash(filterKey(d.prefix, d.tags))}` : "";
             const ruleId = d.ruleId ?? `to-${d.destination}${filterSuffix}`;
-            const dup = ids.get(ruleId);
-            if (dup) {
-                report(d, "DUPLICATE_RULE_ID", "rule_id", `rule_id ${JSON.stringify(ruleId)} is already used for ${dup.source} -> ${dup.destination} (${rowOf(dup)}); rule ids must be unique per source bucket.`);
-            } else ids.set(ruleId, d);
+            ids.set(ruleId, [...(ids.get(ruleId) ?? []), d]);
             const { createSource: _cs, createDestination: _cd, replicaOwnershipExplicit: _ro, ...rest } = d;
             routes.push({
                 ...rest,
                 key: `${d.source}->${d.destination}${filterSuffix}`,
                 ruleId, priority,
             });
+        }
+        // Flag every route after the first (by row) that reuses a rule id, as for priorities.
+        for (const [ruleId, sharing] of ids) {
+            const [first, ...later] = [...sharing].sort((x, y) => (x.at.row ?? 0) - (y.at.row ?? 0));
+            for (const d of later) {
+                report(d, "DUPLICATE_RULE_ID", "rule_id", `rule_id ${JSON.stringify(ruleId)} is already used for ${first.source} -> ${first.destination} (${rowOf(first)}); rule ids must be unique per source bucket.`);
+            }
         }
     }
     routes.sort((a, b) => a.key.localeCompare(b.key));
@@ -558,7 +563,10 @@ function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOpti
     const byName = new Map<string, Acc>();
     const conflict = (at: SourceLocation, message: string) => out.push(diag("CONFLICTING_BUCKET_SETTINGS", message, at));
 
-    const see = (name: string, account: string, region: string, role: "source" | "destination", create: boolean | undefined, at: SourceLocation, kmsKey?: string) => {
+    const see = (name: string, account: string, region: string, role: "source" | "destination", create: boolean | undefined, d: Draft, kmsKey?: string) => {
+        // Point each conflict at the cell that states the conflicting value.
+        const cell = (source: Column, destination: Column) => d.locs[role === "source" ? source : destination] ?? d.at;
+        const at = d.at;
         let acc = byName.get(name);
         if (!acc) {
             acc = {
@@ -567,25 +575,25 @@ function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOpti
             };
             byName.set(name, acc);
         } else {
-            if (acc.spec.account !== account) conflict(at, `bucket ${name} is declared in account ${account} here but ${acc.spec.account} at ${where(acc.spec.at)}; a bucket lives in one account.`);
-            if (acc.spec.region !== region) conflict(at, `bucket ${name} is declared in ${region} here but ${acc.spec.region} at ${where(acc.spec.at)}; a bucket lives in one Region.`);
+            if (acc.spec.account !== account) conflict(cell("source_account", "destination_account"), `bucket ${name} is declared in account ${account} here but ${acc.spec.account} at ${where(acc.spec.at)}; a bucket lives in one account.`);
+            if (acc.spec.region !== region) conflict(cell("source_region", "destination_region"), `bucket ${name} is declared in ${region} here but ${acc.spec.region} at ${where(acc.spec.at)}; a bucket lives in one Region.`);
         }
         if (role === "source") acc.spec.isSource = true; else acc.spec.isDestination = true;
         if (create !== undefined) {
             if (acc.createExplicit && acc.createExplicit.value !== create) {
-                conflict(at, `bucket ${name} is marked ${create ? "create" : "adopt (create=false)"} here but ${acc.createExplicit.value ? "create" : "adopt"} at ${where(acc.createExplicit.at)}; choose one.`);
-            } else acc.createExplicit = { value: create, at };
+                conflict(cell("create_source", "create_destination"), `bucket ${name} is marked ${create ? "create" : "adopt (create=false)"} here but ${acc.createExplicit.value ? "create" : "adopt"} at ${where(acc.createExplicit.at)}; choose one.`);
+            } else acc.createExplicit = { value: create, at: cell("create_source", "create_destination") };
         }
         if (kmsKey && role === "source") {
-            if (acc.spec.kmsKeyArn && acc.spec.kmsKeyArn !== kmsKey) conflict(at, `bucket ${name} is given source key ${kmsKey} here but ${acc.spec.kmsKeyArn} elsewhere; a bucket has one default key.`);
+            if (acc.spec.kmsKeyArn && acc.spec.kmsKeyArn !== kmsKey) conflict(cell("source_kms_key", "replica_kms_key"), `bucket ${name} is given source key ${kmsKey} here but ${acc.spec.kmsKeyArn} elsewhere; a bucket has one default key.`);
             else acc.spec.kmsKeyArn = kmsKey;
         }
         if (kmsKey && role === "destination") acc.replicaKeys.add(kmsKey);
     };
 
     for (const d of drafts) {
-        see(d.source, d.sourceAccount, d.sourceRegion, "source", d.createSource, d.locs.create_source ?? d.at, d.sourceKmsKeyArn);
-        see(d.destination, d.destinationAccount, d.destinationRegion, "destination", d.createDestination, d.locs.create_destination ?? d.at, d.replicaKmsKeyId);
+        see(d.source, d.sourceAccount, d.sourceRegion, "source", d.createSource, d, d.sourceKmsKeyArn);
+        see(d.destination, d.destinationAccount, d.destinationRegion, "destination", d.createDestination, d, d.replicaKmsKeyId);
     }
     // Implied reverse routes make their destinations sources of data too.
     for (const r of routes.filter(x => x.implied)) {

@@ -185,14 +185,19 @@ export function planRoles(account: string, region: string, grants: readonly Sour
             shard++;
             current = { sources: [], units: [] };
         };
+        let fit = RoleFit.start(q);
         for (const g of group.grants) {
             const units = unitsFor(g);
-            if (!fitsInRole([...current.units, ...units], q)) {
+            let next = fit.with(units);
+            if (!next) {
                 flush();
-                if (!fitsInRole(units, q)) {
+                fit = RoleFit.start(q);
+                next = fit.with(units);
+                if (!next) {
                     throw new IamQuotaError(`the permissions of source bucket ${g.bucket} alone (${g.destinations.length} destinations) do not fit in one role under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise the quotas in stack config or split its routes.`, g.bucket);
                 }
             }
+            fit = next;
             current.sources.push(g.bucket);
             current.units.push(...units);
         }
@@ -209,9 +214,94 @@ export class IamQuotaError extends Error {
     constructor(message: string, readonly subject: string) { super(message); }
 }
 
-function fitsInRole(units: readonly GrantUnit[], q: IamQuotas): boolean {
-    if (policyChars(policyDocument(statementsFromUnits(units))) <= q.inlineCharsPerRole) return true;
-    return packManaged(units, q) !== undefined;
+/**
+ * The exact character count of `policyDocument(statementsFromUnits(units))`, kept as units are
+ * added, without rendering: a statement is its JSON with an empty Resource list plus each
+ * resource's JSON and a comma between resources; the document adds commas between statements.
+ * Used to decide where roles and managed policies split; the chosen documents are rendered and
+ * measured again on their JSON before they are returned.
+ */
+class PolicySize {
+    private static readonly EMPTY = policyChars(policyDocument([]));
+    private static readonly baseOfKey = new Map<string, number>();
+    private readonly resources = new Map<string, Set<string>>();
+    chars = PolicySize.EMPTY;
+
+    get empty(): boolean { return this.resources.size === 0; }
+
+    /** Characters the document grows by when `u` is added. */
+    growth(u: GrantUnit): number {
+        const seen = this.resources.get(u.key);
+        if (seen) return seen.has(u.resource) ? 0 : JSON.stringify(u.resource).length + 1;
+        let base = PolicySize.baseOfKey.get(u.key);
+        if (base === undefined) {
+            const statement: PolicyStatement = { Effect: "Allow", Action: [...u.actions], Resource: [] };
+            if (u.condition) statement.Condition = u.condition;
+            base = JSON.stringify(statement).length;
+            PolicySize.baseOfKey.set(u.key, base);
+        }
+        return base + JSON.stringify(u.resource).length + (this.resources.size > 0 ? 1 : 0);
+    }
+
+    add(u: GrantUnit): void {
+        this.chars += this.growth(u);
+        const seen = this.resources.get(u.key);
+        if (seen) seen.add(u.resource);
+        else this.resources.set(u.key, new Set([u.resource]));
+    }
+
+    clone(): PolicySize {
+        const c = new PolicySize();
+        c.chars = this.chars;
+        for (const [k, v] of this.resources) c.resources.set(k, new Set(v));
+        return c;
+    }
+}
+
+/**
+ * Whether a role's units still fit: inline (one document within `inlineCharsPerRole`), or packed
+ * greedily, in order, into managed policies exactly as `packManaged` packs them. Both states stay
+ * small (an inline document is dropped once over its limit; a managed chunk is at most one
+ * policy), so trying a source costs its own units, not the whole role's.
+ */
+class RoleFit {
+    private constructor(
+        private readonly q: IamQuotas,
+        private readonly inline: PolicySize | undefined,
+        private readonly closedPolicies: number,
+        private readonly chunk: PolicySize | undefined,
+    ) {}
+
+    static start(q: IamQuotas): RoleFit {
+        return new RoleFit(q, new PolicySize(), 0, new PolicySize());
+    }
+
+    /** The state after adding `units`, or undefined when they do not fit. */
+    with(units: readonly GrantUnit[]): RoleFit | undefined {
+        let inline = this.inline?.clone();
+        if (inline) {
+            for (const u of units) inline.add(u);
+            if (inline.chars > this.q.inlineCharsPerRole) inline = undefined;
+        }
+        let closed = this.closedPolicies;
+        let chunk = this.chunk?.clone();
+        if (chunk) {
+            for (const u of units) {
+                if (chunk.chars + chunk.growth(u) > this.q.managedPolicyChars) {
+                    if (!chunk.empty) {
+                        closed++;
+                        chunk = closed >= this.q.managedPoliciesPerRole ? undefined : new PolicySize();
+                        if (!chunk) break;
+                    }
+                    // One unit larger than a whole policy never fits.
+                    if (chunk.chars + chunk.growth(u) > this.q.managedPolicyChars) { chunk = undefined; break; }
+                }
+                chunk.add(u);
+            }
+        }
+        if (!inline && !chunk) return undefined;
+        return new RoleFit(this.q, inline, closed, chunk);
+    }
 }
 
 /** Split units into managed policy documents of at most `managedPolicyChars`; undefined if more than allowed. */
@@ -257,6 +347,9 @@ function renderRole(account: string, region: string, name: string, sources: stri
         trustPolicy: replicationTrustPolicy(account),
     };
     if (policyChars(whole) <= q.inlineCharsPerRole) return { ...base, inlinePolicy: whole, managedPolicies: [] };
-    return { ...base, managedPolicies: packManaged(units, q) ?? [] };
+    const managed = packManaged(units, q);
+    // RoleFit and packManaged agree by construction; never hand back a role without permissions.
+    if (!managed) throw new IamQuotaError(`the permissions of role ${name} do not fit the IAM quotas once rendered; raise the quotas in stack config.`, sources[0] ?? account);
+    return { ...base, managedPolicies: managed };
 }
 

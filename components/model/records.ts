@@ -20,7 +20,7 @@ export function mapHeader(header: string, at: SourceLocation, out: Diagnostic[])
     const column = columnForHeader(header);
     if (column) return column;
     const hint = suggestColumn(header);
-    out.push(diag("UNKNOWN_COLUMN", `unknown column ${JSON.stringify(header)}${hint ? `; did you mean ${hint}?` : "; see the README for the manifest columns"}.`, { ...at, column: header }));
+    out.push(diag("UNKNOWN_COLUMN", `unknown column ${JSON.stringify(header)}${hint ? `; did you mean ${hint}?` : "; see the README for the manifest columns."}`, { ...at, column: header }));
     return undefined;
 }
 
@@ -42,6 +42,7 @@ export function recordsFromObjects(rows: readonly unknown[], origin: ObjectRowsO
         }
         const values: RouteRecord["values"] = {};
         const locs: RouteRecord["locs"] = {};
+        const keyOf: Partial<Record<Column, string>> = {};
         for (const [key, value] of Object.entries(row as Record<string, unknown>)) {
             const keyRow = origin.rowOf?.(i, key);
             const keyAt: SourceLocation = origin.file !== undefined
@@ -55,6 +56,13 @@ export function recordsFromObjects(rows: readonly unknown[], origin: ObjectRowsO
                 mapHeader(key, keyAt, out);
                 continue;
             }
+            const earlier = keyOf[column];
+            if (earlier !== undefined) {
+                // Two spellings of one column (`source_bucket` and `Source Bucket Name`): keep the first.
+                out.push(diag("DUPLICATE_COLUMN", `${JSON.stringify(earlier)} and ${JSON.stringify(key)} both mean ${column}; delete one of them (the first is used).`, origin.file !== undefined ? { ...keyAt, column } : keyAt));
+                continue;
+            }
+            keyOf[column] = key;
             values[column] = value;
             locs[column] = origin.file !== undefined ? { ...keyAt, column } : keyAt;
         }
