@@ -50,6 +50,8 @@ export class MockRecorder implements pulumi.runtime.Mocks {
     /** Invokes nobody mocked; the SDK loses the error's text on the way back, so keep it here. */
     readonly unmocked: string[] = [];
     private readonly providerInputs = new Map<string, RecordedProvider>();
+    /** Inputs and state newResource saw, handed to the monitor wrapper (keyed by type and name). */
+    private readonly pending = new Map<string, Array<{ inputs: Record<string, unknown>; state: Record<string, unknown> }>>();
 
     constructor(private readonly invokeHandlers: Record<string, InvokeHandler> = {}) {}
 
@@ -92,7 +94,19 @@ export class MockRecorder implements pulumi.runtime.Mocks {
             default:
                 if (!args.custom) id = undefined;
         }
+        const key = `${args.type}\0${args.name}`;
+        const queue = this.pending.get(key);
+        if (queue) queue.push({ inputs, state }); else this.pending.set(key, [{ inputs, state }]);
         return { id, state };
+    }
+
+    /** What newResource saw for the registration of this type and name (oldest first). */
+    takePending(type: string, name: string): { inputs: Record<string, unknown>; state: Record<string, unknown> } | undefined {
+        const key = `${type}\0${name}`;
+        const queue = this.pending.get(key);
+        const first = queue?.shift();
+        if (queue && queue.length === 0) this.pending.delete(key);
+        return first;
     }
 
     /** Called by the monitor wrapper with everything the registration request carried. */
@@ -123,6 +137,11 @@ export interface RunOptions {
     /** Fully qualified config (`project:key` -> value, JSON text for objects). */
     config?: Record<string, string>;
     invokes?: Record<string, InvokeHandler>;
+    /**
+     * Keep stack traces while the program runs. Off by default: the SDK captures a stack for
+     * every promise it makes, which costs more than everything else in a large offline run.
+     */
+    stackTraces?: boolean;
 }
 
 export interface RunResult {
@@ -149,6 +168,14 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, unknown> = {};
     let error: Error | undefined;
+    const stackTraceLimit = Error.stackTraceLimit;
+    const prepareStackTrace = Error.prepareStackTrace;
+    if (!options.stackTraces) {
+        // The SDK reads `new Error().stack` for every resource (source positions) and promise
+        // (leak debugging); offline, an empty stack makes both free. Messages are kept.
+        Error.stackTraceLimit = 0;
+        Error.prepareStackTrace = () => "";
+    }
     try {
         const result = await program();
         outputs = (await resolveDeep(result)) as Record<string, unknown> ?? {};
@@ -162,6 +189,8 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     }
     // Let rejections raised on the last tick arrive before the handler goes.
     await new Promise(resolve => setImmediate(resolve));
+    Error.stackTraceLimit = stackTraceLimit;
+    Error.prepareStackTrace = prepareStackTrace;
     process.off("unhandledRejection", onRejection);
     if (recorder.unmocked.length > 0) error = new Error(recorder.unmocked.join("\n"));
     error ??= asyncErrors[0];
@@ -199,14 +228,12 @@ function wrapMonitor(recorder: MockRecorder): void {
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
-        const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
         const providerRef: string = req.getProvider();
         const base = {
             type: req.getType() as string,
             name: req.getName() as string,
             custom: req.getCustom() as boolean,
             ...(req.getParent() ? { parent: req.getParent() as string } : {}),
-            inputs,
             dependencies: req.getDependenciesList() as string[],
             propertyDependencies,
             retainOnDelete: req.getRetainondelete() === true,
@@ -215,9 +242,10 @@ function wrapMonitor(recorder: MockRecorder): void {
         };
         return original(req, (err: any, resp: any) => {
             if (!err && resp) {
-                const outputs = resp.getObject() ? pulumi.runtime.deserializeProperties(resp.getObject()) as Record<string, unknown> : {};
+                // Inputs and outputs as newResource saw and answered them: no second deserialization.
+                const seen = recorder.takePending(base.type, base.name) ?? { inputs: {}, state: {} };
                 const provider = providerRef ? recorder.providerFromRef(providerRef) : undefined;
-                recorder.record({ ...base, urn: resp.getUrn(), outputs, ...(provider ? { provider } : {}) });
+                recorder.record({ ...base, inputs: seen.inputs, urn: resp.getUrn(), outputs: seen.state, ...(provider ? { provider } : {}) });
             }
             callback(err, resp);
         });

@@ -51,6 +51,15 @@ export interface ReplicationFleetArgs {
     strict?: boolean;
     /** Deploy only part of the routes (sharded stacks). */
     shard?: ShardSelector;
+    /** Source buckets registered per batch (memory vs. parallelism); default 200. */
+    batchSize?: number;
+}
+
+const DEFAULT_BATCH_SIZE = 200;
+
+/** Wait until the resources (and, for components, their children) have URNs. */
+async function registered(resources: readonly pulumi.Resource[]): Promise<void> {
+    await Promise.all(resources.map(r => new Promise<void>(resolve => r.urn.apply(() => resolve()))));
 }
 
 /** What the fleet did with one route. */
@@ -136,6 +145,8 @@ export class ReplicationFleet extends pulumi.ComponentResource {
     readonly hardenedBuckets: Record<string, HardenedBucket> = {};
     readonly roles: Record<string, ReplicationRole> = {};
     readonly replications: Record<string, BucketReplication> = {};
+    /** Resolves when every resource of the fleet has been registered (they are registered in batches). */
+    readonly ready: Promise<void> = Promise.resolve();
 
     constructor(name: string, args: ReplicationFleetArgs, opts?: pulumi.ComponentResourceOptions) {
         const { plan, warnings } = ReplicationFleet.validate(name, args);
@@ -175,10 +186,6 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         }
         const rolesByArn = new Map(Object.values(this.roles).map(r => [r.plan.arn, r]));
 
-        for (const b of owned.buckets) {
-            this.hardenedBuckets[b.bucket.name] = this.registerBucket(b, providers, rolesByArn);
-        }
-
         const grantResources = new Map<string, aws.kms.Grant>();
         for (const g of kmsGrants) {
             const role = rolesByArn.get(g.roleArn);
@@ -190,29 +197,68 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             }, { parent: this, provider: providers.get(g.keyAccount, g.keyRegion), dependsOn: role ? [role] : [] }));
         }
 
-        for (const s of owned.sources) {
-            const waitFor: pulumi.Resource[] = [];
-            const role = rolesByArn.get(s.role.arn);
-            if (role) waitFor.push(role);
-            for (const bucketName of [s.bucket.name, ...s.routes.map(r => r.destination)]) {
-                const hb = this.hardenedBuckets[bucketName];
-                if (hb) {
+        this.ready = this.registerInBatches(owned, providers, rolesByArn, grantResources, args.batchSize ?? DEFAULT_BATCH_SIZE);
+        this.registerOutputs(this.ready.then(() => ({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames })));
+    }
+
+    /**
+     * Buckets and configurations, a batch of sources at a time: each batch waits until the
+     * previous one is registered, so a fleet of thousands of routes does not hold every
+     * registration in flight at once (memory stays flat as the fleet grows).
+     */
+    private async registerInBatches(
+        owned: ReturnType<typeof ownedByShard>,
+        providers: AccountProviders,
+        rolesByArn: Map<string, ReplicationRole>,
+        grantResources: Map<string, aws.kms.Grant>,
+        batchSize: number,
+    ): Promise<void> {
+        const bucketPlans = new Map(owned.buckets.map(b => [b.bucket.name, b]));
+        const ensureBucket = (bucketName: string, batch: pulumi.Resource[]) => {
+            const plan = bucketPlans.get(bucketName);
+            if (!plan || this.hardenedBuckets[bucketName]) return;
+            const hb = this.registerBucket(plan, providers, rolesByArn);
+            this.hardenedBuckets[bucketName] = hb;
+            batch.push(hb, hb.versioning, hb.publicAccessBlock, hb.ownershipControls, hb.encryption, ...(hb.policy ? [hb.policy] : []), ...(hb.bucket ? [hb.bucket] : []));
+        };
+        const grantsOfRole = new Map<string, aws.kms.Grant[]>();
+        for (const [key, grant] of grantResources) {
+            const roleArn = key.slice(0, key.indexOf("|"));
+            grantsOfRole.set(roleArn, [...(grantsOfRole.get(roleArn) ?? []), grant]);
+        }
+
+        for (let start = 0; start < owned.sources.length; start += batchSize) {
+            const batch: pulumi.Resource[] = [];
+            for (const s of owned.sources.slice(start, start + batchSize)) {
+                const bucketNames = [s.bucket.name, ...s.routes.map(r => r.destination)];
+                for (const b of bucketNames) ensureBucket(b, batch);
+                const waitFor: pulumi.Resource[] = [];
+                const role = rolesByArn.get(s.role.arn);
+                if (role) waitFor.push(role);
+                for (const bucketName of bucketNames) {
+                    const hb = this.hardenedBuckets[bucketName];
+                    if (!hb) continue;
                     waitFor.push(hb.versioning);
                     if (hb.policy && bucketName !== s.bucket.name) waitFor.push(hb.policy);
                 }
+                waitFor.push(...(grantsOfRole.get(s.role.arn) ?? []));
+                const replication = new BucketReplication(s.bucket.name, {
+                    sourceBucket: s.bucket.name,
+                    sourceAccount: s.bucket.account,
+                    sourceRegion: s.bucket.region,
+                    roleArn: s.role.arn,
+                    rules: s.config.rules ?? [],
+                    waitFor: [...new Set(waitFor)],
+                }, { parent: this, provider: providers.get(s.bucket.account, s.bucket.region) });
+                this.replications[s.bucket.name] = replication;
+                batch.push(replication, replication.configuration);
             }
-            for (const [key, grant] of grantResources) if (key.startsWith(`${s.role.arn}|`)) waitFor.push(grant);
-            this.replications[s.bucket.name] = new BucketReplication(s.bucket.name, {
-                sourceBucket: s.bucket.name,
-                sourceAccount: s.bucket.account,
-                sourceRegion: s.bucket.region,
-                roleArn: s.role.arn,
-                rules: s.config.rules ?? [],
-                waitFor: [...new Set(waitFor)],
-            }, { parent: this, provider: providers.get(s.bucket.account, s.bucket.region) });
+            await registered(batch);
         }
-
-        this.registerOutputs({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames });
+        // Buckets this shard owns that none of its sources touched (their sources are elsewhere).
+        const rest: pulumi.Resource[] = [];
+        for (const name of bucketPlans.keys()) ensureBucket(name, rest);
+        await registered(rest);
     }
 
     private registerBucket(b: BucketPlan, providers: AccountProviders, rolesByArn: Map<string, ReplicationRole>): HardenedBucket {
