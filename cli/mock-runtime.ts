@@ -164,7 +164,11 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     wrapMonitor(recorder);
 
     const asyncErrors: Error[] = [];
-    const onRejection = (e: unknown) => { asyncErrors.push(e instanceof Error ? e : new Error(String(e))); };
+    let errorArrived!: () => void;
+    // A failed registration never releases the SDK's keep-alive, so waiting for RPCs would hang;
+    // the real engine stops the program at the first such error, and so does this.
+    const firstAsyncError = new Promise<void>(resolve => { errorArrived = resolve; });
+    const onRejection = (e: unknown) => { asyncErrors.push(e instanceof Error ? e : new Error(String(e))); errorArrived(); };
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, unknown> = {};
     let error: Error | undefined;
@@ -177,13 +181,13 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
         Error.prepareStackTrace = () => "";
     }
     try {
-        const result = await program();
-        outputs = (await resolveDeep(result)) as Record<string, unknown> ?? {};
+        const result = await Promise.race([program(), firstAsyncError]);
+        outputs = (await Promise.race([resolveDeep(result), firstAsyncError.then(() => ({}))])) as Record<string, unknown> ?? {};
     } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
     }
     try {
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        await Promise.race([(pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs(), firstAsyncError]);
     } catch (e) {
         error ??= e instanceof Error ? e : new Error(String(e));
     }
@@ -199,6 +203,10 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
         if (p) {
             r.account = accountOf(p.inputs);
             r.region = typeof p.inputs.region === "string" ? p.inputs.region : undefined;
+        } else if (r.type.startsWith("pulumi-nodejs:dynamic/") && typeof r.inputs.accountId === "string" && typeof r.inputs.region === "string") {
+            // Dynamic resources carry their own account and Region (they do not use aws.Provider).
+            r.account = r.inputs.accountId;
+            r.region = r.inputs.region;
         }
     }
     return { resources: recorder.resources, invokes: recorder.invokes, outputs, ...(error ? { error } : {}) };

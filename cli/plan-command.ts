@@ -110,7 +110,7 @@ export function planJson(result: RunResult) {
             parent: r.parent ? nameOf.get(r.parent) ?? null : null,
             account: r.account ?? null,
             region: r.region ?? null,
-            inputs: r.inputs,
+            inputs: displayInputs(r),
             urn: r.urn,
             retainOnDelete: r.retainOnDelete,
             dependsOn: r.dependencies.map(u => nameOf.get(u) ?? u),
@@ -118,6 +118,13 @@ export function planJson(result: RunResult) {
         outputs: result.outputs,
         summary: summarize(result),
     };
+}
+
+/** Inputs as a reader wants them: without the serialized code of dynamic providers. */
+function displayInputs(r: RecordedResource): Record<string, unknown> {
+    if (!("__provider" in r.inputs)) return r.inputs;
+    const { __provider: _code, ...rest } = r.inputs;
+    return rest;
 }
 
 export function planText(stack: string, result: RunResult): string {
@@ -190,6 +197,8 @@ function settingsOf(r: RecordedResource): string {
         case "aws:iam/rolePolicy:RolePolicy":
         case "aws:iam/policy:Policy":
             return `${typeof i.policy === "string" ? i.policy.length : "?"} characters`;
+        case "pulumi-nodejs:dynamic/s3-replication:BatchReplicationJob":
+            return `source=${i.sourceBucket} mode=${i.mode} report=${i.reportBucket}${i.keyPrefixes ? ` prefixes=${i.keyPrefixes.join(",")}` : ""} waitFor=${i.waitFor ?? "none"}`;
         case "aws:kms/grant:Grant":
             return `key=${i.keyId} grantee=${i.granteePrincipal} operations=${(i.operations ?? []).join(",")}`;
         default:

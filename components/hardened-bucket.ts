@@ -105,7 +105,7 @@ export class HardenedBucket extends pulumi.ComponentResource {
             const ours = pulumi.output(args.policyStatements ?? []).apply(extra =>
                 policyDocument([tlsDenyStatement(args.bucketName, args.region), ...(extra as PolicyStatement[])]));
             const document: pulumi.Output<PolicyDocument> = args.adopt && args.existingPolicy !== undefined
-                ? pulumi.all([ours, pulumi.output(args.existingPolicy)]).apply(([doc, existing]) => mergeAdoptedPolicy(existing, doc))
+                ? pulumi.all([ours, pulumi.output(args.existingPolicy)]).apply(([doc, existing]) => mergeAdoptedPolicy(existing, doc, args.bucketName))
                 : ours;
             this.policy = new aws.s3.BucketPolicy(`${name}-policy`, {
                 bucket: bucketRef,

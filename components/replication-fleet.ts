@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AccountProviders } from "./account-providers";
+import { BatchReplicationJob, BatchJobWaitFor } from "./batch-replication-job";
 import { BucketReplication } from "./bucket-replication";
 import { diagnosticsMessage, typeToken } from "./errors";
 import { HardenedBucket } from "./hardened-bucket";
 import { ReplicationRole } from "./replication-role";
 import {
-    AccountInput, BucketOverride, BucketPlan, Column, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
+    AccountInput, BatchJobMode, BucketOverride, BucketPlan, Column, formatRouteName, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
     escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
 } from "./model";
 
@@ -53,13 +54,35 @@ export interface ReplicationFleetArgs {
     shard?: ShardSelector;
     /** Source buckets registered per batch (memory vs. parallelism); default 200. */
     batchSize?: number;
+    /** S3 Batch Replication jobs for routes whose `existing_objects` is not `none`. */
+    backfill?: BackfillSettings;
+}
+
+/** How backfill jobs are started; every field is optional. */
+export interface BackfillSettings {
+    /** Register jobs at all (default true). */
+    enabled?: boolean;
+    /** Changing it starts new jobs for every backfill route; nothing else does. */
+    trigger?: string;
+    /** Block `pulumi up` until jobs reach this state (default none). */
+    waitFor?: BatchJobWaitFor;
+    waitTimeoutSeconds?: number;
+    /** Jobs wait in Suspended until confirmed (default false). */
+    confirmationRequired?: boolean;
+    /** Job priority (default 10). */
+    priority?: number;
+    /** Only objects created before this ISO-8601 time. */
+    createdBefore?: string;
+    /** S3 Control endpoint override (tests, VPC endpoints). */
+    endpoint?: string;
 }
 
 const DEFAULT_BATCH_SIZE = 200;
 
-/** Wait until the resources (and, for components, their children) have URNs. */
+/** Wait until the resources have URNs; rejects when a registration failed (apply would wait forever). */
 async function registered(resources: readonly pulumi.Resource[]): Promise<void> {
-    await Promise.all(resources.map(r => new Promise<void>(resolve => r.urn.apply(() => resolve()))));
+    // Output.promise() is not in the public typings, but is how the SDK itself awaits a URN.
+    await Promise.all(resources.map(r => (r.urn as unknown as { promise(): Promise<string> }).promise()));
 }
 
 /** What the fleet did with one route. */
@@ -145,6 +168,10 @@ export class ReplicationFleet extends pulumi.ComponentResource {
     readonly hardenedBuckets: Record<string, HardenedBucket> = {};
     readonly roles: Record<string, ReplicationRole> = {};
     readonly replications: Record<string, BucketReplication> = {};
+    /** Backfill jobs by route key. */
+    readonly backfillJobs: Record<string, BatchReplicationJob> = {};
+    private readonly backfill: BackfillSettings;
+    private readonly accounts: Record<string, AccountInput>;
     /** Resolves when every resource of the fleet has been registered (they are registered in batches). */
     readonly ready: Promise<void> = Promise.resolve();
 
@@ -153,6 +180,8 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         super(typeToken("ReplicationFleet"), name, {}, opts);
         this.plan = plan;
         this.warnings = warnings;
+        this.backfill = args.backfill ?? {};
+        this.accounts = args.accounts ?? {};
         const owned = ownedByShard(plan, args.shard);
         const roleOfSource = new Map(plan.sources.map(s => [s.bucket.name, s.role]));
         this.routes = pulumi.output(owned.routes.map(r => ({
@@ -252,6 +281,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                 }, { parent: this, provider: providers.get(s.bucket.account, s.bucket.region) });
                 this.replications[s.bucket.name] = replication;
                 batch.push(replication, replication.configuration);
+                batch.push(...this.registerBackfill(s, replication, name => ensureBucket(name, batch)));
             }
             await registered(batch);
         }
@@ -259,6 +289,50 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         const rest: pulumi.Resource[] = [];
         for (const name of bucketPlans.keys()) ensureBucket(name, rest);
         await registered(rest);
+    }
+
+    /**
+     * One Batch Replication job per route that asks for a backfill, started after the source's
+     * replication configuration exists (a job replicates through the configuration's rules).
+     */
+    private registerBackfill(s: FleetPlan["sources"][number], replication: BucketReplication, ensureBucket: (name: string) => void): BatchReplicationJob[] {
+        const settings = this.backfill;
+        if (settings.enabled === false) return [];
+        const routes = s.routes.filter(r => r.existingObjects !== "none");
+        if (routes.length === 0) return [];
+        const report = this.plan.buckets.find(b => b.reportBucket && b.bucket.account === s.bucket.account && b.bucket.region === s.bucket.region);
+        if (!report) throw new Error(`no report bucket planned for ${s.bucket.account}/${s.bucket.region}`);
+        const access = Object.values(this.accounts).find(a => String(a.id) === s.bucket.account);
+        const waitFor: pulumi.Resource[] = [replication];
+        ensureBucket(report.bucket.name);
+        const reportBucket = this.hardenedBuckets[report.bucket.name];
+        if (reportBucket) waitFor.push(reportBucket);
+        const role = Object.values(this.roles).find(r => r.plan.arn === s.role.arn);
+        if (role) waitFor.push(role);
+        return routes.map(r => {
+            const job = new BatchReplicationJob(`backfill-${r.key.replace("->", "-to-")}`, {
+                accountId: s.bucket.account,
+                region: s.bucket.region,
+                sourceBucket: s.bucket.name,
+                roleArn: s.role.arn,
+                reportBucket: report.bucket.name,
+                mode: r.existingObjects as BatchJobMode,
+                routeName: formatRouteName(r.source, r.destination, r.ruleId),
+                ...(r.prefix ? { keyPrefixes: [r.prefix] } : {}),
+                ...(settings.trigger !== undefined ? { trigger: settings.trigger } : {}),
+                ...(settings.waitFor ? { waitFor: settings.waitFor } : {}),
+                ...(settings.waitTimeoutSeconds ? { waitTimeoutSeconds: settings.waitTimeoutSeconds } : {}),
+                ...(settings.confirmationRequired !== undefined ? { confirmationRequired: settings.confirmationRequired } : {}),
+                ...(settings.priority !== undefined ? { priority: settings.priority } : {}),
+                ...(settings.createdBefore ? { createdBefore: settings.createdBefore } : {}),
+                ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+                ...(access?.roleArn ? { assumeRoleArn: access.roleArn } : {}),
+                ...(access?.externalId ? { assumeRoleExternalId: access.externalId } : {}),
+                ...(access?.profile ? { profile: access.profile } : {}),
+            }, { parent: this, dependsOn: waitFor });
+            this.backfillJobs[r.key] = job;
+            return job;
+        });
     }
 
     private registerBucket(b: BucketPlan, providers: AccountProviders, rolesByArn: Map<string, ReplicationRole>): HardenedBucket {

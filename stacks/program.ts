@@ -60,7 +60,10 @@ export async function runStack(): Promise<Record<string, unknown>> {
         defaultTags: settings.defaultTags,
         strict: settings.strict,
         ...(settings.shard ? { shard: settings.shard } : {}),
+        backfill: settings.backfill,
     });
+    // Resources are registered in batches; outputs are complete once all are in.
+    await fleet.ready;
     for (const w of fleet.warnings) pulumi.log.warn(formatDiagnostic(w));
 
     return {

@@ -41,6 +41,17 @@ const iam = z.object({
     }).strict().optional(),
 }).strict();
 
+const backfill = z.object({
+    enabled: z.boolean().optional(),
+    trigger: z.string().optional(),
+    waitFor: z.enum(["none", "created", "ready", "complete"]).optional(),
+    waitTimeoutSeconds: z.number().int().positive().optional(),
+    confirmationRequired: z.boolean().optional(),
+    priority: z.number().int().min(0).max(2147483647).optional(),
+    createdBefore: z.string().optional(),
+    endpoint: z.string().optional(),
+}).strict();
+
 export const stackSettingsSchema = z.object({
     accounts: z.record(z.string(), account).default({}),
     manifest: z.string().optional(),
@@ -56,6 +67,7 @@ export const stackSettingsSchema = z.object({
     rtcUnsupportedRegions: z.array(z.string()).optional(),
     reportBucketTemplate: z.string().optional(),
     defaultTags: z.record(z.string(), z.string()).default({}),
+    backfill: backfill.default({}),
 }).strict();
 
 export type StackSettings = z.infer<typeof stackSettingsSchema>;

@@ -1,0 +1,277 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { ReplicationFleet, ownedByShard, routeInShard } from "../components";
+import { DEFAULT_IAM_QUOTAS, planFleet, policyChars, recordsFromObjects, validateFleet } from "../components/model";
+import { syntheticRoutes } from "../bench/fleet-fixture";
+import { RecordedResource, T, byType, runProgram } from "./support/mock-runtime";
+
+const A = "111111111111";
+const B = "222222222222";
+const C = "333333333333";
+const LOGS = "444444444444";
+const NO_POLICY = { "aws:s3/getBucketPolicy:getBucketPolicy": () => ({ policy: "" }) };
+
+type Row = Record<string, unknown>;
+const route = (source: string, account: string, region: string, destination: string, destAccount: string, destRegion: string, extra: Row = {}): Row => ({
+    source_bucket: source, source_account: account, source_region: region,
+    destination_bucket: destination, destination_account: destAccount, destination_region: destRegion, ...extra,
+});
+
+async function fleetGraph(routes: Row[], extra: Record<string, unknown> = {}, invokes: Record<string, (i: Record<string, unknown>) => Record<string, unknown>> = NO_POLICY) {
+    const result = await runProgram(() => new ReplicationFleet("fleet", { routes, ...extra }), { invokes, allowError: true });
+    if (result.error) throw result.error;
+    return result.resources;
+}
+
+const policyDoc = (resources: RecordedResource[], bucket: string) =>
+    JSON.parse(String(resources.find(r => r.type === T.policy && r.inputs.bucket === bucket)!.inputs.policy));
+const rulesOf = (resources: RecordedResource[], bucket: string) =>
+    resources.find(r => r.type === T.replication && r.inputs.bucket === bucket)!.inputs.rules as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const roleArn = (account: string) => `arn:aws:iam::${account}:role/s3-replication/s3-replication-${account}`;
+
+/** Fails if the dependency graph (dependsOn + input dependencies) has a cycle. */
+function assertAcyclic(resources: RecordedResource[]): void {
+    const deps = new Map(resources.map(r => [r.urn, [...r.dependencies, ...Object.values(r.propertyDependencies).flat()]]));
+    const state = new Map<string, 1 | 2>();
+    const visit = (urn: string, path: string[]) => {
+        if (state.get(urn) === 2) return;
+        if (state.get(urn) === 1) throw new Error(`dependency cycle: ${[...path, urn].join(" -> ")}`);
+        state.set(urn, 1);
+        for (const d of deps.get(urn) ?? []) visit(d, [...path, urn]);
+        state.set(urn, 2);
+    };
+    for (const r of resources) visit(r.urn, []);
+}
+
+describe("ReplicationFleet shapes", () => {
+    it("many-to-one: one destination policy grants every source role (log aggregation)", async () => {
+        const resources = await fleetGraph([
+            route("app-a-logs", A, "us-east-1", "central-logs", LOGS, "us-east-1"),
+            route("app-b-logs", B, "eu-west-1", "central-logs", LOGS, "us-east-1"),
+            route("app-c-logs", C, "us-east-1", "central-logs", LOGS, "us-east-1"),
+        ]);
+        expect(byType(resources, T.bucket).filter(b => b.inputs.bucket === "central-logs")).to.have.length(1);
+        const doc = policyDoc(resources, "central-logs");
+        const replicate = doc.Statement.find((s: { Sid: string }) => s.Sid === "ReplicationRolesReplicate");
+        expect(replicate.Principal.AWS).to.deep.equal([roleArn(A), roleArn(B), roleArn(C)]);
+        expect(byType(resources, T.policy).filter(p => p.inputs.bucket === "central-logs")).to.have.length(1);
+        expect(byType(resources, T.replication)).to.have.length(3);
+    });
+
+    it("two-way: each side's rule syncs replica modifications, KMS grants go both ways, and there is no dependency cycle", async () => {
+        const keyA = `arn:aws:kms:us-east-1:${A}:key/aaaa`;
+        const keyB = `arn:aws:kms:us-west-2:${B}:key/bbbb`;
+        const resources = await fleetGraph([
+            route("team-east", A, "us-east-1", "team-west", B, "us-west-2", { bidirectional: true, source_kms_key: keyA, replica_kms_key: keyB }),
+        ]);
+        for (const [bucket, dest, key] of [["team-east", "team-west", keyB], ["team-west", "team-east", keyA]]) {
+            const rules = rulesOf(resources, bucket);
+            expect(rules).to.have.length(1);
+            expect(rules[0].destination.bucket).to.equal(`arn:aws:s3:::${dest}`);
+            expect(rules[0].sourceSelectionCriteria).to.deep.equal({ sseKmsEncryptedObjects: { status: "Enabled" }, replicaModifications: { status: "Enabled" } });
+            expect(rules[0].destination.encryptionConfiguration.replicaKmsKeyId).to.equal(key);
+        }
+        const grants = byType(resources, T.kmsGrant).map(g => `${g.inputs.granteePrincipal} ${g.inputs.keyId} ${(g.inputs.operations as string[]).join(",")}`).sort();
+        expect(grants).to.deep.equal([
+            `${roleArn(A)} ${keyB} Encrypt,GenerateDataKey`,
+            `${roleArn(B)} ${keyA} Encrypt,GenerateDataKey`,
+        ].sort());
+        assertAcyclic(resources);
+    });
+
+    it("same account, same Region: one provider, no ownership override, the destination still grants the role", async () => {
+        const resources = await fleetGraph([route("same-src", A, "us-east-2", "same-dst", A, "us-east-2")]);
+        expect(byType(resources, T.provider)).to.have.length(1);
+        const rule = rulesOf(resources, "same-src")[0];
+        expect(rule.destination).to.deep.equal({ bucket: "arn:aws:s3:::same-dst" });
+        const replicate = policyDoc(resources, "same-dst").Statement.find((s: { Sid: string }) => s.Sid === "ReplicationRolesReplicate");
+        expect(replicate.Principal.AWS).to.deep.equal([roleArn(A)]);
+    });
+
+    it("cross-account with replica_ownership=source leaves replicas owned by the source and grants no override", async () => {
+        const resources = await fleetGraph([route("keep-owner-src", A, "us-east-1", "keep-owner-dst", B, "us-west-2", { replica_ownership: "source" })]);
+        expect(rulesOf(resources, "keep-owner-src")[0].destination.accessControlTranslation).to.equal(undefined);
+        const sids = policyDoc(resources, "keep-owner-dst").Statement.map((s: { Sid: string }) => s.Sid);
+        expect(sids).not.to.include("ReplicationRolesOwnerOverride");
+    });
+});
+
+describe("IAM at scale", () => {
+    it("5,000 routes from one source account fit the default quotas, every document measured on its JSON", () => {
+        const rows = syntheticRoutes({ routes: 5000, sourceAccounts: 1 });
+        const result = validateFleet(recordsFromObjects(rows, { path: "routes" }, []), {});
+        expect(result.errors).to.deep.equal([]);
+        const roles = result.plan!.roles;
+        expect(roles.length).to.be.greaterThan(1);
+        expect(roles.length).to.be.at.most(DEFAULT_IAM_QUOTAS.rolesPerAccount);
+        const covered = new Set<string>();
+        for (const role of roles) {
+            expect(policyChars(role.trustPolicy)).to.be.at.most(2048);
+            if (role.inlinePolicy) expect(policyChars(role.inlinePolicy)).to.be.at.most(DEFAULT_IAM_QUOTAS.inlineCharsPerRole);
+            expect(role.managedPolicies.length).to.be.at.most(DEFAULT_IAM_QUOTAS.managedPoliciesPerRole);
+            for (const doc of role.managedPolicies) expect(JSON.stringify(doc).length).to.be.at.most(DEFAULT_IAM_QUOTAS.managedPolicyChars);
+            const text = JSON.stringify([role.inlinePolicy, ...role.managedPolicies]);
+            for (const s of role.sources) {
+                expect(text).to.include(`"arn:aws:s3:::${s}"`);
+                covered.add(s);
+            }
+        }
+        expect(covered.size).to.equal(5000);
+        // Every source's configuration names the role that holds its permissions.
+        for (const s of result.plan!.sources) expect(s.role.sources).to.include(s.bucket.name);
+    });
+
+    it("tighter quotas give more, smaller roles; a quota no source can fit is a diagnostic, not a crash", () => {
+        const records = recordsFromObjects(syntheticRoutes({ routes: 200, sourceAccounts: 1 }), { path: "routes" }, []);
+        const loose = validateFleet(records, {});
+        const tight = validateFleet(records, { quotas: { managedPoliciesPerRole: 2, managedPolicyChars: 2000, inlineCharsPerRole: 2000 } });
+        expect(tight.errors).to.deep.equal([]);
+        expect(tight.plan!.roles.length).to.be.greaterThan(loose.plan!.roles.length);
+        for (const role of tight.plan!.roles) for (const d of role.managedPolicies) expect(JSON.stringify(d).length).to.be.at.most(2000);
+        const impossible = validateFleet(records, { quotas: { managedPoliciesPerRole: 1, managedPolicyChars: 300, inlineCharsPerRole: 300 } });
+        expect(impossible.errors.map(e => e.code)).to.include("IAM_QUOTA_EXCEEDED");
+    });
+});
+
+describe("sharding", () => {
+    const records = recordsFromObjects(syntheticRoutes({ routes: 300, sourceAccounts: 6, destinationsPerSource: 2 }), { path: "routes" }, []);
+    const plan = validateFleet(records, {}).plan!;
+
+    it("index/count partitions routes, sources, buckets and roles exactly", () => {
+        const count = 4;
+        const parts = Array.from({ length: count }, (_, index) => ownedByShard(plan, { index, count }));
+        const all = (pick: (p: ReturnType<typeof ownedByShard>) => string[]) => parts.flatMap(pick);
+        const routes = all(p => p.routes.map(r => r.key));
+        expect(routes.length).to.equal(plan.spec.routes.length);
+        expect(new Set(routes).size).to.equal(plan.spec.routes.length);
+        const buckets = all(p => p.buckets.map(b => b.bucket.name));
+        expect(buckets.sort()).to.deep.equal(plan.buckets.map(b => b.bucket.name).sort());
+        const roles = all(p => p.roles.map(r => r.arn));
+        expect(roles.sort()).to.deep.equal(plan.roles.map(r => r.arn).sort());
+        const sources = all(p => p.sources.map(s => s.bucket.name));
+        expect(sources.sort()).to.deep.equal(plan.sources.map(s => s.bucket.name).sort());
+        // A source's routes never straddle shards (its configuration is one resource).
+        for (const p of parts) for (const s of p.sources) for (const r of s.routes) expect(p.routes).to.include(r);
+        expect(parts.every(p => p.routes.length > 0)).to.equal(true);
+    });
+
+    it("account and Region selectors partition the routes too", () => {
+        const accounts = [...new Set(plan.spec.routes.map(r => r.sourceAccount))];
+        const byAccount = accounts.map(a => plan.spec.routes.filter(r => routeInShard(r, { sourceAccounts: [a] })).length);
+        expect(byAccount.reduce((x, y) => x + y, 0)).to.equal(plan.spec.routes.length);
+        const east = plan.spec.routes.filter(r => routeInShard(r, { sourceRegions: ["us-east-1"] })).length;
+        const west = plan.spec.routes.filter(r => routeInShard(r, { sourceRegions: ["eu-west-1"] })).length;
+        expect(east + west).to.equal(plan.spec.routes.length);
+        expect(east).to.be.greaterThan(0);
+    });
+
+    it("a shard registers only its part, with complete destination policies", async () => {
+        const rows = [
+            route("shard-src-one", A, "us-east-1", "shared-dst", B, "us-west-2"),
+            route("shard-src-two", C, "us-east-1", "shared-dst", B, "us-west-2"),
+        ];
+        const first = await fleetGraph(rows, { shard: { sourceAccounts: [A] } });
+        const second = await fleetGraph(rows, { shard: { sourceAccounts: [C] } });
+        const configs = (rs: RecordedResource[]) => byType(rs, T.replication).map(r => r.inputs.bucket);
+        expect(configs(first)).to.deep.equal(["shard-src-one"]);
+        expect(configs(second)).to.deep.equal(["shard-src-two"]);
+        const owners = [first, second].filter(rs => rs.some(r => r.type === T.policy && r.inputs.bucket === "shared-dst"));
+        expect(owners).to.have.length(1);
+        const doc = policyDoc(owners[0], "shared-dst");
+        expect(doc.Statement.find((s: { Sid: string }) => s.Sid === "ReplicationRolesReplicate").Principal.AWS).to.deep.equal([roleArn(A), roleArn(C)]);
+    });
+});
+
+describe("data safety", () => {
+    const rows = [
+        route("safe-src-1", A, "us-east-1", "safe-dst-1", B, "us-west-2"),
+        route("safe-src-1", A, "us-east-1", "safe-dst-2", B, "us-west-2", { prefix: "b/" }),
+        route("safe-src-2", A, "us-east-1", "safe-dst-3", B, "us-west-2", { create_source: true }),
+        route("safe-src-3", C, "eu-west-1", "safe-dst-1", B, "us-west-2"),
+    ];
+    const names = (rs: RecordedResource[]) => rs.map(r => r.urn).sort();
+
+    it("reordering rows changes no logical name and no input", async () => {
+        const before = await fleetGraph(rows);
+        const after = await fleetGraph([rows[3], rows[1], rows[2], rows[0]]);
+        expect(names(after)).to.deep.equal(names(before));
+        const inputsOf = (rs: RecordedResource[]) => Object.fromEntries(rs.filter(r => r.custom).map(r => [r.urn, r.inputs]));
+        expect(inputsOf(after)).to.deep.equal(inputsOf(before));
+    });
+
+    it("removing a row renames nothing else; buckets and their settings are retained, never force-destroyed", async () => {
+        const before = await fleetGraph(rows);
+        const after = await fleetGraph(rows.filter((_, i) => i !== 1));
+        const gone = names(before).filter(u => !names(after).includes(u));
+        expect(names(after).filter(u => !names(before).includes(u))).to.deep.equal([]);
+        // Only the removed destination's bucket leaves the program; it stays in AWS (retainOnDelete).
+        expect(gone.every(u => u.includes("safe-dst-2"))).to.equal(true);
+        for (const r of before.filter(x => x.urn.includes("safe-dst-2") && x.custom)) expect(r.retainOnDelete, r.urn).to.equal(true);
+        for (const b of byType(before, T.bucket)) {
+            expect(b.retainOnDelete).to.equal(true);
+            expect(b.inputs.forceDestroy).to.equal(false);
+        }
+        for (const t of [T.versioning, T.pab, T.ownership, T.encryption, T.policy]) for (const r of byType(before, t)) expect(r.retainOnDelete, r.urn).to.equal(true);
+    });
+
+    it("adopted buckets register no bucket, keep their existing policy statements, and refuse an unreadable one", async () => {
+        const foreign = { Sid: "PartnerRead", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::safe-src-1/*" };
+        const invokes = {
+            "aws:s3/getBucketPolicy:getBucketPolicy": (i: Record<string, unknown>) => ({
+                policy: i.bucket === "safe-src-1" ? JSON.stringify({ Version: "2012-10-17", Statement: [foreign, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "old" }] }) : "",
+            }),
+        };
+        const resources = await fleetGraph(rows, {}, invokes);
+        const created = byType(resources, T.bucket).map(b => b.inputs.bucket);
+        expect(created).to.include("safe-src-2");
+        for (const adopted of ["safe-src-1", "safe-src-3"]) {
+            expect(created).not.to.include(adopted);
+            expect(resources.some(r => r.type === T.versioning && r.inputs.bucket === adopted)).to.equal(true);
+        }
+        const doc = policyDoc(resources, "safe-src-1");
+        expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal(["DenyInsecureTransport", "PartnerRead"]);
+        expect(doc.Statement[1]).to.deep.equal(foreign);
+
+        const broken = await runProgram(() => new ReplicationFleet("fleet", { routes: rows }), {
+            invokes: { "aws:s3/getBucketPolicy:getBucketPolicy": (i: Record<string, unknown>) => ({ policy: i.bucket === "safe-src-1" ? "{not json" : "" }) },
+            allowError: true,
+        });
+        expect(broken.error?.message).to.match(/refusing to replace it/);
+        expect(broken.resources.some(r => r.type === T.policy && r.inputs.bucket === "safe-src-1")).to.equal(false);
+    });
+});
+
+describe("backfill jobs in the fleet", () => {
+    it("one job per route that asks, after the replication configuration, with the mode's inputs", async () => {
+        const resources = await fleetGraph([
+            route("bf-src", A, "us-east-1", "bf-dst-1", B, "us-west-2", { existing_objects: "eligible", prefix: "data/" }),
+            route("bf-src", A, "us-east-1", "bf-dst-2", B, "us-west-2", { existing_objects: "none" }),
+            route("bf-src-2", A, "us-east-1", "bf-dst-3", B, "us-west-2", { existing_objects: "new-destination" }),
+            route("bf-src-3", A, "eu-west-1", "bf-dst-4", B, "eu-west-2", { existing_objects: "failed" }),
+        ], { accounts: { a: { id: A, roleArn: `arn:aws:iam::${A}:role/deployer` } }, backfill: { trigger: "2026-11" } });
+        const jobs = resources.filter(r => r.type === "pulumi-nodejs:dynamic/s3-replication:BatchReplicationJob");
+        expect(jobs.map(j => `${j.inputs.sourceBucket} ${j.inputs.mode}`).sort()).to.deep.equal(["bf-src eligible", "bf-src-2 new-destination", "bf-src-3 failed"]);
+        for (const job of jobs) {
+            const src = String(job.inputs.sourceBucket);
+            const region = src === "bf-src-3" ? "eu-west-1" : "us-east-1";
+            expect(job.inputs).to.include({ accountId: A, region, roleArn: roleArn(A), reportBucket: `s3-replication-reports-${A}-${region}`, trigger: "2026-11", assumeRoleArn: `arn:aws:iam::${A}:role/deployer` });
+            const config = resources.find(r => r.type === T.replication && r.inputs.bucket === src)!;
+            expect(job.dependencies, `${src} waits for its configuration`).to.include(config.urn);
+            const report = resources.find(r => r.type === T.versioning && r.inputs.bucket === job.inputs.reportBucket)!;
+            expect(job.dependencies).to.include(report.urn);
+        }
+        expect(jobs.find(j => j.inputs.sourceBucket === "bf-src")!.inputs.keyPrefixes).to.deep.equal(["data/"]);
+        // The role may run Batch Operations and write reports.
+        const rolePolicy = JSON.stringify(byType(resources, T.rolePolicy).map(p => JSON.parse(String(p.inputs.policy))));
+        expect(rolePolicy).to.include("s3:InitiateReplication").and.include("s3:PutInventoryConfiguration").and.include(`arn:aws:s3:::s3-replication-reports-${A}-us-east-1/*`);
+    });
+
+    it("registers no job (and no report bucket) when no route asks, or when backfill is disabled", async () => {
+        const rows = [route("nobf-src", A, "us-east-1", "nobf-dst", B, "us-west-2", { existing_objects: "all" })];
+        const off = await fleetGraph(rows, { backfill: { enabled: false } });
+        expect(off.some(r => r.type.includes("BatchReplicationJob"))).to.equal(false);
+        const none = await fleetGraph([route("nobf-src", A, "us-east-1", "nobf-dst", B, "us-west-2")]);
+        expect(none.some(r => r.type === T.bucket && String(r.inputs.bucket).startsWith("s3-replication-reports"))).to.equal(false);
+        void pulumi;
+    });
+});
