@@ -18,6 +18,8 @@ export interface FleetPlanOptions {
     rtcUnsupportedRegions?: readonly string[];
     /** Report bucket name for Batch Replication jobs of an account and Region. */
     reportBucketName?: (account: string, region: string) => string;
+    /** Per-bucket settings; `create: false` adopts an existing report bucket. */
+    buckets?: Record<string, { create?: boolean; kmsKeyArn?: string }>;
 }
 
 /** Configuration findings buildFleetSpec reports first (with the offending row); not repeated. */
@@ -108,7 +110,8 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         const name = reportName(account, region);
         let b = reportBuckets.get(name) ?? bucketByName.get(name);
         if (!b) {
-            b = { name, account, region, create: true, objectLock: false, isSource: false, isDestination: false, at: {} };
+            const o = options.buckets?.[name];
+            b = { name, account, region, create: o?.create ?? true, ...(o?.kmsKeyArn ? { kmsKeyArn: o.kmsKeyArn } : {}), objectLock: false, isSource: false, isDestination: false, at: {} };
             reportBuckets.set(name, b);
         }
         return b;

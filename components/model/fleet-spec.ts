@@ -303,12 +303,15 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
         const destinationRegion = r.raw("destination_region") === undefined ? sourceRegion : r.region("destination_region");
 
         let destName = r.str("destination_bucket");
+        const vars = () => ({
+            source: source ?? "", source_account: sourceAccount ?? "", source_region: sourceRegion ?? "",
+            destination_account: destinationAccount ?? "", destination_region: destinationRegion ?? "",
+        });
+        // A default like `--set destination_bucket={source}-replica` is a template too.
+        if (destName !== undefined && destName.includes("{") && source !== undefined) destName = fillTemplate(destName, vars());
         if (destName === undefined && source !== undefined) {
             if (options.destinationTemplate) {
-                destName = fillTemplate(options.destinationTemplate, {
-                    source, source_account: sourceAccount ?? "", source_region: sourceRegion ?? "",
-                    destination_account: destinationAccount ?? "", destination_region: destinationRegion ?? "",
-                });
+                destName = fillTemplate(options.destinationTemplate, vars());
             } else if (sourceName !== undefined) {
                 r.report("MISSING_FIELD", "destination_bucket", "destination_bucket is required when stack config has no destinationTemplate (e.g. \"{source}-replica\").");
             }

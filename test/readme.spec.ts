@@ -1,0 +1,52 @@
+/** The README's promises: its quick start, its code examples and its documented codes stay true. */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { DIAGNOSTIC_CODES } from "../components/model";
+import { T, byType, runProgram } from "./support/mock-runtime";
+
+const ROOT = path.join(__dirname, "..");
+const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+function codeBlocks(lang: string): string[] {
+    const re = new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g");
+    return [...README.matchAll(re)].map(m => m[1]);
+}
+
+describe("README", () => {
+    it("quick start is exactly the two documented commands, and .ci/run runs npm ci and the test command", () => {
+        const start = README.slice(README.indexOf("## Quick start"));
+        const sh = /```sh\n([\s\S]*?)```/.exec(start)![1].trim().split("\n");
+        expect(sh).to.deep.equal(["npm ci && npm run plan -- --stack dev", "npm test"]);
+        const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+        expect(ci).to.match(/npm ci/).and.match(/npm test/);
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        expect(pkg.scripts.plan).to.match(/plan/);
+        expect(pkg.scripts.test).to.match(/tsc .*--noEmit/).and.match(/mocha/);
+    });
+
+    it("every TypeScript example runs under the mock runtime", async () => {
+        const blocks = codeBlocks("ts");
+        expect(blocks.length).to.be.at.least(2);
+        const dir = fs.mkdtempSync(path.join(__dirname, ".readme-"));
+        try {
+            for (const [i, block] of blocks.entries()) {
+                const file = path.join(dir, `example-${i}.ts`);
+                fs.writeFileSync(file, block.replace(/from "pulumi-s3-replication"/g, `from ${JSON.stringify(path.join(ROOT, "components"))}`));
+                const result = await runProgram(() => require(file), {
+                    invokes: { "aws:s3/getBucketPolicy:getBucketPolicy": () => ({ policy: "" }) },
+                    allowError: true,
+                });
+                expect(result.error, `example ${i}: ${result.error?.message}`).to.equal(undefined);
+                expect(byType(result.resources, T.replication).length, `example ${i} registers a replication configuration`).to.be.greaterThan(0);
+                expect(byType(result.resources, T.versioning).length).to.be.at.least(2);
+            }
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("documents every diagnostic code", () => {
+        for (const code of Object.keys(DIAGNOSTIC_CODES)) expect(README, code).to.include(code);
+    });
+});

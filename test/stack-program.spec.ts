@@ -1,0 +1,74 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { runStackUnderMocks, T, byType } from "./support/mock-runtime";
+import { runPlan } from "../cli/plan-command";
+
+function tempManifest(name: string, text: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3r-"));
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+}
+
+describe("stacks program", () => {
+    it("an invalid manifest stops the program with every diagnostic in one error, and registers nothing", async () => {
+        const file = tempManifest("bad.csv", [
+            "source_bucket,source_account,source_region,destination_bucket,destination_region,storage_class,colour",
+            "Bad_Name,prod,us-east-1,good-destination,us-west-2,FROZEN,red",
+            "acme-prod-orders,nobody,us-east-1,acme-prod-orders,us-east-1,,",
+        ].join("\n"));
+        const result = await runStackUnderMocks("prod", { manifest: file });
+        expect(result.error).to.be.instanceOf(pulumi.RunError);
+        const message = result.error!.message;
+        for (const expected of [":1:colour error UNKNOWN_COLUMN", ":2:source_bucket error INVALID_BUCKET_NAME", ":2:storage_class error INVALID_STORAGE_CLASS", ":3:source_account error UNKNOWN_ACCOUNT_ALIAS"]) {
+            expect(message).to.include(expected);
+        }
+        expect(result.resources).to.deep.equal([]);
+    });
+
+    it("--set fills columns a manifest lacks (the AWS blog template) and exports a per-route summary", async () => {
+        const result = await runStackUnderMocks("prod", {
+            manifest: path.join(__dirname, "..", "stacks", "manifests", "blog-template.csv"),
+            set: ["source_account=prod", "source_region=us-east-1", "destination_account=dr", "destination_bucket={source}-dr"],
+        });
+        expect(result.error, result.error?.message).to.equal(undefined);
+        const routes = result.outputs.routes as Array<Record<string, unknown>>;
+        expect(routes.length).to.be.greaterThan(0);
+        for (const r of routes) {
+            expect(r).to.include({ sourceAccount: "111111111111", destinationAccount: "222222222222", role: "arn:aws:iam::111111111111:role/s3-replication/s3-replication-111111111111" });
+            expect(r.ruleId).to.be.a("string");
+            expect(r.destination).to.equal(`${r.source}-dr`);
+        }
+        expect(byType(result.resources, T.replication).length).to.be.greaterThan(0);
+    });
+
+    it("plan prints an offline plan grouped by account and Region, or JSON, and exits 1 listing all errors", async () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+        expect(await runPlan({ stack: "prod" }, io)).to.equal(0);
+        const text = out.join("\n");
+        expect(text).to.match(/no AWS calls/);
+        expect(text).to.include("account 111111111111 · us-east-1").and.include("account 222222222222 · us-west-2");
+        expect(text).to.match(/Summary: \d+ resources/);
+
+        out.length = 0;
+        expect(await runPlan({ stack: "prod", json: true }, io)).to.equal(0);
+        const json = JSON.parse(out.join("\n"));
+        expect(Object.keys(json.resources[0])).to.include.members(["type", "name", "parent", "account", "region", "inputs"]);
+        const config = json.resources.find((r: { type: string }) => r.type === T.replication);
+        expect(config.parent).to.be.a("string");
+        expect(config.account).to.equal("111111111111");
+        expect(json.summary.accounts).to.deep.equal(["111111111111", "222222222222"]);
+        expect(json.summary.byType[T.replication]).to.equal(3);
+        expect(JSON.stringify(json)).not.to.include("__provider");
+
+        const bad = tempManifest("bad.csv", "source_bucket,source_account,source_region\nx,1,us-east-1\n");
+        expect(await runPlan({ stack: "prod", manifest: bad }, io)).to.equal(1);
+        expect(err.join("\n")).to.include("INVALID_BUCKET_NAME").and.include("INVALID_ACCOUNT");
+        expect(await runPlan({ stack: "nope" }, io)).to.equal(2);
+    });
+});
