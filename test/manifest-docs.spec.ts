@@ -1,10 +1,10 @@
-/** docs/manifest.md (the README's manifest section) documents every column, alias and code. */
+/** The README's manifest section documents every column, alias and code. */
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { BLOG_TEMPLATE_ALIASES, COLUMNS, COLUMN_DOCS, DIAGNOSTIC_CODES } from "../components/model";
 
-const DOC = fs.readFileSync(path.join(__dirname, "..", "docs", "manifest.md"), "utf8");
+const DOC = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
 /** The rows of the markdown table whose first cell is `name` in backticks. */
 function tableRow(name: string): string[] | undefined {

@@ -84,15 +84,16 @@ export function replicationConfigXmlBytes(doc: ReplicationConfigDoc): number {
 
 /** The PutBucketReplication body, used only to measure it against S3's 2 MB limit. */
 export function replicationConfigXml(doc: ReplicationConfigDoc): string {
-    const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    // Values may be of any type here (the policy pack passes what a program registered).
+    const esc = (s: unknown) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const el = (name: string, inner: string | number | undefined): string =>
         inner === undefined ? "" : `<${name}>${typeof inner === "number" ? inner : inner}</${name}>`;
-    const txt = (name: string, v: string | number | undefined) =>
-        v === undefined ? "" : el(name, typeof v === "number" ? v : esc(v));
+    const txt = (name: string, v: unknown) =>
+        v === undefined || v === null ? "" : el(name, typeof v === "number" ? v : esc(v));
     const status = (name: string, s: StatusDoc | undefined) => (s ? el(name, txt("Status", s.status)) : "");
-    const tag = (k: string, v: string) => el("Tag", txt("Key", k) + txt("Value", v));
-    const rules = (doc.rules ?? []).map(r => {
-        const f = r.filter;
+    const tag = (k: unknown, v: unknown) => el("Tag", txt("Key", k) + txt("Value", v));
+    const rules = (Array.isArray(doc.rules) ? doc.rules : []).filter(r => r !== null && typeof r === "object").map(r => {
+        const f = r.filter ?? undefined;
         const filter = f === undefined ? "" : el("Filter",
             txt("Prefix", f.prefix) +
             (f.tag ? tag(f.tag.key ?? "", f.tag.value ?? "") : "") +
@@ -105,7 +106,7 @@ export function replicationConfigXml(doc: ReplicationConfigDoc): string {
             (d.encryptionConfiguration ? el("EncryptionConfiguration", txt("ReplicaKmsKeyID", d.encryptionConfiguration.replicaKmsKeyId)) : "") +
             (d.replicationTime ? el("ReplicationTime", txt("Status", d.replicationTime.status) + el("Time", txt("Minutes", d.replicationTime.time?.minutes))) : "") +
             (d.metrics ? el("Metrics", txt("Status", d.metrics.status) + el("EventThreshold", txt("Minutes", d.metrics.eventThreshold?.minutes))) : ""));
-        const ssc = r.sourceSelectionCriteria;
+        const ssc = r.sourceSelectionCriteria ?? undefined;
         return el("Rule",
             txt("ID", r.id) + txt("Priority", r.priority) + txt("Prefix", r.prefix) + filter + txt("Status", r.status) +
             (ssc ? el("SourceSelectionCriteria", status("SseKmsEncryptedObjects", ssc.sseKmsEncryptedObjects) + status("ReplicaModifications", ssc.replicaModifications)) : "") +
@@ -113,6 +114,14 @@ export function replicationConfigXml(doc: ReplicationConfigDoc): string {
             status("DeleteMarkerReplication", r.deleteMarkerReplication));
     }).join("");
     return `<?xml version="1.0" encoding="UTF-8"?><ReplicationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${txt("Role", doc.role)}${rules}</ReplicationConfiguration>`;
+}
+
+function withoutNulls(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(v => (v === null ? v : withoutNulls(v)));
+    if (value === null || typeof value !== "object") return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+    return out;
 }
 
 function filterTags(f: ReplicationFilterDoc | undefined): Array<[string, string]> {
@@ -131,8 +140,10 @@ const isEnabled = (s: StatusDoc | undefined) => s?.status === "Enabled";
  * Every rule S3 enforces on PutBucketReplication that can be known before calling it.
  * Returns findings in rule order; never throws on malformed input.
  */
-export function checkReplicationConfig(doc: ReplicationConfigDoc, ctx: ConfigCheckContext = {}): ConfigFinding[] {
+export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigCheckContext = {}): ConfigFinding[] {
     const out: ConfigFinding[] = [];
+    // A program may register nulls anywhere; absent and null mean the same to S3.
+    const doc = withoutNulls(input) as ReplicationConfigDoc;
     const rules = Array.isArray(doc.rules) ? doc.rules : [];
     const add = (code: DiagnosticCode, message: string, ruleIndex?: number, field?: RuleField, severity: Severity = "error") =>
         out.push({ code, severity, message, ...(ruleIndex !== undefined ? { ruleIndex } : {}), ...(field ? { field } : {}) });
@@ -144,7 +155,16 @@ export function checkReplicationConfig(doc: ReplicationConfigDoc, ctx: ConfigChe
 
     const priorities = new Map<number, number>();
     const ids = new Map<string, number>();
-    rules.forEach((rule, i) => {
+    rules.forEach((raw, i) => {
+        if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+            add("INVALID_VALUE", `rule #${i + 1} is not a rule object.`, i);
+            return;
+        }
+        // Whatever a program registered: fields of the wrong type are findings, never crashes.
+        const rule: ReplicationRuleDoc = { ...raw, id: typeof raw.id === "string" ? raw.id : undefined };
+        if (raw.id !== undefined && raw.id !== null && typeof raw.id !== "string") {
+            add("INVALID_RULE_ID", `rule #${i + 1}: id must be text.`, i, "rule_id");
+        }
         const name = rule.id ? `rule "${rule.id}"` : `rule #${i + 1}`;
         if (rule.id !== undefined) {
             if (rule.id.length > LIMITS.maxRuleIdLength) add("RULE_ID_TOO_LONG", `${name.slice(0, 40)}…: rule ids are at most ${LIMITS.maxRuleIdLength} characters (is ${rule.id.length}); shorten rule_id.`, i, "rule_id");
@@ -166,7 +186,7 @@ export function checkReplicationConfig(doc: ReplicationConfigDoc, ctx: ConfigChe
                 add("INVALID_PRIORITY", `${name}: priority must be a non-negative integer (is ${rule.priority}).`, i, "priority");
             } else {
                 const prev = priorities.get(rule.priority);
-                if (prev !== undefined) add("PRIORITY_CONFLICT", `${name} has priority ${rule.priority}, as does rule #${prev + 1} (${rules[prev].id ?? "no id"}); priorities must be unique within one bucket's configuration: change one or leave it blank to have one assigned.`, i, "priority");
+                if (prev !== undefined) add("PRIORITY_CONFLICT", `${name} has priority ${rule.priority}, as does rule #${prev + 1} (${String(rules[prev].id ?? "no id")}); priorities must be unique within one bucket's configuration: change one or leave it blank to have one assigned.`, i, "priority");
                 else priorities.set(rule.priority, i);
             }
         }
