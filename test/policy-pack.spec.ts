@@ -76,8 +76,8 @@ describe("policy pack: policies", () => {
     });
 });
 
-describe("policy pack: docs/policy-pack.md", () => {
-    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "policy-pack.md"), "utf8");
+describe("policy pack: README section", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
     const all = packArgs.policies as Array<ResourceValidationPolicy | StackValidationPolicy>;
 
     it("lists every policy with its kind, severity and default level", () => {
