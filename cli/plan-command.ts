@@ -7,7 +7,7 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { CONFIG_NAMESPACE, parseSetPairs } from "../components/model";
 import { PLACEHOLDER_PREFIX, RecordedResource, RunResult, runUnderMocks } from "./mock-runtime";
-import { REPO_ROOT, StackFileError, readStackFile } from "./stack-file";
+import { REPO_ROOT, StackFileError, readStackFile } from "../components/manifest/stack-file";
 
 export interface PlanOptions {
     stack: string;

@@ -85,20 +85,10 @@ async function registered(resources: readonly pulumi.Resource[]): Promise<void> 
     await Promise.all(resources.map(r => (r.urn as unknown as { promise(): Promise<string> }).promise()));
 }
 
-/** What the fleet did with one route. */
-export interface RouteSummary {
-    source: string;
-    destination: string;
-    sourceAccount: string;
-    sourceRegion: string;
-    destinationAccount: string;
-    destinationRegion: string;
-    ruleId: string;
-    priority: number;
-    role: string;
-    existingObjects: string;
-    bidirectional: boolean;
-}
+/** What the fleet did with one route: the route's identity and settings, and the role it uses. */
+export type RouteSummary = Pick<RouteSpec,
+    "source" | "destination" | "sourceAccount" | "sourceRegion" | "destinationAccount" | "destinationRegion" |
+    "ruleId" | "priority" | "existingObjects" | "bidirectional"> & { role: string };
 
 /** Which shard a source bucket belongs to (stable FNV hash of its name). */
 export function shardOf(source: string, count: number): number {

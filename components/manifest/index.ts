@@ -3,3 +3,4 @@ export * from "./load";
 export * from "./tabular";
 export * from "./validate";
 export { flattenCellValue } from "./xlsx";
+export * from "./stack-file";

@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { StackFileError, readStackFile } from "../../cli/stack-file";
+import { StackFileError, readStackFile } from "./stack-file";
 import {
     Column, Diagnostic, FleetPlan, FleetSpec, StackSettings, diag, escalateWarnings, fleetOptionsFrom,
     parseSetPairs, parseStackSettings, sortDiagnostics, validateFleet,

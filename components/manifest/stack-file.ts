@@ -1,13 +1,13 @@
 /**
- * Reading a stack's config file (`stacks/Pulumi.<stack>.yaml`) the way the Pulumi CLI would
- * hand it to the program, for the offline commands.
+ * Reading a stack's config file (`Pulumi.<stack>.yaml`) the way the Pulumi CLI would hand it to
+ * the program, for the offline commands. The default folder is this repository's `stacks/`.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_NAMESPACE } from "../components/model";
+import { CONFIG_NAMESPACE } from "../model";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const STACKS_DIR = path.join(REPO_ROOT, "stacks");
 
 export interface StackFile {
