@@ -72,3 +72,36 @@ describe("stacks program", () => {
         expect(await runPlan({ stack: "nope" }, io)).to.equal(2);
     });
 });
+
+describe("stacks program: routes listed in stack config", () => {
+    it("reads routes from config (with defaults and a destination template) as it reads a manifest", async () => {
+        const { runUnderMocks } = await import("../cli/mock-runtime");
+        const { runStack } = await import("../stacks/program");
+        const ns = "pulumi-s3-replication";
+        const result = await runUnderMocks(runStack, {
+            project: ns, stack: "inline",
+            config: {
+                [`${ns}:accounts`]: JSON.stringify({ dev: { id: "111111111111" } }),
+                [`${ns}:destinationTemplate`]: "{source}-{destination_region}",
+                [`${ns}:defaults`]: JSON.stringify({ source_account: "dev", source_region: "us-east-1", destination_region: "us-west-2", create_source: true }),
+                [`${ns}:routes`]: JSON.stringify([{ source_bucket: "inline-a" }, { sourceBucket: "inline-b", prefix: "logs/" }]),
+            },
+        });
+        expect(result.error, result.error?.message).to.equal(undefined);
+        const routes = result.outputs.routes as Array<{ source: string; destination: string }>;
+        expect(routes.map(r => `${r.source}->${r.destination}`).sort()).to.deep.equal(["inline-a->inline-a-us-west-2", "inline-b->inline-b-us-west-2"]);
+        expect(byType(result.resources, T.bucket)).to.have.length(4);
+    });
+
+    it("reports a config typo as INVALID_CONFIG with the key, before registering anything", async () => {
+        const { runUnderMocks } = await import("../cli/mock-runtime");
+        const { runStack } = await import("../stacks/program");
+        const ns = "pulumi-s3-replication";
+        const result = await runUnderMocks(runStack, {
+            project: ns, stack: "typo",
+            config: { [`${ns}:routes`]: JSON.stringify([{ source_bucket: "x-bucket", source_account: "111111111111", source_region: "us-east-1" }]), [`${ns}:shard`]: JSON.stringify({ index: 1 }) },
+        });
+        expect(result.error?.message).to.include("INVALID_CONFIG").and.include(`${ns}:shard`);
+        expect(result.resources).to.deep.equal([]);
+    });
+});
