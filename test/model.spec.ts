@@ -46,7 +46,7 @@ describe("pure model", () => {
         fc.assert(fc.property(fc.anything(), fc.anything(), (rules, role) => {
             const findings = checkReplicationConfig({ rules: rules as never, role: role as never });
             return Array.isArray(findings) && findings.every(f => typeof f.code === "string");
-        }), { numRuns: 500 });
+        }), { numRuns: 1000 });
         fc.assert(fc.property(fc.array(fc.dictionary(fc.constantFrom("id", "priority", "status", "filter", "destination", "deleteMarkerReplication", "sourceSelectionCriteria"), fc.anything())), rules => {
             checkReplicationConfig({ rules: rules as never });
             return true;

@@ -98,6 +98,7 @@ export interface KmsKeyRef {
  * account and Region, which is not where the destination's key lives.
  */
 export function parseKmsKeyArn(value: string): KmsKeyRef | undefined {
+    if (typeof value !== "string") return undefined;
     const m = /^arn:(aws|aws-cn|aws-us-gov|aws-eusc):kms:([a-z0-9-]+):(\d{12}):(key|alias)\/([A-Za-z0-9/_+=.@-]+)$/.exec(value);
     if (!m) return undefined;
     return { partition: m[1], region: m[2], account: m[3], kind: m[4] as "key" | "alias", id: m[5] };

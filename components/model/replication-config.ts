@@ -85,7 +85,11 @@ export function replicationConfigXmlBytes(doc: ReplicationConfigDoc): number {
 /** The PutBucketReplication body, used only to measure it against S3's 2 MB limit. */
 export function replicationConfigXml(doc: ReplicationConfigDoc): string {
     // Values may be of any type here (the policy pack passes what a program registered).
-    const esc = (s: unknown) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    const text = (s: unknown): string => {
+        if (typeof s === "string") return s;
+        try { return JSON.stringify(s) ?? ""; } catch { return ""; }
+    };
+    const esc = (s: unknown) => text(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const el = (name: string, inner: string | number | undefined): string =>
         inner === undefined ? "" : `<${name}>${typeof inner === "number" ? inner : inner}</${name}>`;
     const txt = (name: string, v: unknown) =>
