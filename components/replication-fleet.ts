@@ -75,6 +75,8 @@ export interface BackfillSettings {
     createdBefore?: string;
     /** S3 Control endpoint override (tests, VPC endpoints). */
     endpoint?: string;
+    /** Deleting a job resource cancels the job while it still awaits confirmation (default false). */
+    cancelOnDelete?: boolean;
 }
 
 const DEFAULT_BATCH_SIZE = 200;
@@ -316,6 +318,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                 ...(settings.priority !== undefined ? { priority: settings.priority } : {}),
                 ...(settings.createdBefore ? { createdBefore: settings.createdBefore } : {}),
                 ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+                ...(settings.cancelOnDelete !== undefined ? { cancelOnDelete: settings.cancelOnDelete } : {}),
                 ...(access?.roleArn ? { assumeRoleArn: access.roleArn } : {}),
                 ...(access?.externalId ? { assumeRoleExternalId: access.externalId } : {}),
                 ...(access?.profile ? { profile: access.profile } : {}),

@@ -87,9 +87,13 @@ export function ruleFor(route: RouteSpec): ReplicationRuleDoc {
     return rule;
 }
 
+/** Rules are emitted in priority order; findings about rule i are about the i-th of these routes. */
+export function routesInRuleOrder(routes: readonly RouteSpec[]): RouteSpec[] {
+    return [...routes].sort((a, b) => a.priority - b.priority || a.key.localeCompare(b.key));
+}
+
 export function replicationConfigFor(source: BucketSpec, routes: readonly RouteSpec[], roleArn: string): ReplicationConfigDoc {
-    const sorted = [...routes].sort((a, b) => a.priority - b.priority || a.key.localeCompare(b.key));
-    return { bucket: source.name, role: roleArn, rules: sorted.map(ruleFor) };
+    return { bucket: source.name, role: roleArn, rules: routesInRuleOrder(routes).map(ruleFor) };
 }
 
 export interface FleetPlanResult {
@@ -162,7 +166,7 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         const role = roleOfSource.get(source);
         if (!role) continue;
         const config = replicationConfigFor(bucket, routes, role.arn);
-        const ordered = [...routes].sort((a, b) => a.priority - b.priority || a.key.localeCompare(b.key));
+        const ordered = routesInRuleOrder(routes);
         const findings = checkReplicationConfig(config, {
             sourceAccount: bucket.account,
             sourceRegion: bucket.region,

@@ -50,6 +50,7 @@ const backfill = z.object({
     priority: z.number().int().min(0).max(2147483647).optional(),
     createdBefore: z.string().optional(),
     endpoint: z.string().optional(),
+    cancelOnDelete: z.boolean().optional(),
 }).strict();
 
 export const stackSettingsSchema = z.object({
