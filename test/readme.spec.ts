@@ -46,6 +46,13 @@ describe("README", () => {
         }
     });
 
+    it("`npx s3-replication` runs this checkout's CLI (linked by npm ci), printing clean JSON", () => {
+        const { execFileSync } = require("child_process") as typeof import("child_process");
+        const out = execFileSync("npx", ["--no-install", "s3-replication", "validate", "stacks/manifests/dev.csv", "--stack", "dev", "--json"], { cwd: ROOT, encoding: "utf8" });
+        const json = JSON.parse(out);
+        expect(json).to.deep.equal({ ok: true, errors: [], warnings: [] });
+    });
+
     it("documents every diagnostic code", () => {
         for (const code of Object.keys(DIAGNOSTIC_CODES)) expect(README, code).to.include(code);
     });
