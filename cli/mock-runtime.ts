@@ -203,6 +203,9 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
         if (p) {
             r.account = accountOf(p.inputs);
             r.region = typeof p.inputs.region === "string" ? p.inputs.region : undefined;
+        } else if (r.type === "pulumi:providers:aws") {
+            r.account = accountOf(r.inputs);
+            r.region = typeof r.inputs.region === "string" ? r.inputs.region : undefined;
         } else if (r.type.startsWith("pulumi-nodejs:dynamic/") && typeof r.inputs.accountId === "string" && typeof r.inputs.region === "string") {
             // Dynamic resources carry their own account and Region (they do not use aws.Provider).
             r.account = r.inputs.accountId;
@@ -236,7 +239,8 @@ function wrapMonitor(recorder: MockRecorder): void {
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
-        const providerRef: string = req.getProvider();
+        // Custom resources name their provider; components carry a map of providers by package.
+        const providerRef: string = req.getProvider() || (req.getProvidersMap?.().get("aws") ?? "");
         const base = {
             type: req.getType() as string,
             name: req.getName() as string,

@@ -527,7 +527,8 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         }
         const ids = new Map<string, Draft[]>();
         if (group.length > LIMITS.maxRulesPerConfiguration) {
-            const d = group[LIMITS.maxRulesPerConfiguration];
+            // Point at the first route over the limit as the file lists them.
+            const d = [...group].sort((a, b) => (a.at.row ?? 0) - (b.at.row ?? 0))[LIMITS.maxRulesPerConfiguration];
             report(d, "TOO_MANY_RULES", "source_bucket", `${d.source} has ${group.length} routes; S3 allows at most ${LIMITS.maxRulesPerConfiguration} rules per bucket: combine routes with a shared prefix or split the source.`);
         }
         for (const d of group) {
