@@ -2,6 +2,7 @@
 import { performance } from "perf_hooks";
 import { ReplicationFleet } from "../components/replication-fleet";
 import { runUnderMocks } from "../cli/mock-runtime";
+import { OFFLINE_INVOKES } from "../cli/plan-command";
 import { syntheticRoutes } from "./fleet-fixture";
 
 async function main(): Promise<void> {
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
         return { routes: fleet.routes };
     }, {
         project: "bench", stack: "bench",
-        invokes: { "aws:s3/getBucketPolicy:getBucketPolicy": () => ({ policy: "" }) },
+        invokes: OFFLINE_INVOKES,
     });
     const ms = performance.now() - start;
     if (result.error) throw result.error;

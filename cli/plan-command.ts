@@ -25,6 +25,8 @@ export interface Io {
 export const OFFLINE_INVOKES = {
     // Adopted buckets: the real policy is read and merged at deploy time; offline there is none.
     "aws:s3/getBucketPolicy:getBucketPolicy": (inputs: Record<string, unknown>) => ({ bucket: inputs.bucket, id: inputs.bucket, policy: "" }),
+    // Adopted sources: an existing replication configuration is checked at deploy time.
+    "aws:s3/getBucketReplicationConfiguration:getBucketReplicationConfiguration": (inputs: Record<string, unknown>) => ({ bucket: inputs.bucket, id: inputs.bucket, role: "", rules: [] }),
 };
 
 export function projectName(): string {

@@ -263,14 +263,19 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                     if (hb.policy && bucketName !== s.bucket.name) waitFor.push(hb.policy);
                 }
                 waitFor.push(...(grantsOfRole.get(s.role.arn) ?? []));
+                const provider = providers.get(s.bucket.account, s.bucket.region);
                 const replication = new BucketReplication(s.bucket.name, {
                     sourceBucket: s.bucket.name,
                     sourceAccount: s.bucket.account,
                     sourceRegion: s.bucket.region,
-                    roleArn: s.role.arn,
+                    // An adopted source may already replicate under someone else's configuration,
+                    // which a PUT would silently replace: the role waits for that check.
+                    roleArn: s.bucket.create || s.bucket.replaceExistingReplication
+                        ? s.role.arn
+                        : guardExistingReplication(s.bucket.name, s.role.arn, provider),
                     rules: s.config.rules ?? [],
                     waitFor: [...new Set(waitFor)],
-                }, { parent: this, provider: providers.get(s.bucket.account, s.bucket.region) });
+                }, { parent: this, provider });
                 this.replications[s.bucket.name] = replication;
                 batch.push(replication, replication.configuration);
                 batch.push(...this.registerBackfill(s, replication, name => ensureBucket(name, batch)));
@@ -392,6 +397,30 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         if (errors.length > 0 || !result.plan) throw new pulumi.RunError(diagnosticsMessage(`ReplicationFleet ${name}`, errors));
         return { plan: result.plan, warnings: diagnostics.filter(d => d.severity === "warning") };
     }
+}
+
+/**
+ * The role an adopted source's configuration will name, once it is known that the bucket has no
+ * replication configuration, or one this package wrote (it names `roleArn`). A configuration
+ * written by someone else stops the program instead of being replaced.
+ */
+function guardExistingReplication(bucket: string, roleArn: string, provider: aws.Provider): pulumi.Output<string> {
+    return pulumi.output(
+        aws.s3.getBucketReplicationConfiguration({ bucket }, { provider }).then(
+            existing => {
+                const role = existing?.role;
+                if (role && role !== roleArn) {
+                    const rules = (existing.rules ?? []).map(r => r.id).filter(Boolean).join(", ");
+                    throw new Error(`adopted bucket ${bucket} already replicates under role ${role}${rules ? ` (rules: ${rules})` : ""}; refusing to replace that configuration. Add those rules as routes and set buckets.${bucket}.replaceExistingReplication: true in stack config.`);
+                }
+                return roleArn;
+            },
+            (e: unknown) => {
+                const text = String((e as Error)?.message ?? e);
+                if (/ReplicationConfigurationNotFound|not found|does not exist|no replication/i.test(text)) return roleArn;
+                throw new Error(`could not read the replication configuration of adopted bucket ${bucket} (${text}); refusing to replace it. Check the deploying identity has s3:GetReplicationConfiguration.`);
+            }),
+    );
 }
 
 /**

@@ -4,6 +4,7 @@ import {
     AccountProviders, BucketReplication, HardenedBucket, ReplicationFleet, ReplicationRole,
 } from "../components";
 import { RecordedResource, T, byType, runProgram, runStackUnderMocks } from "./support/mock-runtime";
+import { OFFLINE_INVOKES } from "../cli/plan-command";
 
 const PROD = "111111111111";
 const DR = "222222222222";
@@ -12,7 +13,7 @@ const DR_KEY = `arn:aws:kms:us-west-2:${DR}:key/9a9b9c9d-1111-2222-3333-44445555
 const ROLE_ARN = `arn:aws:iam::${PROD}:role/s3-replication/s3-replication-${PROD}`;
 
 /** Adopted buckets read their current policy; these have none. */
-const NO_EXISTING_POLICY = { "aws:s3/getBucketPolicy:getBucketPolicy": () => ({ policy: "" }) };
+const NO_EXISTING_POLICY = OFFLINE_INVOKES;
 
 const policyOf = (r: RecordedResource) => JSON.parse(String(r.inputs.policy));
 

@@ -4,12 +4,14 @@ import { ReplicationFleet, ownedByShard, routeInShard } from "../components";
 import { DEFAULT_IAM_QUOTAS, planFleet, policyChars, recordsFromObjects, validateFleet } from "../components/model";
 import { syntheticRoutes } from "../bench/fleet-fixture";
 import { RecordedResource, T, byType, runProgram } from "./support/mock-runtime";
+import { OFFLINE_INVOKES } from "../cli/plan-command";
 
 const A = "111111111111";
 const B = "222222222222";
 const C = "333333333333";
 const LOGS = "444444444444";
-const NO_POLICY = { "aws:s3/getBucketPolicy:getBucketPolicy": () => ({ policy: "" }) };
+/** Adopted buckets read their policy and replication configuration; these have none. */
+const NO_POLICY = OFFLINE_INVOKES;
 
 type Row = Record<string, unknown>;
 const route = (source: string, account: string, region: string, destination: string, destAccount: string, destRegion: string, extra: Row = {}): Row => ({
@@ -217,6 +219,7 @@ describe("data safety", () => {
     it("adopted buckets register no bucket, keep their existing policy statements, and refuse an unreadable one", async () => {
         const foreign = { Sid: "PartnerRead", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::safe-src-1/*" };
         const invokes = {
+            ...OFFLINE_INVOKES,
             "aws:s3/getBucketPolicy:getBucketPolicy": (i: Record<string, unknown>) => ({
                 policy: i.bucket === "safe-src-1" ? JSON.stringify({ Version: "2012-10-17", Statement: [foreign, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "old" }] }) : "",
             }),
@@ -233,7 +236,7 @@ describe("data safety", () => {
         expect(doc.Statement[1]).to.deep.equal(foreign);
 
         const broken = await runProgram(() => new ReplicationFleet("fleet", { routes: rows }), {
-            invokes: { "aws:s3/getBucketPolicy:getBucketPolicy": (i: Record<string, unknown>) => ({ policy: i.bucket === "safe-src-1" ? "{not json" : "" }) },
+            invokes: { ...OFFLINE_INVOKES, "aws:s3/getBucketPolicy:getBucketPolicy": (i: Record<string, unknown>) => ({ policy: i.bucket === "safe-src-1" ? "{not json" : "" }) },
             allowError: true,
         });
         expect(broken.error?.message).to.match(/refusing to replace it/);
@@ -273,5 +276,26 @@ describe("backfill jobs in the fleet", () => {
         const none = await fleetGraph([route("nobf-src", A, "us-east-1", "nobf-dst", B, "us-west-2")]);
         expect(none.some(r => r.type === T.bucket && String(r.inputs.bucket).startsWith("s3-replication-reports"))).to.equal(false);
         void pulumi;
+    });
+});
+
+describe("adopted sources that already replicate", () => {
+    const rows = [route("busy-src", A, "us-east-1", "busy-dst", B, "us-west-2")];
+    const existing = (role: string) => ({
+        ...OFFLINE_INVOKES,
+        "aws:s3/getBucketReplicationConfiguration:getBucketReplicationConfiguration": () => ({ role, rules: [{ id: "legacy-to-archive" }] }),
+    });
+
+    it("refuses to replace a configuration someone else wrote, naming its role and rules", async () => {
+        const result = await runProgram(() => new ReplicationFleet("fleet", { routes: rows }), { invokes: existing("arn:aws:iam::111111111111:role/boto3-replication"), allowError: true });
+        expect(result.error?.message).to.match(/busy-src already replicates under role arn:aws:iam::111111111111:role\/boto3-replication \(rules: legacy-to-archive\); refusing/);
+        expect(result.resources.some(r => r.type === T.replication)).to.equal(false);
+    });
+
+    it("updates a configuration this package wrote, and replaces a foreign one when told to", async () => {
+        const ours = await fleetGraph(rows, {}, existing(roleArn(A)));
+        expect(byType(ours, T.replication)).to.have.length(1);
+        const told = await fleetGraph(rows, { buckets: { "busy-src": { replaceExistingReplication: true } } }, existing("arn:aws:iam::111111111111:role/boto3-replication"));
+        expect(byType(told, T.replication)[0].inputs.role).to.equal(roleArn(A));
     });
 });

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { DIAGNOSTIC_CODES } from "../components/model";
 import { T, byType, runProgram } from "./support/mock-runtime";
+import { OFFLINE_INVOKES } from "../cli/plan-command";
 
 const ROOT = path.join(__dirname, "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -34,7 +35,7 @@ describe("README", () => {
                 const file = path.join(dir, `example-${i}.ts`);
                 fs.writeFileSync(file, block.replace(/from "pulumi-s3-replication"/g, `from ${JSON.stringify(path.join(ROOT, "components"))}`));
                 const result = await runProgram(() => require(file), {
-                    invokes: { "aws:s3/getBucketPolicy:getBucketPolicy": () => ({ policy: "" }) },
+                    invokes: OFFLINE_INVOKES,
                     allowError: true,
                 });
                 expect(result.error, `example ${i}: ${result.error?.message}`).to.equal(undefined);

@@ -44,6 +44,11 @@ export interface BucketOverride {
     objectLock?: boolean;
     /** Create (true) or adopt (false). */
     create?: boolean;
+    /**
+     * Adopted source that already has a replication configuration written by someone else
+     * (another role): replace it anyway. Default false: the program stops instead.
+     */
+    replaceExistingReplication?: boolean;
 }
 
 export interface FleetOptions {
@@ -69,6 +74,8 @@ export interface BucketSpec {
     create: boolean;
     kmsKeyArn?: string;
     objectLock: boolean;
+    /** See BucketOverride.replaceExistingReplication. */
+    replaceExistingReplication?: boolean;
     isSource: boolean;
     isDestination: boolean;
     at: SourceLocation;
@@ -614,6 +621,7 @@ function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOpti
         // A created destination encrypts with its replica key when all routes into it agree on one.
         if (!acc.spec.kmsKeyArn && acc.replicaKeys.size === 1) acc.spec.kmsKeyArn = [...acc.replicaKeys][0];
         acc.spec.objectLock = o?.objectLock ?? false;
+        if (o?.replaceExistingReplication) acc.spec.replaceExistingReplication = true;
         buckets.push(acc.spec);
     }
     for (const r of routes) {

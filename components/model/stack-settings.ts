@@ -21,6 +21,7 @@ const bucket = z.object({
     kmsKeyArn: z.string().optional(),
     objectLock: z.boolean().optional(),
     create: z.boolean().optional(),
+    replaceExistingReplication: z.boolean().optional(),
 }).strict();
 
 const shard = z.object({
