@@ -271,18 +271,10 @@ function wildcard(s: string): boolean {
  * (`aws:SourceAccount`, the confused-deputy guard).
  */
 export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
-    const parsed = parsePolicy(policy);
-    if (parsed.kind === "unknown") return { verdict: "unknown", problems: [] };
-    if (parsed.kind === "invalid") return { verdict: "fail", problems: [parsed.reason] };
-    const problems: string[] = [];
-    let unknown = false;
-    parsed.statements.forEach((s, i) => {
-        if (s === UNKNOWN || s.Effect === UNKNOWN) { unknown = true; return; }
-        if (s.Effect !== "Allow") return;
-        const name = typeof s.Sid === "string" ? `trust statement "${s.Sid}"` : `trust statement #${i + 1}`;
+    return checkAllowStatements(policy, "trust statement", (s, name, problems, markUnknown) => {
         if ("NotPrincipal" in s) problems.push(`${name} uses NotPrincipal; trust only ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")} in Principal.Service.`);
         const p = s.Principal;
-        if (p === UNKNOWN) unknown = true;
+        if (p === UNKNOWN) markUnknown();
         else if (p === "*" || p === null || typeof p !== "object") {
             if (!("NotPrincipal" in s)) problems.push(`${name} trusts ${JSON.stringify(p)}; trust only the Service principals ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`);
         } else {
@@ -291,9 +283,9 @@ export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
                     problems.push(`${name} trusts ${kind} principal(s) ${JSON.stringify(v === UNKNOWN ? "(unknown)" : v)}; a replication role is assumed only by ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`);
                     continue;
                 }
-                if (v === UNKNOWN) { unknown = true; continue; }
+                if (v === UNKNOWN) { markUnknown(); continue; }
                 for (const svc of asArray(v as unknown)) {
-                    if (svc === UNKNOWN) unknown = true;
+                    if (svc === UNKNOWN) markUnknown();
                     else if (!(REPLICATION_SERVICE_PRINCIPALS as readonly unknown[]).includes(svc)) {
                         problems.push(`${name} trusts service ${JSON.stringify(svc)}; a replication role is assumed only by ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`);
                     }
@@ -301,7 +293,7 @@ export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
             }
         }
         const actions = list(s.Action);
-        if (actions === UNKNOWN) unknown = true;
+        if (actions === UNKNOWN) markUnknown();
         else {
             for (const a of actions) {
                 if (typeof a === "string" && wildcard(a)) problems.push(`${name} allows ${JSON.stringify(a)}; allow only "sts:AssumeRole".`);
@@ -309,26 +301,24 @@ export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
         }
         if ("NotAction" in s) problems.push(`${name} uses NotAction; allow only "sts:AssumeRole".`);
         const c = s.Condition;
-        if (c === UNKNOWN) { unknown = true; return; }
+        if (c === UNKNOWN) { markUnknown(); return; }
         const eq = [getCI(c, "StringEquals"), getCI(c, "StringLike")];
-        if (eq.includes(UNKNOWN)) { unknown = true; return; }
+        if (eq.includes(UNKNOWN)) { markUnknown(); return; }
         const values = eq.map(block => getCI(block, "aws:SourceAccount")).filter(v => v !== undefined);
         if (values.length === 0) {
             problems.push(`${name} has no aws:SourceAccount condition; add {"StringEquals":{"aws:SourceAccount":"<source account id>"}} so S3 cannot be used as a confused deputy.`);
             return;
         }
         for (const v of values) {
-            if (v === UNKNOWN) { unknown = true; continue; }
+            if (v === UNKNOWN) { markUnknown(); continue; }
             for (const acct of asArray(v as unknown)) {
-                if (acct === UNKNOWN) unknown = true;
+                if (acct === UNKNOWN) markUnknown();
                 else if (typeof acct !== "string" || !/^\d{12}$/.test(acct)) {
                     problems.push(`${name}: aws:SourceAccount must name 12-digit account ids (is ${JSON.stringify(acct)}).`);
                 }
             }
         }
     });
-    if (problems.length > 0) return { verdict: "fail", problems };
-    return { verdict: unknown ? "unknown" : "pass", problems: [] };
 }
 
 /**
@@ -337,22 +327,14 @@ export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
  * fine: replication works on every object of the bucket), no NotAction / NotResource allows.
  */
 export function checkLeastPrivilegePolicy(policy: unknown): DocumentCheck {
-    const parsed = parsePolicy(policy);
-    if (parsed.kind === "unknown") return { verdict: "unknown", problems: [] };
-    if (parsed.kind === "invalid") return { verdict: "fail", problems: [parsed.reason] };
-    const problems: string[] = [];
-    let unknown = false;
-    parsed.statements.forEach((s, i) => {
-        if (s === UNKNOWN || s.Effect === UNKNOWN) { unknown = true; return; }
-        if (s.Effect !== "Allow") return;
-        const name = typeof s.Sid === "string" ? `statement "${s.Sid}"` : `statement #${i + 1}`;
+    return checkAllowStatements(policy, "statement", (s, name, problems, markUnknown) => {
         if ("NotAction" in s) problems.push(`${name} allows NotAction, which grants every other action; list the actions instead.`);
         if ("NotResource" in s) problems.push(`${name} allows NotResource, which grants every other resource; list the resources instead.`);
         const actions = list(s.Action);
-        if (actions === UNKNOWN) unknown = true;
+        if (actions === UNKNOWN) markUnknown();
         else {
             for (const a of actions) {
-                if (a === UNKNOWN) unknown = true;
+                if (a === UNKNOWN) markUnknown();
                 else if (typeof a === "string" && wildcard(a)) problems.push(`${name} allows the wildcard action ${JSON.stringify(a)}; list the exact actions replication needs.`);
             }
         }
@@ -361,13 +343,35 @@ export function checkLeastPrivilegePolicy(policy: unknown): DocumentCheck {
             return;
         }
         const resources = list(s.Resource);
-        if (resources === UNKNOWN) { unknown = true; return; }
+        if (resources === UNKNOWN) { markUnknown(); return; }
         for (const r of resources) {
-            if (r === UNKNOWN) { unknown = true; continue; }
+            if (r === UNKNOWN) { markUnknown(); continue; }
             if (typeof r !== "string") continue;
             const why = resourceWildcardProblem(r);
             if (why) problems.push(`${name}: ${why}`);
         }
+    });
+}
+
+/**
+ * The scaffolding both document checks share: parse, skip what is not an Allow, name each
+ * statement, and turn problems and unknowns into a verdict.
+ */
+function checkAllowStatements(
+    policy: unknown,
+    label: string,
+    visit: (s: Record<string, unknown>, name: string, problems: string[], markUnknown: () => void) => void,
+): DocumentCheck {
+    const parsed = parsePolicy(policy);
+    if (parsed.kind === "unknown") return { verdict: "unknown", problems: [] };
+    if (parsed.kind === "invalid") return { verdict: "fail", problems: [parsed.reason] };
+    const problems: string[] = [];
+    let unknown = false;
+    parsed.statements.forEach((s, i) => {
+        if (s === UNKNOWN || s.Effect === UNKNOWN) { unknown = true; return; }
+        if (s.Effect !== "Allow") return;
+        const name = typeof s.Sid === "string" ? `${label} "${s.Sid}"` : `${label} #${i + 1}`;
+        visit(s, name, problems, () => { unknown = true; });
     });
     if (problems.length > 0) return { verdict: "fail", problems };
     return { verdict: unknown ? "unknown" : "pass", problems: [] };
