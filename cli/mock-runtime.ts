@@ -142,6 +142,8 @@ export interface RunOptions {
      * every promise it makes, which costs more than everything else in a large offline run.
      */
     stackTraces?: boolean;
+    /** Run as a preview (unknown values stay unknown). Default false, so every output resolves. */
+    preview?: boolean;
 }
 
 export interface RunResult {
@@ -160,7 +162,7 @@ export interface RunResult {
 export async function runUnderMocks(program: () => unknown, options: RunOptions): Promise<RunResult> {
     const recorder = new MockRecorder(options.invokes);
     pulumi.runtime.setAllConfig(options.config ?? {});
-    await pulumi.runtime.setMocks(recorder, options.project, options.stack, false);
+    await pulumi.runtime.setMocks(recorder, options.project, options.stack, options.preview ?? false);
     wrapMonitor(recorder);
 
     const asyncErrors: Error[] = [];

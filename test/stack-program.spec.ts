@@ -105,3 +105,16 @@ describe("stacks program: routes listed in stack config", () => {
         expect(result.resources).to.deep.equal([]);
     });
 });
+
+describe("stacks program as a preview", () => {
+    it("registers the same resources when run as a preview, where values AWS assigns are unknown", async () => {
+        const { runUnderMocks } = await import("../cli/mock-runtime");
+        const { OFFLINE_INVOKES, planConfig, projectName } = await import("../cli/plan-command");
+        const { runStack } = await import("../stacks/program");
+        const options = { project: projectName(), stack: "prod", config: planConfig("prod").config, invokes: OFFLINE_INVOKES };
+        const preview = await runUnderMocks(runStack, { ...options, preview: true });
+        const update = await runUnderMocks(runStack, options);
+        expect(preview.error, preview.error?.message).to.equal(undefined);
+        expect(preview.resources.map(r => r.urn).sort()).to.deep.equal(update.resources.map(r => r.urn).sort());
+    });
+});
