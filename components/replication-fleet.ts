@@ -207,18 +207,20 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         }
         const rolesByArn = new Map(Object.values(this.roles).map(r => [r.plan.arn, r]));
 
-        const grantResources = new Map<string, aws.kms.Grant>();
+        // Grants by the role they serve: a source's configuration waits for its role's grants.
+        const grantsOfRole = new Map<string, aws.kms.Grant[]>();
         for (const g of kmsGrants) {
             const role = rolesByArn.get(g.roleArn);
-            grantResources.set(`${g.roleArn}|${g.keyArn}`, new aws.kms.Grant(`kms-grant-${g.roleName}-${shortHash(g.keyArn)}`, {
+            const grant = new aws.kms.Grant(`kms-grant-${g.roleName}-${shortHash(g.keyArn)}`, {
                 name: `s3-replication-${shortHash(g.roleArn + g.keyArn)}`,
                 keyId: g.keyArn,
                 granteePrincipal: g.roleArn,
                 operations: g.operations,
-            }, { parent: this, provider: providers.get(g.keyAccount, g.keyRegion), dependsOn: role ? [role] : [] }));
+            }, { parent: this, provider: providers.get(g.keyAccount, g.keyRegion), dependsOn: role ? [role] : [] });
+            grantsOfRole.set(g.roleArn, [...(grantsOfRole.get(g.roleArn) ?? []), grant]);
         }
 
-        this.ready = this.registerInBatches(owned, providers, rolesByArn, grantResources, args.batchSize ?? DEFAULT_BATCH_SIZE);
+        this.ready = this.registerInBatches(owned, providers, rolesByArn, grantsOfRole, args.batchSize ?? DEFAULT_BATCH_SIZE);
         this.registerOutputs(this.ready.then(() => ({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames })));
     }
 
@@ -231,10 +233,11 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         owned: ReturnType<typeof ownedByShard>,
         providers: AccountProviders,
         rolesByArn: Map<string, ReplicationRole>,
-        grantResources: Map<string, aws.kms.Grant>,
+        grantsOfRole: Map<string, aws.kms.Grant[]>,
         batchSize: number,
     ): Promise<void> {
         const bucketPlans = new Map(owned.buckets.map(b => [b.bucket.name, b]));
+        const reportBuckets = new Map(this.plan.buckets.filter(b => b.reportBucket).map(b => [`${b.bucket.account}/${b.bucket.region}`, b]));
         const ensureBucket = (bucketName: string, batch: pulumi.Resource[]) => {
             const plan = bucketPlans.get(bucketName);
             if (!plan || this.hardenedBuckets[bucketName]) return;
@@ -242,11 +245,6 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             this.hardenedBuckets[bucketName] = hb;
             batch.push(hb, hb.versioning, hb.publicAccessBlock, hb.ownershipControls, hb.encryption, ...(hb.policy ? [hb.policy] : []), ...(hb.bucket ? [hb.bucket] : []));
         };
-        const grantsOfRole = new Map<string, aws.kms.Grant[]>();
-        for (const [key, grant] of grantResources) {
-            const roleArn = key.slice(0, key.indexOf("|"));
-            grantsOfRole.set(roleArn, [...(grantsOfRole.get(roleArn) ?? []), grant]);
-        }
 
         for (let start = 0; start < owned.sources.length; start += batchSize) {
             const batch: pulumi.Resource[] = [];
@@ -278,7 +276,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                 }, { parent: this, provider });
                 this.replications[s.bucket.name] = replication;
                 batch.push(replication, replication.configuration);
-                batch.push(...this.registerBackfill(s, replication, name => ensureBucket(name, batch)));
+                batch.push(...this.registerBackfill(s, replication, role, reportBuckets, name => ensureBucket(name, batch)));
             }
             await registered(batch);
         }
@@ -292,19 +290,24 @@ export class ReplicationFleet extends pulumi.ComponentResource {
      * One Batch Replication job per route that asks for a backfill, started after the source's
      * replication configuration exists (a job replicates through the configuration's rules).
      */
-    private registerBackfill(s: FleetPlan["sources"][number], replication: BucketReplication, ensureBucket: (name: string) => void): BatchReplicationJob[] {
+    private registerBackfill(
+        s: FleetPlan["sources"][number],
+        replication: BucketReplication,
+        role: ReplicationRole | undefined,
+        reportBuckets: Map<string, BucketPlan>,
+        ensureBucket: (name: string) => void,
+    ): BatchReplicationJob[] {
         const settings = this.backfill;
         if (settings.enabled === false) return [];
         const routes = s.routes.filter(r => r.existingObjects !== "none");
         if (routes.length === 0) return [];
-        const report = this.plan.buckets.find(b => b.reportBucket && b.bucket.account === s.bucket.account && b.bucket.region === s.bucket.region);
+        const report = reportBuckets.get(`${s.bucket.account}/${s.bucket.region}`);
         if (!report) throw new Error(`no report bucket planned for ${s.bucket.account}/${s.bucket.region}`);
         const access = Object.values(this.accounts).find(a => String(a.id) === s.bucket.account);
         const waitFor: pulumi.Resource[] = [replication];
         ensureBucket(report.bucket.name);
         const reportBucket = this.hardenedBuckets[report.bucket.name];
         if (reportBucket) waitFor.push(reportBucket);
-        const role = Object.values(this.roles).find(r => r.plan.arn === s.role.arn);
         if (role) waitFor.push(role);
         return routes.map(r => {
             const job = new BatchReplicationJob(`backfill-${r.key.replace("->", "-to-")}`, {

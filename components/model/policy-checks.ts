@@ -208,16 +208,7 @@ function hasCondition(condition: unknown): Tri {
 
 /** Allow statements that grant everyone access without any condition (or via NotPrincipal). */
 export function checkNoPublicAllow(policy: unknown): DocumentCheck {
-    const parsed = parsePolicy(policy);
-    if (parsed.kind === "unknown") return { verdict: "unknown", problems: [] };
-    if (parsed.kind === "invalid") return { verdict: "fail", problems: [parsed.reason] };
-    const problems: string[] = [];
-    let unknown = false;
-    parsed.statements.forEach((s, i) => {
-        if (s === UNKNOWN) { unknown = true; return; }
-        const name = typeof s.Sid === "string" ? `statement "${s.Sid}"` : `statement #${i + 1}`;
-        if (s.Effect === UNKNOWN) { unknown = true; return; }
-        if (s.Effect !== "Allow") return;
+    return checkAllowStatements(policy, "statement", (s, name, problems, markUnknown) => {
         if ("NotPrincipal" in s) {
             problems.push(`${name} allows with NotPrincipal, which grants everyone not listed; name the principals in Principal instead.`);
             return;
@@ -227,11 +218,9 @@ export function checkNoPublicAllow(policy: unknown): DocumentCheck {
         if (everyone === true && conditioned === false) {
             problems.push(`${name} allows Principal "*" without a condition; name the principals, or restrict it with a condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.`);
         } else if (everyone === UNKNOWN || (everyone === true && conditioned === UNKNOWN)) {
-            unknown = true;
+            markUnknown();
         }
     });
-    if (problems.length > 0) return { verdict: "fail", problems };
-    return { verdict: unknown ? "unknown" : "pass", problems: [] };
 }
 
 /** The services S3 replication and S3 Batch Operations assume a role as. */
