@@ -42,12 +42,26 @@ describe("pure model", () => {
         expect(() => mergeAdoptedPolicy("{}", ours)).to.throw(ExistingPolicyError);
     });
 
+    it("reports a field of the wrong type once, at its column, and checks the rest of the rule", () => {
+        // CI's fuzzing found this one: an object whose conversion to text throws.
+        const rule = { id: "r1", priority: { toString: false }, status: "Enabled", filter: { prefix: "logs/" }, deleteMarkerReplication: { status: "Disabled" },
+            destination: { bucket: { toString: false }, storageClass: 7 } };
+        const findings = checkReplicationConfig({ bucket: "src", rules: [rule as never] });
+        expect(findings.map(f => [f.code, f.field])).to.deep.equal([
+            ["INVALID_VALUE", "priority"], ["INVALID_VALUE", "destination_bucket"], ["INVALID_VALUE", "storage_class"],
+        ]);
+        expect(findings[0].message).to.equal(`rule "r1": priority must be a number (is an object).`);
+        expect(checkReplicationConfig({ bucket: { toString: false } as never, rules: "x" as never }).map(f => f.code))
+            .to.deep.equal(["INVALID_VALUE", "INVALID_VALUE", "NO_RULES"]);
+    });
+
     it("the shared configuration checks never throw, whatever a program registered", () => {
-        fc.assert(fc.property(fc.anything(), fc.anything(), (rules, role) => {
-            const findings = checkReplicationConfig({ rules: rules as never, role: role as never });
+        const anything = fc.anything({ withBigInt: true, withBoxedValues: true, withNullPrototype: true, withObjectString: true, withMap: true, withDate: true });
+        fc.assert(fc.property(anything, anything, anything, (rules, role, bucket) => {
+            const findings = checkReplicationConfig({ rules: rules as never, role: role as never, bucket: bucket as never });
             return Array.isArray(findings) && findings.every(f => typeof f.code === "string");
         }), { numRuns: 1000 });
-        fc.assert(fc.property(fc.array(fc.dictionary(fc.constantFrom("id", "priority", "status", "filter", "destination", "deleteMarkerReplication", "sourceSelectionCriteria"), fc.anything())), rules => {
+        fc.assert(fc.property(fc.array(fc.dictionary(fc.constantFrom("id", "priority", "status", "filter", "destination", "deleteMarkerReplication", "sourceSelectionCriteria"), anything)), rules => {
             checkReplicationConfig({ rules: rules as never });
             return true;
         }), { numRuns: 500 });

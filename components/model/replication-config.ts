@@ -120,12 +120,77 @@ export function replicationConfigXml(doc: ReplicationConfigDoc): string {
     return `<?xml version="1.0" encoding="UTF-8"?><ReplicationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${txt("Role", doc.role)}${rules}</ReplicationConfiguration>`;
 }
 
-function withoutNulls(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(v => (v === null ? v : withoutNulls(v)));
-    if (value === null || typeof value !== "object") return value;
+/**
+ * The shape of the fields the checks read. A program may register any value anywhere (the policy
+ * pack sees whatever it was given), so the checks first conform the input to this shape: a field
+ * of the wrong type is reported once and then treated as absent, and nothing downstream ever
+ * touches a value it did not expect.
+ */
+type Shape = "text" | "number" | "tags" | { readonly [key: string]: Shape };
+
+const STATUS: Shape = { status: "text" };
+const RULE_SHAPE: Shape = {
+    id: "text", priority: "number", status: "text", prefix: "text",
+    filter: { prefix: "text", tag: { key: "text", value: "text" }, and: { prefix: "text", tags: "tags" } },
+    deleteMarkerReplication: STATUS,
+    destination: {
+        bucket: "text", storageClass: "text", account: "text",
+        accessControlTranslation: { owner: "text" },
+        encryptionConfiguration: { replicaKmsKeyId: "text" },
+        replicationTime: { status: "text", time: { minutes: "number" } },
+        metrics: { status: "text", eventThreshold: { minutes: "number" } },
+    },
+    sourceSelectionCriteria: { sseKmsEncryptedObjects: STATUS, replicaModifications: STATUS },
+    existingObjectReplication: STATUS,
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** What a value is, for a message, without ever calling its own conversion methods. */
+function kindOf(v: unknown): string {
+    if (Array.isArray(v)) return "a list";
+    if (v === null) return "null";
+    return typeof v === "object" ? "an object" : typeof v;
+}
+
+/** A field found with the wrong type: its dotted path and what it held. */
+interface Misfit { path: string; expected: string; found: string }
+
+/**
+ * `value` conformed to `shape`; fields of the wrong type go to `misfits` and are left out.
+ * Null means absent (as it does to S3), and fields outside the shape are dropped.
+ */
+function conform(value: unknown, shape: Shape, path: string, misfits: Misfit[]): unknown {
+    if (value === undefined || value === null) return undefined;
+    const misfit = (expected: string) => { misfits.push({ path, expected, found: kindOf(value) }); return undefined; };
+    if (shape === "text") return typeof value === "string" ? value : misfit("text");
+    if (shape === "number") return typeof value === "number" ? value : misfit("a number");
+    if (!isRecord(value)) return misfit(shape === "tags" ? "a map of tag keys to values" : "an object");
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+    for (const [key, sub] of shape === "tags" ? Object.keys(value).map(k => [k, "text" as Shape] as const) : Object.entries(shape)) {
+        const v = conform(value[key], sub, path ? `${path}.${key}` : key, misfits);
+        if (v !== undefined) out[key] = v;
+    }
     return out;
+}
+
+/** The manifest column a misfit field corresponds to, so the validator can point at the cell. */
+function fieldOfPath(path: string): RuleField | undefined {
+    const top = path.split(".")[0];
+    const byTop: Record<string, RuleField> = {
+        id: "rule_id", priority: "priority", status: "status", prefix: "prefix", filter: "tags",
+        deleteMarkerReplication: "delete_marker_replication", existingObjectReplication: "existing_objects",
+        sourceSelectionCriteria: "replicate_kms",
+    };
+    if (path === "filter.prefix" || path === "filter.and.prefix") return "prefix";
+    if (top !== "destination") return byTop[top];
+    const second = path.split(".")[1];
+    const byDestination: Record<string, RuleField> = {
+        bucket: "destination_bucket", storageClass: "storage_class", account: "destination_account",
+        accessControlTranslation: "replica_ownership", encryptionConfiguration: "replica_kms_key",
+        replicationTime: "rtc", metrics: "rtc",
+    };
+    return second ? byDestination[second] : "destination_bucket";
 }
 
 function filterTags(f: ReplicationFilterDoc | undefined): Array<[string, string]> {
@@ -146,30 +211,47 @@ const isEnabled = (s: StatusDoc | undefined) => s?.status === "Enabled";
  */
 export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigCheckContext = {}): ConfigFinding[] {
     const out: ConfigFinding[] = [];
-    // A program may register nulls anywhere; absent and null mean the same to S3.
-    const doc = withoutNulls(input) as ReplicationConfigDoc;
-    const rules = Array.isArray(doc.rules) ? doc.rules : [];
+    const source: Record<string, unknown> = isRecord(input) ? input : {};
+    const top: Misfit[] = [];
+    const bucket = conform(source.bucket, "text", "bucket", top) as string | undefined;
+    const role = conform(source.role, "text", "role", top) as string | undefined;
+    const rawRules: unknown[] = Array.isArray(source.rules) ? source.rules : [];
     const add = (code: DiagnosticCode, message: string, ruleIndex?: number, field?: RuleField, severity: Severity = "error") =>
         out.push({ code, severity, message, ...(ruleIndex !== undefined ? { ruleIndex } : {}), ...(field ? { field } : {}) });
 
+    for (const m of top) add("INVALID_VALUE", `${m.path} must be ${m.expected} (is ${m.found}).`);
+    if (source.rules !== undefined && source.rules !== null && !Array.isArray(source.rules)) {
+        add("INVALID_VALUE", `rules must be a list of rule objects (is ${kindOf(source.rules)}).`);
+    }
+    // Conform every rule first; a rule that is not an object stays a gap so indexes keep matching.
+    const misfitsOf: Misfit[][] = rawRules.map(() => []);
+    const rules: Array<ReplicationRuleDoc | undefined> = rawRules.map((raw, i) =>
+        isRecord(raw) ? conform(raw, RULE_SHAPE, "", misfitsOf[i]) as ReplicationRuleDoc : undefined);
+    const doc: ReplicationConfigDoc = {
+        ...(bucket !== undefined ? { bucket } : {}), ...(role !== undefined ? { role } : {}),
+        rules: rules.filter((r): r is ReplicationRuleDoc => r !== undefined),
+    };
+
     if (rules.length === 0) add("NO_RULES", "A replication configuration needs at least one rule (S3 answers MalformedXML).");
     if (rules.length > LIMITS.maxRulesPerConfiguration) {
-        add("TOO_MANY_RULES", `${rules.length} rules for bucket ${doc.bucket ?? "(unknown)"}: S3 allows at most ${LIMITS.maxRulesPerConfiguration} per bucket; split the routes over more source buckets or combine prefixes.`);
+        add("TOO_MANY_RULES", `${rules.length} rules for bucket ${bucket ?? "(unknown)"}: S3 allows at most ${LIMITS.maxRulesPerConfiguration} per bucket; split the routes over more source buckets or combine prefixes.`);
     }
 
     const priorities = new Map<number, number>();
     const ids = new Map<string, number>();
-    rules.forEach((raw, i) => {
-        if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-            add("INVALID_VALUE", `rule #${i + 1} is not a rule object.`, i);
+    rules.forEach((rule, i) => {
+        if (rule === undefined) {
+            add("INVALID_VALUE", `rule #${i + 1} is not a rule object (is ${kindOf(rawRules[i])}).`, i);
             return;
         }
-        // Whatever a program registered: fields of the wrong type are findings, never crashes.
-        const rule: ReplicationRuleDoc = { ...raw, id: typeof raw.id === "string" ? raw.id : undefined };
-        if (raw.id !== undefined && raw.id !== null && typeof raw.id !== "string") {
-            add("INVALID_RULE_ID", `rule #${i + 1}: id must be text.`, i, "rule_id");
-        }
         const name = rule.id ? `rule "${rule.id}"` : `rule #${i + 1}`;
+        // Fields of the wrong type are reported here and are absent from `rule` from now on.
+        const misfit = new Set<string>();
+        for (const m of misfitsOf[i]) {
+            misfit.add(m.path);
+            add(m.path === "id" ? "INVALID_RULE_ID" : "INVALID_VALUE", `${name}: ${m.path} must be ${m.expected} (is ${m.found}).`, i, fieldOfPath(m.path));
+        }
+        const present = (key: keyof ReplicationRuleDoc) => rule[key] !== undefined || misfit.has(key);
         if (rule.id !== undefined) {
             if (rule.id.length > LIMITS.maxRuleIdLength) add("RULE_ID_TOO_LONG", `${name.slice(0, 40)}…: rule ids are at most ${LIMITS.maxRuleIdLength} characters (is ${rule.id.length}); shorten rule_id.`, i, "rule_id");
             if (!isAscii(rule.id)) add("INVALID_RULE_ID", `${name}: rule ids must be ASCII (S3 answers InvalidArgument); use only ASCII characters in rule_id.`, i, "rule_id");
@@ -177,20 +259,19 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
             if (prev !== undefined) add("DUPLICATE_RULE_ID", `${name} is used by rule #${prev + 1} too; rule ids must be unique within a bucket's configuration.`, i, "rule_id");
             else ids.set(rule.id, i);
         }
-        if (rule.status !== "Enabled" && rule.status !== "Disabled") add("INVALID_VALUE", `${name}: status must be Enabled or Disabled (is ${JSON.stringify(rule.status)}).`, i, "status");
+        if (rule.status !== "Enabled" && rule.status !== "Disabled" && !misfit.has("status")) add("INVALID_VALUE", `${name}: status must be Enabled or Disabled (is ${JSON.stringify(rule.status)}).`, i, "status");
 
         // V2 schema: Filter, Priority and DeleteMarkerReplication together.
-        if (rule.filter === undefined || rule.priority === undefined || rule.deleteMarkerReplication === undefined || rule.prefix !== undefined) {
-            const missing = [rule.filter === undefined && "filter", rule.priority === undefined && "priority",
-                rule.deleteMarkerReplication === undefined && "deleteMarkerReplication"].filter(Boolean).join(", ");
-            add("V2_SCHEMA_REQUIRED", `${name}: use the V2 schema (filter, priority and deleteMarkerReplication${rule.prefix !== undefined ? "; no rule-level prefix" : ""})${missing ? `; missing ${missing}` : ""}.`, i, "priority");
+        if (!present("filter") || !present("priority") || !present("deleteMarkerReplication") || present("prefix")) {
+            const missing = (["filter", "priority", "deleteMarkerReplication"] as const).filter(k => !present(k)).join(", ");
+            add("V2_SCHEMA_REQUIRED", `${name}: use the V2 schema (filter, priority and deleteMarkerReplication${present("prefix") ? "; no rule-level prefix" : ""})${missing ? `; missing ${missing}` : ""}.`, i, "priority");
         }
         if (rule.priority !== undefined) {
             if (!Number.isInteger(rule.priority) || rule.priority < 0) {
                 add("INVALID_PRIORITY", `${name}: priority must be a non-negative integer (is ${rule.priority}).`, i, "priority");
             } else {
                 const prev = priorities.get(rule.priority);
-                if (prev !== undefined) add("PRIORITY_CONFLICT", `${name} has priority ${rule.priority}, as does rule #${prev + 1} (${String(rules[prev].id ?? "no id")}); priorities must be unique within one bucket's configuration: change one or leave it blank to have one assigned.`, i, "priority");
+                if (prev !== undefined) add("PRIORITY_CONFLICT", `${name} has priority ${rule.priority}, as does rule #${prev + 1} (${rules[prev]?.id ?? "no id"}); priorities must be unique within one bucket's configuration: change one or leave it blank to have one assigned.`, i, "priority");
                 else priorities.set(rule.priority, i);
             }
         }
@@ -217,7 +298,7 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
         }
 
         const d = rule.destination ?? {};
-        if (!d.bucket) add("MISSING_FIELD", `${name}: destination bucket ARN is required.`, i, "destination_bucket");
+        if (!d.bucket && !misfit.has("destination") && !misfit.has("destination.bucket")) add("MISSING_FIELD", `${name}: destination bucket ARN is required.`, i, "destination_bucket");
         if (d.storageClass !== undefined && !isReplicationStorageClass(d.storageClass)) {
             add("INVALID_STORAGE_CLASS", `${name}: ${d.storageClass} is not a replication storage class; use one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, REDUCED_REDUNDANCY.`, i, "storage_class");
         }
