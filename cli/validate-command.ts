@@ -3,7 +3,7 @@
  * Exit codes: 0 no errors, 1 errors, 2 the manifest cannot be read or the usage is wrong.
  */
 import { Diagnostic, diag, formatDiagnostic } from "../components/model";
-import { ManifestValidation, loadStackContext, validateManifest } from "../components/manifest";
+import { ManifestValidation, validateManifest, validateStack } from "../components/manifest";
 
 export interface ValidateCommandOptions {
     stack?: string;
@@ -43,25 +43,20 @@ function plural(n: number, word: string): string {
 }
 
 export async function runValidate(file: string | undefined, opts: ValidateCommandOptions, io: CommandIo): Promise<number> {
-    let manifest = file;
-    if (manifest === undefined && opts.stack !== undefined) {
-        // No file given: the stack's own `manifest` setting.
-        const context = loadStackContext(opts.stack, opts.stacksDir);
-        if (context.unusable) return report(usage(context.diagnostics), opts, io);
-        manifest = context.manifest;
-    }
-    if (manifest === undefined) {
-        const hint = opts.stack !== undefined ? `stack ${opts.stack} has no manifest setting` : "no manifest given";
-        return report(usage([diag("INVALID_CONFIG", `${hint}: run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].`, { path: "<manifest>" })]), opts, io);
-    }
-    const result = await validateManifest(manifest, {
-        ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+    const common = {
         ...(opts.stacksDir !== undefined ? { stacksDir: opts.stacksDir } : {}),
         ...(opts.sheet !== undefined ? { sheet: opts.sheet } : {}),
         ...(opts.strict ? { strict: true } : {}),
         set: opts.set ?? [],
-    });
-    return report(result, opts, io);
+    };
+    if (file === undefined && opts.stack !== undefined) {
+        // No file given: what the stack deploys, its manifest and any routes listed in its config.
+        return report(await validateStack(opts.stack, common), opts, io);
+    }
+    if (file === undefined) {
+        return report(usage([diag("INVALID_CONFIG", "no manifest given: run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].", { path: "<manifest>" })]), opts, io);
+    }
+    return report(await validateManifest(file, { ...(opts.stack !== undefined ? { stack: opts.stack } : {}), ...common }), opts, io);
 }
 
 function usage(diagnostics: Diagnostic[]): ManifestValidation {

@@ -54,7 +54,7 @@ describe("validate command", () => {
         expect(set.err.join("\n")).to.contain("INVALID_CONFIG --set colour=blue");
         const unknown = await run(fixture("clean.csv"), { stack: "nope" });
         expect(unknown.code).to.equal(2);
-        expect(unknown.err.join("\n")).to.contain("known stacks: broken, fixture, typo");
+        expect(unknown.err.join("\n")).to.contain("known stacks: broken, fixture, inline, routes, typo");
         const broken = await run(fixture("clean.csv"), { stack: "broken" });
         expect(broken.code).to.equal(2);
         expect(broken.err.join("\n")).to.contain("pulumi-s3-replication:iam.granularity");
@@ -117,6 +117,22 @@ describe("validate command", () => {
         expect(r.out[0]).to.match(/^0 errors, 0 warnings in .*clean\.csv \(5 routes\)$/);
         const none = await run(undefined, { stack: "typo" });
         expect(none.code).to.equal(2);
-        expect(none.err.join("\n")).to.contain("stack typo has no manifest setting");
+        expect(none.err.join("\n")).to.contain("stack typo has no manifest setting and no routes");
+    });
+
+    it("checks the routes listed in the stack's config too, as the program deploys them with the manifest", async () => {
+        const both = await run(undefined, { stack: "inline" });
+        expect(both.code).to.equal(1);
+        expect(both.out).to.deep.equal([
+            `pulumi-s3-replication:routes[1].destination_region error INVALID_REGION "mars-north-1" is not an AWS Region (for example us-east-1).`,
+            `1 error, 0 warnings in ${fixture("clean.csv")} and pulumi-s3-replication:routes (7 routes)`,
+        ]);
+        const json = JSON.parse((await run(undefined, { stack: "inline", json: true })).out.join("\n"));
+        expect(json.errors).to.deep.equal([{ code: "INVALID_REGION", severity: "error", message: `"mars-north-1" is not an AWS Region (for example us-east-1).`, path: "pulumi-s3-replication:routes[1].destination_region" }]);
+        const only = await run(undefined, { stack: "routes" });
+        expect(only).to.deep.include({ code: 0, out: ["0 errors, 0 warnings in pulumi-s3-replication:routes (1 route)"] });
+        // A file named on the command line is checked alone, with the stack's config.
+        const file = await run(fixture("clean.csv"), { stack: "inline" });
+        expect(file.code).to.equal(0);
     });
 });

@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { StackFileError, readStackFile } from "./stack-file";
 import {
-    Column, Diagnostic, FleetPlan, FleetSpec, StackSettings, diag, escalateWarnings, fleetOptionsFrom,
-    parseSetPairs, parseStackSettings, sortDiagnostics, validateFleet,
+    CONFIG_NAMESPACE, Column, Diagnostic, FleetPlan, FleetSpec, StackSettings, diag, escalateWarnings, fleetOptionsFrom,
+    parseSetPairs, parseStackSettings, recordsFromObjects, sortDiagnostics, validateFleet,
 } from "../model";
 import { LoadedManifest, ManifestFormat, loadManifest, parseManifest } from "./load";
 
@@ -87,6 +87,33 @@ export async function validateManifest(file: string, options: ValidateManifestOp
     return validateLoaded(loaded, file, prepared, options.strict);
 }
 
+/**
+ * Validate what a stack deploys: its manifest and the routes listed inline in its config, together,
+ * as the stacks program reads them. Never throws for bad content or options.
+ */
+export async function validateStack(stack: string, options: Omit<ValidateManifestOptions, "stack" | "settings" | "format"> = {}): Promise<ManifestValidation> {
+    const context = loadStackContext(stack, options.stacksDir);
+    const prepared = prepare({ ...options, ...(context.settings ? { settings: context.settings } : {}) });
+    const routes = context.settings?.routes;
+    const inline = `${CONFIG_NAMESPACE}:routes`;
+    const label = context.manifest !== undefined ? (routes !== undefined ? `${context.manifest} and ${inline}` : context.manifest) : routes !== undefined ? inline : `stack ${stack}`;
+    if (context.unusable || "fatal" in prepared) {
+        return failed(label, "unknown", [...context.diagnostics, ...("fatal" in prepared ? prepared.diagnostics : [])], "usage");
+    }
+    prepared.diagnostics.push(...context.diagnostics);
+    if (context.manifest === undefined && routes === undefined) {
+        return failed(label, "unknown", [diag("INVALID_CONFIG", `stack ${stack} has no manifest setting and no routes: set ${CONFIG_NAMESPACE}:manifest or ${CONFIG_NAMESPACE}:routes, or run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].`, { path: `${CONFIG_NAMESPACE}:manifest` })], "usage");
+    }
+    const sheet = options.sheet ?? context.sheet;
+    const loaded: LoadedManifest = context.manifest !== undefined
+        ? await loadManifest(context.manifest, sheet !== undefined ? { sheet } : {})
+        : { records: [], diagnostics: [], format: "unknown" };
+    if (routes !== undefined) {
+        loaded.records.push(...recordsFromObjects(routes, { path: inline }, loaded.diagnostics));
+    }
+    return validateLoaded(loaded, context.manifest ?? inline, prepared, options.strict, label);
+}
+
 /** Validate manifest content already in memory (tests, editors, the stacks program). */
 export async function validateManifestContent(content: Buffer | string, format: ManifestFormat, file: string, options: Omit<ValidateManifestOptions, "format"> = {}): Promise<ManifestValidation> {
     const prepared = prepare(options);
@@ -124,10 +151,11 @@ function failed(file: string, format: string, diagnostics: Diagnostic[], fatal: 
     return { ok: false, file, format, diagnostics: all, errors: all.filter(d => d.severity === "error"), warnings: all.filter(d => d.severity === "warning"), records: 0, fatal };
 }
 
-function validateLoaded(loaded: LoadedManifest, file: string, prepared: Prepared, strictOption: boolean | undefined): ManifestValidation {
+/** `file` is the manifest the diagnostics name; `shown` what the summary says was checked. */
+function validateLoaded(loaded: LoadedManifest, file: string, prepared: Prepared, strictOption: boolean | undefined, shown = file): ManifestValidation {
     const strict = strictOption ?? prepared.settings.strict;
     const base = [...prepared.diagnostics, ...loaded.diagnostics];
-    if (loaded.diagnostics.some(d => d.code === "MANIFEST_UNREADABLE")) return failed(file, loaded.format, base, "unreadable");
+    if (loaded.diagnostics.some(d => d.code === "MANIFEST_UNREADABLE")) return failed(shown, loaded.format, base, "unreadable");
 
     let diagnostics = base;
     let spec: FleetSpec | undefined;
@@ -144,7 +172,7 @@ function validateLoaded(loaded: LoadedManifest, file: string, prepared: Prepared
     const errors = all.filter(d => d.severity === "error");
     return {
         ok: errors.length === 0,
-        file,
+        file: shown,
         format: loaded.format,
         diagnostics: all,
         errors,
