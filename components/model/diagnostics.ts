@@ -112,6 +112,13 @@ export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[
         a.code.localeCompare(b.code));
 }
 
+/** What a value is, for a message, without ever calling its own conversion methods. */
+export function kindOf(v: unknown): string {
+    if (Array.isArray(v)) return "a list";
+    if (v === null) return "null";
+    return typeof v === "object" ? "an object" : typeof v;
+}
+
 /** `file:row:col severity CODE message`, the CLI's human line. */
 export function formatDiagnostic(d: Diagnostic): string {
     const where = d.file !== undefined

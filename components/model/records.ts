@@ -3,7 +3,7 @@
  * RouteRecords: keys matched to columns the way headers are, unknown keys reported.
  */
 import { Column, columnForHeader, suggestColumn } from "./columns";
-import { Diagnostic, SourceLocation, diag } from "./diagnostics";
+import { Diagnostic, SourceLocation, diag, kindOf } from "./diagnostics";
 import { RouteRecord } from "./fleet-spec";
 
 export interface ObjectRowsOrigin {
@@ -37,7 +37,7 @@ export function recordsFromObjects(rows: readonly unknown[], origin: ObjectRowsO
             ? { file: origin.file, ...(rowNo !== undefined ? { row: rowNo } : {}) }
             : { path: `${origin.path ?? "routes"}[${i}]` };
         if (row === null || typeof row !== "object" || Array.isArray(row)) {
-            out.push(diag("INVALID_VALUE", `entry ${i + 1} must be a mapping of column: value, not ${row === null ? "null" : Array.isArray(row) ? "a list" : typeof row}.`, at));
+            out.push(diag("INVALID_VALUE", `entry ${i + 1} must be a mapping of column: value, not ${kindOf(row)}.`, at));
             return;
         }
         const values: RouteRecord["values"] = {};

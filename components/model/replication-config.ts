@@ -4,7 +4,7 @@
  * validator runs the checks on the configurations it is about to register; the policy pack runs
  * them on whatever any program registers. Both report the same codes.
  */
-import { DiagnosticCode, Severity } from "./diagnostics";
+import { DiagnosticCode, Severity, kindOf } from "./diagnostics";
 import {
     LIMITS, isAscii, isReplicationStorageClass, parseKmsKeyArn, DEFAULT_RTC_UNSUPPORTED_REGIONS,
 } from "./aws-facts";
@@ -82,22 +82,19 @@ export function replicationConfigXmlBytes(doc: ReplicationConfigDoc): number {
     return Buffer.byteLength(replicationConfigXml(doc), "utf8");
 }
 
-/** The PutBucketReplication body, used only to measure it against S3's 2 MB limit. */
+/**
+ * The PutBucketReplication body, used only to measure it against S3's 2 MB limit. Takes a typed
+ * document: `checkReplicationConfig` conforms whatever a program registered before measuring it.
+ */
 export function replicationConfigXml(doc: ReplicationConfigDoc): string {
-    // Values may be of any type here (the policy pack passes what a program registered).
-    const text = (s: unknown): string => {
-        if (typeof s === "string") return s;
-        try { return JSON.stringify(s) ?? ""; } catch { return ""; }
-    };
-    const esc = (s: unknown) => text(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-    const el = (name: string, inner: string | number | undefined): string =>
-        inner === undefined ? "" : `<${name}>${typeof inner === "number" ? inner : inner}</${name}>`;
-    const txt = (name: string, v: unknown) =>
-        v === undefined || v === null ? "" : el(name, typeof v === "number" ? v : esc(v));
+    const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    const el = (name: string, inner: string) => `<${name}>${inner}</${name}>`;
+    const txt = (name: string, v: string | number | undefined) =>
+        v === undefined ? "" : el(name, typeof v === "number" ? String(v) : esc(v));
     const status = (name: string, s: StatusDoc | undefined) => (s ? el(name, txt("Status", s.status)) : "");
-    const tag = (k: unknown, v: unknown) => el("Tag", txt("Key", k) + txt("Value", v));
-    const rules = (Array.isArray(doc.rules) ? doc.rules : []).filter(r => r !== null && typeof r === "object").map(r => {
-        const f = r.filter ?? undefined;
+    const tag = (k: string, v: string) => el("Tag", txt("Key", k) + txt("Value", v));
+    const rules = (doc.rules ?? []).map(r => {
+        const f = r.filter;
         const filter = f === undefined ? "" : el("Filter",
             txt("Prefix", f.prefix) +
             (f.tag ? tag(f.tag.key ?? "", f.tag.value ?? "") : "") +
@@ -110,7 +107,7 @@ export function replicationConfigXml(doc: ReplicationConfigDoc): string {
             (d.encryptionConfiguration ? el("EncryptionConfiguration", txt("ReplicaKmsKeyID", d.encryptionConfiguration.replicaKmsKeyId)) : "") +
             (d.replicationTime ? el("ReplicationTime", txt("Status", d.replicationTime.status) + el("Time", txt("Minutes", d.replicationTime.time?.minutes))) : "") +
             (d.metrics ? el("Metrics", txt("Status", d.metrics.status) + el("EventThreshold", txt("Minutes", d.metrics.eventThreshold?.minutes))) : ""));
-        const ssc = r.sourceSelectionCriteria ?? undefined;
+        const ssc = r.sourceSelectionCriteria;
         return el("Rule",
             txt("ID", r.id) + txt("Priority", r.priority) + txt("Prefix", r.prefix) + filter + txt("Status", r.status) +
             (ssc ? el("SourceSelectionCriteria", status("SseKmsEncryptedObjects", ssc.sseKmsEncryptedObjects) + status("ReplicaModifications", ssc.replicaModifications)) : "") +
@@ -146,13 +143,6 @@ const RULE_SHAPE: Shape = {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-/** What a value is, for a message, without ever calling its own conversion methods. */
-function kindOf(v: unknown): string {
-    if (Array.isArray(v)) return "a list";
-    if (v === null) return "null";
-    return typeof v === "object" ? "an object" : typeof v;
-}
-
 /** A field found with the wrong type: its dotted path and what it held. */
 interface Misfit { path: string; expected: string; found: string }
 
@@ -174,23 +164,23 @@ function conform(value: unknown, shape: Shape, path: string, misfits: Misfit[]):
     return out;
 }
 
-/** The manifest column a misfit field corresponds to, so the validator can point at the cell. */
+/** Manifest columns of the rule's fields, and of its destination's, for pointing at the cell. */
+const RULE_FIELD_COLUMNS: Readonly<Record<string, RuleField>> = {
+    id: "rule_id", priority: "priority", status: "status", prefix: "prefix", filter: "tags",
+    deleteMarkerReplication: "delete_marker_replication", existingObjectReplication: "existing_objects",
+    sourceSelectionCriteria: "replicate_kms", destination: "destination_bucket",
+};
+const DESTINATION_FIELD_COLUMNS: Readonly<Record<string, RuleField>> = {
+    bucket: "destination_bucket", storageClass: "storage_class", account: "destination_account",
+    accessControlTranslation: "replica_ownership", encryptionConfiguration: "replica_kms_key",
+    replicationTime: "rtc", metrics: "rtc",
+};
+
+/** The manifest column a misfit field (a dotted path in the rule) corresponds to. */
 function fieldOfPath(path: string): RuleField | undefined {
-    const top = path.split(".")[0];
-    const byTop: Record<string, RuleField> = {
-        id: "rule_id", priority: "priority", status: "status", prefix: "prefix", filter: "tags",
-        deleteMarkerReplication: "delete_marker_replication", existingObjectReplication: "existing_objects",
-        sourceSelectionCriteria: "replicate_kms",
-    };
     if (path === "filter.prefix" || path === "filter.and.prefix") return "prefix";
-    if (top !== "destination") return byTop[top];
-    const second = path.split(".")[1];
-    const byDestination: Record<string, RuleField> = {
-        bucket: "destination_bucket", storageClass: "storage_class", account: "destination_account",
-        accessControlTranslation: "replica_ownership", encryptionConfiguration: "replica_kms_key",
-        replicationTime: "rtc", metrics: "rtc",
-    };
-    return second ? byDestination[second] : "destination_bucket";
+    const [top, second] = path.split(".");
+    return top === "destination" && second !== undefined ? DESTINATION_FIELD_COLUMNS[second] : RULE_FIELD_COLUMNS[top];
 }
 
 function filterTags(f: ReplicationFilterDoc | undefined): Array<[string, string]> {
