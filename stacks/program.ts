@@ -6,10 +6,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ReplicationFleet } from "../components/replication-fleet";
 import { diagnosticsMessage } from "../components/errors";
-import { loadManifest } from "../components/manifest/load";
+import { INLINE_ROUTES_PATH, loadStackRoutes } from "../components/manifest/load";
 import {
     CONFIG_NAMESPACE, Column, Diagnostic, RouteRecord, STACK_SETTING_KEYS, formatDiagnostic, parseStackSettings,
-    recordsFromObjects,
 } from "../components/model";
 
 /** Directory manifest paths in stack config are relative to (where the Pulumi.<stack>.yaml files are). */
@@ -29,26 +28,21 @@ export async function runStack(): Promise<Record<string, unknown>> {
     const { settings, diagnostics: configProblems } = parseStackSettings(readConfig());
     if (!settings) throw new pulumi.RunError(diagnosticsMessage(`stack ${pulumi.getStack()} config`, configProblems));
 
-    const loadProblems: Diagnostic[] = [...configProblems];
-    const records: RouteRecord[] = [];
-    if (settings.manifest) {
-        const file = path.resolve(STACK_CONFIG_DIR, settings.manifest);
+    const file = settings.manifest ? path.resolve(STACK_CONFIG_DIR, settings.manifest) : undefined;
+    const loaded = await loadStackRoutes(file, settings.routes, settings.manifestSheet ? { sheet: settings.manifestSheet } : {});
+    if (file) {
+        // Report the manifest's path as the user would type it from where they run pulumi.
         const shown = path.relative(process.cwd(), file) || file;
-        const loaded = await loadManifest(file, { ...(settings.manifestSheet ? { sheet: settings.manifestSheet } : {}) });
-        // Report the path as the user would type it from where they run pulumi.
         for (const r of loaded.records) relabel(r, file, shown);
-        records.push(...loaded.records);
-        loadProblems.push(...loaded.diagnostics.map(d => (d.file === file ? { ...d, file: shown } : d)));
+        loaded.diagnostics = loaded.diagnostics.map(d => (d.file === file ? { ...d, file: shown } : d));
     }
-    if (settings.routes) {
-        records.push(...recordsFromObjects(settings.routes, { path: `${CONFIG_NAMESPACE}:routes` }, loadProblems));
-    }
+    const loadProblems: Diagnostic[] = [...configProblems, ...loaded.diagnostics];
     if (!settings.manifest && !settings.routes) {
-        loadProblems.push({ code: "INVALID_CONFIG", severity: "error", message: `stack config needs ${CONFIG_NAMESPACE}:manifest (a manifest file) or ${CONFIG_NAMESPACE}:routes.`, path: `${CONFIG_NAMESPACE}:manifest` });
+        loadProblems.push({ code: "INVALID_CONFIG", severity: "error", message: `stack config needs ${CONFIG_NAMESPACE}:manifest (a manifest file) or ${INLINE_ROUTES_PATH}.`, path: `${CONFIG_NAMESPACE}:manifest` });
     }
 
     const fleet = new ReplicationFleet("fleet", {
-        records,
+        records: loaded.records,
         loadDiagnostics: loadProblems,
         accounts: settings.accounts,
         defaults: settings.defaults as Partial<Record<Column, unknown>>,

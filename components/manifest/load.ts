@@ -6,7 +6,7 @@
  */
 import { promises as fs } from "fs";
 import * as path from "path";
-import { Column, Diagnostic, RouteRecord, diag } from "../model";
+import { CONFIG_NAMESPACE, Column, Diagnostic, RouteRecord, diag, recordsFromObjects } from "../model";
 import { loadDelimited } from "./csv";
 import { loadStructured } from "./structured";
 import { TableRecords } from "./tabular";
@@ -67,6 +67,19 @@ export async function loadManifest(file: string, options: LoadManifestOptions = 
         return unreadable(file, `cannot read the manifest: ${why}; check the path.`, format);
     }
     return parseManifest(content, format, file, options);
+}
+
+/** Where problems in routes listed in stack config are reported (`pulumi-s3-replication:routes[i].column`). */
+export const INLINE_ROUTES_PATH = `${CONFIG_NAMESPACE}:routes`;
+
+/**
+ * The routes a stack deploys, as the stacks program and `validate --stack` both read them: the
+ * rows of its manifest when it names one, then the routes listed in its config.
+ */
+export async function loadStackRoutes(manifest: string | undefined, routes: readonly unknown[] | undefined, options: LoadManifestOptions = {}): Promise<LoadedManifest> {
+    const loaded: LoadedManifest = manifest !== undefined ? await loadManifest(manifest, options) : { records: [], diagnostics: [], format: "unknown" };
+    if (routes !== undefined) loaded.records.push(...recordsFromObjects(routes, { path: INLINE_ROUTES_PATH }, loaded.diagnostics));
+    return loaded;
 }
 
 /** Parse manifest content already in memory; `file` labels the diagnostics. */

@@ -7,9 +7,9 @@ import * as path from "path";
 import { StackFileError, readStackFile } from "./stack-file";
 import {
     CONFIG_NAMESPACE, Column, Diagnostic, FleetPlan, FleetSpec, StackSettings, diag, escalateWarnings, fleetOptionsFrom,
-    parseSetPairs, parseStackSettings, recordsFromObjects, sortDiagnostics, validateFleet,
+    parseSetPairs, parseStackSettings, sortDiagnostics, validateFleet,
 } from "../model";
-import { LoadedManifest, ManifestFormat, loadManifest, parseManifest } from "./load";
+import { INLINE_ROUTES_PATH, LoadedManifest, ManifestFormat, loadManifest, loadStackRoutes, parseManifest } from "./load";
 
 export interface ValidateManifestOptions {
     /** Stack whose config (`stacks/Pulumi.<stack>.yaml`) supplies accounts, defaults and templates. */
@@ -95,23 +95,17 @@ export async function validateStack(stack: string, options: Omit<ValidateManifes
     const context = loadStackContext(stack, options.stacksDir);
     const prepared = prepare({ ...options, ...(context.settings ? { settings: context.settings } : {}) });
     const routes = context.settings?.routes;
-    const inline = `${CONFIG_NAMESPACE}:routes`;
-    const label = context.manifest !== undefined ? (routes !== undefined ? `${context.manifest} and ${inline}` : context.manifest) : routes !== undefined ? inline : `stack ${stack}`;
+    const label = [context.manifest, routes && INLINE_ROUTES_PATH].filter(Boolean).join(" and ") || `stack ${stack}`;
     if (context.unusable || "fatal" in prepared) {
         return failed(label, "unknown", [...context.diagnostics, ...("fatal" in prepared ? prepared.diagnostics : [])], "usage");
     }
     prepared.diagnostics.push(...context.diagnostics);
     if (context.manifest === undefined && routes === undefined) {
-        return failed(label, "unknown", [diag("INVALID_CONFIG", `stack ${stack} has no manifest setting and no routes: set ${CONFIG_NAMESPACE}:manifest or ${CONFIG_NAMESPACE}:routes, or run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].`, { path: `${CONFIG_NAMESPACE}:manifest` })], "usage");
+        return failed(label, "unknown", [diag("INVALID_CONFIG", `stack ${stack} has no manifest setting and no routes: set ${CONFIG_NAMESPACE}:manifest or ${INLINE_ROUTES_PATH}, or run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].`, { path: `${CONFIG_NAMESPACE}:manifest` })], "usage");
     }
     const sheet = options.sheet ?? context.sheet;
-    const loaded: LoadedManifest = context.manifest !== undefined
-        ? await loadManifest(context.manifest, sheet !== undefined ? { sheet } : {})
-        : { records: [], diagnostics: [], format: "unknown" };
-    if (routes !== undefined) {
-        loaded.records.push(...recordsFromObjects(routes, { path: inline }, loaded.diagnostics));
-    }
-    return validateLoaded(loaded, context.manifest ?? inline, prepared, options.strict, label);
+    const loaded = await loadStackRoutes(context.manifest, routes, sheet !== undefined ? { sheet } : {});
+    return validateLoaded(loaded, context.manifest ?? INLINE_ROUTES_PATH, prepared, options.strict, label);
 }
 
 /** Validate manifest content already in memory (tests, editors, the stacks program). */
