@@ -186,6 +186,20 @@ function isStackPolicy(p: Policy): p is StackValidationPolicy {
     return typeof (p as StackValidationPolicy).validateStack === "function";
 }
 
+/** The arguments the engine gives a resource policy's validation or remediation of `r`. */
+function resourceArgs(r: HarnessResource, props: Record<string, unknown>, urn: string, p: Policy, options: RunOptions): ResourceValidationArgs {
+    const args: ResourceValidationArgs = {
+        type: r.type, props, urn, name: r.name, opts: optsOf(r), stackTags: tagsOf(options),
+        isType: (c: ResourceClass) => isTypeOf(r.type, c),
+        asType: ((c: ResourceClass) => (isTypeOf(r.type, c) ? props : undefined)) as ResourceValidationArgs["asType"],
+        getConfig: getConfigFor(options, p.name),
+        notApplicable: throwNotApplicable,
+    };
+    const provider = providerOf(r.provider);
+    if (provider) args.provider = provider;
+    return args;
+}
+
 /** `analyze`: every resource policy on one resource's inputs. */
 export async function analyzeResource(policies: readonly Policy[], r: HarnessResource, options: RunOptions = {}): Promise<AnalyzeResult> {
     const diagnostics: Diagnostic[] = [];
@@ -204,16 +218,7 @@ export async function analyzeResource(policies: readonly Policy[], r: HarnessRes
         const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
         for (const validation of validations) {
             try {
-                const props = unknownCheckingProxy(wire(r.props)) as Record<string, unknown>;
-                const args: ResourceValidationArgs = {
-                    type: r.type, props, urn, name: r.name, opts: optsOf(r), stackTags: tagsOf(options),
-                    isType: (c: ResourceClass) => isTypeOf(r.type, c),
-                    asType: ((c: ResourceClass) => (isTypeOf(r.type, c) ? props : undefined)) as ResourceValidationArgs["asType"],
-                    getConfig: getConfigFor(options, p.name),
-                    notApplicable: throwNotApplicable,
-                };
-                const provider = providerOf(r.provider);
-                if (provider) args.provider = provider;
+                const args = resourceArgs(r, unknownCheckingProxy(wire(r.props)) as Record<string, unknown>, urn, p, options);
                 await Promise.resolve(validation(args, report));
             } catch (e) {
                 if (e instanceof UnknownValueError) cantRun(p, e, diagnostics);
@@ -291,16 +296,7 @@ export async function remediateResource(policies: readonly Policy[], r: HarnessR
         if (levelOf(p, options) !== "remediate" || !isResourcePolicy(p) || !p.remediateResource) continue;
         const t = pulumiTypeOf(p.remediateResource);
         if (t && t !== r.type) continue;
-        const current = props;
-        const args: ResourceValidationArgs = {
-            type: r.type, props: current, urn, name: r.name, opts: optsOf(r), stackTags: tagsOf(options),
-            isType: (c: ResourceClass) => isTypeOf(r.type, c),
-            asType: ((c: ResourceClass) => (isTypeOf(r.type, c) ? current : undefined)) as ResourceValidationArgs["asType"],
-            getConfig: getConfigFor(options, p.name),
-            notApplicable: throwNotApplicable,
-        };
-        const provider = providerOf(r.provider);
-        if (provider) args.provider = provider;
+        const args = resourceArgs(r, props, urn, p, options);
         try {
             const result = await Promise.resolve(p.remediateResource(args));
             if (result) {
