@@ -38,7 +38,8 @@ export interface RecordedInvoke {
     provider?: string;
 }
 
-export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
+export type { InvokeHandler } from "./provider-fixtures";
+import type { InvokeHandler } from "./provider-fixtures";
 
 /** Placeholder for values only AWS assigns (ids of resources that do not exist yet). */
 export const PLACEHOLDER_PREFIX = "(known after deploy)";
@@ -203,8 +204,11 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     for (const r of recorder.resources) {
         const p = r.provider;
         if (p) {
+            // One provider per account: a regional resource names its Region, IAM is global.
             r.account = accountOf(p.inputs);
-            r.region = typeof p.inputs.region === "string" ? p.inputs.region : undefined;
+            r.region = typeof r.inputs.region === "string" ? r.inputs.region
+                : r.type.startsWith("aws:iam/") ? "global"
+                : typeof p.inputs.region === "string" ? p.inputs.region : undefined;
         } else if (r.type === "pulumi:providers:aws") {
             r.account = accountOf(r.inputs);
             r.region = typeof r.inputs.region === "string" ? r.inputs.region : undefined;

@@ -21,13 +21,9 @@ export interface Io {
     err: (s: string) => void;
 }
 
-/** Invokes the program may make, answered offline. */
-export const OFFLINE_INVOKES = {
-    // Adopted buckets: the real policy is read and merged at deploy time; offline there is none.
-    "aws:s3/getBucketPolicy:getBucketPolicy": (inputs: Record<string, unknown>) => ({ bucket: inputs.bucket, id: inputs.bucket, policy: "" }),
-    // Adopted sources: an existing replication configuration is checked at deploy time.
-    "aws:s3/getBucketReplicationConfiguration:getBucketReplicationConfiguration": (inputs: Record<string, unknown>) => ({ bucket: inputs.bucket, id: inputs.bucket, role: "", rules: [] }),
-};
+/** Invokes the program may make, answered offline as the provider would (see provider-fixtures.ts). */
+export { OFFLINE_INVOKES } from "./provider-fixtures";
+import { OFFLINE_INVOKES } from "./provider-fixtures";
 
 export function projectName(): string {
     const doc = parseYaml(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as { name: string };

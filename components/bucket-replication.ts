@@ -69,6 +69,7 @@ export class BucketReplication extends pulumi.ComponentResource {
 
         this.configuration = new aws.s3.BucketReplicationConfig(`${name}-replication`, {
             bucket: args.sourceBucket,
+            region: args.sourceRegion,
             role: args.roleArn,
             rules: rules as aws.types.input.s3.BucketReplicationConfigRule[],
         }, { parent: this, dependsOn: args.waitFor ?? [] });

@@ -69,9 +69,12 @@ export class HardenedBucket extends pulumi.ComponentResource {
         const retain = args.retainOnDelete ?? true;
         const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: retain };
         let bucketRef: pulumi.Input<string> = args.bucketName;
+        // Every child names its Region: one provider per account serves all of its Regions.
+        const region = args.region;
         if (!args.adopt) {
             this.bucket = new aws.s3.Bucket(name, {
                 bucket: args.bucketName,
+                region,
                 forceDestroy: false,
                 ...(args.objectLock ? { objectLockEnabled: true } : {}),
                 ...(args.tags ? { tags: args.tags } : {}),
@@ -81,10 +84,12 @@ export class HardenedBucket extends pulumi.ComponentResource {
 
         this.versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
             bucket: bucketRef,
+            region,
             versioningConfiguration: { status: "Enabled" },
         }, child);
         this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
             bucket: bucketRef,
+            region,
             blockPublicAcls: true,
             blockPublicPolicy: true,
             ignorePublicAcls: true,
@@ -92,10 +97,12 @@ export class HardenedBucket extends pulumi.ComponentResource {
         }, child);
         this.ownershipControls = new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket: bucketRef,
+            region,
             rule: { objectOwnership: "BucketOwnerEnforced" },
         }, child);
         this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucketRef,
+            region,
             rules: [args.kmsKeyArn
                 ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }
                 : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
@@ -109,6 +116,7 @@ export class HardenedBucket extends pulumi.ComponentResource {
                 : ours;
             this.policy = new aws.s3.BucketPolicy(`${name}-policy`, {
                 bucket: bucketRef,
+                region,
                 policy: document.apply(d => JSON.stringify(d)),
             }, {
                 ...child,

@@ -6,8 +6,9 @@ import { BucketReplication } from "./bucket-replication";
 import { diagnosticsMessage, typeToken } from "./errors";
 import { HardenedBucket } from "./hardened-bucket";
 import { ReplicationRole } from "./replication-role";
+import { AdoptedBucketError, AdoptedBucketReader } from "./adoption";
 import {
-    AccountInput, BatchJobMode, BucketOverride, BucketPlan, Column, formatRouteName, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
+    AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, formatRouteName, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
     escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
 } from "./model";
 
@@ -52,8 +53,6 @@ export interface ReplicationFleetArgs {
     strict?: boolean;
     /** Deploy only part of the routes (sharded stacks). */
     shard?: ShardSelector;
-    /** Source buckets registered per batch (memory vs. parallelism); default 200. */
-    batchSize?: number;
     /** S3 Batch Replication jobs for routes whose `existing_objects` is not `none`. */
     backfill?: BackfillSettings;
 }
@@ -77,14 +76,6 @@ export interface BackfillSettings {
     endpoint?: string;
     /** Deleting a job resource cancels the job while it still awaits confirmation (default false). */
     cancelOnDelete?: boolean;
-}
-
-const DEFAULT_BATCH_SIZE = 200;
-
-/** Wait until the resources have URNs; rejects when a registration failed (apply would wait forever). */
-async function registered(resources: readonly pulumi.Resource[]): Promise<void> {
-    // Output.promise() is not in the public typings, but is how the SDK itself awaits a URN.
-    await Promise.all(resources.map(r => (r.urn as unknown as { promise(): Promise<string> }).promise()));
 }
 
 /** What the fleet did with one route: the route's identity and settings, and the role it uses. */
@@ -164,8 +155,6 @@ export class ReplicationFleet extends pulumi.ComponentResource {
     readonly backfillJobs: Record<string, BatchReplicationJob> = {};
     private readonly backfill: BackfillSettings;
     private readonly accounts: Record<string, AccountInput>;
-    /** Resolves when every resource of the fleet has been registered (they are registered in batches). */
-    readonly ready: Promise<void> = Promise.resolve();
 
     constructor(name: string, args: ReplicationFleetArgs, opts?: pulumi.ComponentResourceOptions) {
         const { plan, warnings } = ReplicationFleet.validate(name, args);
@@ -187,14 +176,17 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         this.bucketNames = pulumi.output(owned.buckets.map(b => b.bucket.name));
         if (opts?.urn) return;
 
-        const homeRegion = (role: { sources: string[] }) => plan.buckets.find(b => b.bucket.name === role.sources[0])!.bucket.region;
         const kmsGrants = this.kmsGrantsNeeded(owned.sources);
         const targets = [
             ...owned.buckets.map(b => ({ account: b.bucket.account, region: b.bucket.region })),
             ...owned.sources.map(s => ({ account: s.bucket.account, region: s.bucket.region })),
-            ...owned.roles.map(r => ({ account: r.account, region: homeRegion(r) })),
             ...kmsGrants.map(g => ({ account: g.keyAccount, region: g.keyRegion })),
         ];
+        // Roles are global; their account still needs a provider (its Region only names the partition).
+        for (const role of owned.roles) {
+            const home = plan.buckets.find(b => b.bucket.account === role.account);
+            if (home) targets.push({ account: role.account, region: home.bucket.region });
+        }
         const providers = new AccountProviders(`${name}-providers`, {
             targets, accounts: args.accounts, defaultTags: args.defaultTags,
         }, { parent: this });
@@ -202,7 +194,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
 
         for (const role of owned.roles) {
             this.roles[role.name] = new ReplicationRole(`${role.account}-${role.name}`, { plan: role }, {
-                parent: this, provider: providers.get(role.account, homeRegion(role)),
+                parent: this, provider: providers.get(role.account),
             });
         }
         const rolesByArn = new Map(Object.values(this.roles).map(r => [r.plan.arn, r]));
@@ -213,77 +205,77 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             const role = rolesByArn.get(g.roleArn);
             const grant = new aws.kms.Grant(`kms-grant-${g.roleName}-${shortHash(g.keyArn)}`, {
                 name: `s3-replication-${shortHash(g.roleArn + g.keyArn)}`,
+                region: g.keyRegion,
                 keyId: g.keyArn,
                 granteePrincipal: g.roleArn,
                 operations: g.operations,
-            }, { parent: this, provider: providers.get(g.keyAccount, g.keyRegion), dependsOn: role ? [role] : [] });
+            }, { parent: this, provider: providers.get(g.keyAccount), dependsOn: role ? [role] : [] });
             grantsOfRole.set(g.roleArn, [...(grantsOfRole.get(g.roleArn) ?? []), grant]);
         }
 
-        this.ready = this.registerInBatches(owned, providers, rolesByArn, grantsOfRole, args.batchSize ?? DEFAULT_BATCH_SIZE);
-        this.registerOutputs(this.ready.then(() => ({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames })));
+        this.registerAll(owned, providers, rolesByArn, grantsOfRole);
+        this.registerOutputs({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames });
     }
 
     /**
-     * Buckets and configurations, a batch of sources at a time: each batch waits until the
-     * previous one is registered, so a fleet of thousands of routes does not hold every
-     * registration in flight at once (memory stays flat as the fleet grows).
+     * Buckets, configurations and backfill jobs. Everything is registered at once: under the
+     * engine a registration returns only once its resource has been created, so nothing here may
+     * wait for one before registering the next (order comes from dependsOn alone).
      */
-    private async registerInBatches(
+    private registerAll(
         owned: ReturnType<typeof ownedByShard>,
         providers: AccountProviders,
         rolesByArn: Map<string, ReplicationRole>,
         grantsOfRole: Map<string, aws.kms.Grant[]>,
-        batchSize: number,
-    ): Promise<void> {
+    ): void {
         const bucketPlans = new Map(owned.buckets.map(b => [b.bucket.name, b]));
         const reportBuckets = new Map(this.plan.buckets.filter(b => b.reportBucket).map(b => [`${b.bucket.account}/${b.bucket.region}`, b]));
-        const ensureBucket = (bucketName: string, batch: pulumi.Resource[]) => {
+        const readers = new Map<string, AdoptedBucketReader>();
+        const readerOf = (bucket: BucketSpec) => {
+            let r = readers.get(bucket.name);
+            if (!r) {
+                r = new AdoptedBucketReader(bucket.name, bucket.region, bucket.account, providers.get(bucket.account));
+                readers.set(bucket.name, r);
+            }
+            return r;
+        };
+        const ensureBucket = (bucketName: string) => {
             const plan = bucketPlans.get(bucketName);
             if (!plan || this.hardenedBuckets[bucketName]) return;
-            const hb = this.registerBucket(plan, providers, rolesByArn);
-            this.hardenedBuckets[bucketName] = hb;
-            batch.push(hb, hb.versioning, hb.publicAccessBlock, hb.ownershipControls, hb.encryption, ...(hb.policy ? [hb.policy] : []), ...(hb.bucket ? [hb.bucket] : []));
+            this.hardenedBuckets[bucketName] = this.registerBucket(plan, providers, rolesByArn, readerOf);
         };
 
-        for (let start = 0; start < owned.sources.length; start += batchSize) {
-            const batch: pulumi.Resource[] = [];
-            for (const s of owned.sources.slice(start, start + batchSize)) {
-                const bucketNames = [s.bucket.name, ...s.routes.map(r => r.destination)];
-                for (const b of bucketNames) ensureBucket(b, batch);
-                const waitFor: pulumi.Resource[] = [];
-                const role = rolesByArn.get(s.role.arn);
-                if (role) waitFor.push(role);
-                for (const bucketName of bucketNames) {
-                    const hb = this.hardenedBuckets[bucketName];
-                    if (!hb) continue;
-                    waitFor.push(hb.versioning);
-                    if (hb.policy && bucketName !== s.bucket.name) waitFor.push(hb.policy);
-                }
-                waitFor.push(...(grantsOfRole.get(s.role.arn) ?? []));
-                const provider = providers.get(s.bucket.account, s.bucket.region);
-                const replication = new BucketReplication(s.bucket.name, {
-                    sourceBucket: s.bucket.name,
-                    sourceAccount: s.bucket.account,
-                    sourceRegion: s.bucket.region,
-                    // An adopted source may already replicate under someone else's configuration,
-                    // which a PUT would silently replace: the role waits for that check.
-                    roleArn: s.bucket.create || s.bucket.replaceExistingReplication
-                        ? s.role.arn
-                        : guardExistingReplication(s.bucket.name, s.role.arn, provider),
-                    rules: s.config.rules ?? [],
-                    waitFor: [...new Set(waitFor)],
-                }, { parent: this, provider });
-                this.replications[s.bucket.name] = replication;
-                batch.push(replication, replication.configuration);
-                batch.push(...this.registerBackfill(s, replication, role, reportBuckets, name => ensureBucket(name, batch)));
+        for (const s of owned.sources) {
+            const bucketNames = [s.bucket.name, ...s.routes.map(r => r.destination)];
+            for (const b of bucketNames) ensureBucket(b);
+            const waitFor: pulumi.Resource[] = [];
+            const role = rolesByArn.get(s.role.arn);
+            if (role) waitFor.push(role);
+            for (const bucketName of bucketNames) {
+                const hb = this.hardenedBuckets[bucketName];
+                if (!hb) continue;
+                waitFor.push(hb.versioning);
+                if (hb.policy && bucketName !== s.bucket.name) waitFor.push(hb.policy);
             }
-            await registered(batch);
+            waitFor.push(...(grantsOfRole.get(s.role.arn) ?? []));
+            const provider = providers.get(s.bucket.account);
+            const replication = new BucketReplication(s.bucket.name, {
+                sourceBucket: s.bucket.name,
+                sourceAccount: s.bucket.account,
+                sourceRegion: s.bucket.region,
+                // An adopted source may already replicate under someone else's configuration,
+                // which a PUT would silently replace: the role waits for that check.
+                roleArn: s.bucket.create || s.bucket.replaceExistingReplication
+                    ? s.role.arn
+                    : guardExistingReplication(readerOf(s.bucket), s.role.arn),
+                rules: s.config.rules ?? [],
+                waitFor: [...new Set(waitFor)],
+            }, { parent: this, provider });
+            this.replications[s.bucket.name] = replication;
+            this.registerBackfill(s, replication, role, reportBuckets, ensureBucket);
         }
         // Buckets this shard owns that none of its sources touched (their sources are elsewhere).
-        const rest: pulumi.Resource[] = [];
-        for (const name of bucketPlans.keys()) ensureBucket(name, rest);
-        await registered(rest);
+        for (const name of bucketPlans.keys()) ensureBucket(name);
     }
 
     /**
@@ -296,11 +288,11 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         role: ReplicationRole | undefined,
         reportBuckets: Map<string, BucketPlan>,
         ensureBucket: (name: string) => void,
-    ): BatchReplicationJob[] {
+    ): void {
         const settings = this.backfill;
-        if (settings.enabled === false) return [];
+        if (settings.enabled === false) return;
         const routes = s.routes.filter(r => r.existingObjects !== "none");
-        if (routes.length === 0) return [];
+        if (routes.length === 0) return;
         const report = reportBuckets.get(`${s.bucket.account}/${s.bucket.region}`);
         if (!report) throw new Error(`no report bucket planned for ${s.bucket.account}/${s.bucket.region}`);
         const access = Object.values(this.accounts).find(a => String(a.id) === s.bucket.account);
@@ -309,7 +301,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         const reportBucket = this.hardenedBuckets[report.bucket.name];
         if (reportBucket) waitFor.push(reportBucket);
         if (role) waitFor.push(role);
-        return routes.map(r => {
+        for (const r of routes) {
             const job = new BatchReplicationJob(`backfill-${r.key.replace("->", "-to-")}`, {
                 accountId: s.bucket.account,
                 region: s.bucket.region,
@@ -328,17 +320,16 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                 ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
                 ...(settings.cancelOnDelete !== undefined ? { cancelOnDelete: settings.cancelOnDelete } : {}),
                 ...(access?.roleArn ? { assumeRoleArn: access.roleArn } : {}),
-                ...(access?.externalId ? { assumeRoleExternalId: access.externalId } : {}),
+                ...(access?.externalId ? { assumeRoleExternalId: pulumi.secret(access.externalId) } : {}),
                 ...(access?.profile ? { profile: access.profile } : {}),
             }, { parent: this, dependsOn: waitFor });
             this.backfillJobs[r.key] = job;
-            return job;
-        });
+        }
     }
 
-    private registerBucket(b: BucketPlan, providers: AccountProviders, rolesByArn: Map<string, ReplicationRole>): HardenedBucket {
+    private registerBucket(b: BucketPlan, providers: AccountProviders, rolesByArn: Map<string, ReplicationRole>, readerOf: (bucket: BucketSpec) => AdoptedBucketReader): HardenedBucket {
         const spec = b.bucket;
-        const provider = providers.get(spec.account, spec.region);
+        const provider = providers.get(spec.account);
         const grants = replicationGrantStatements(spec.name, spec.region, b.grants);
         const grantRoles = [...new Set(b.grants.map(g => rolesByArn.get(g.roleArn)).filter((r): r is ReplicationRole => r !== undefined))];
         return new HardenedBucket(spec.name, {
@@ -349,7 +340,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             ...(spec.kmsKeyArn ? { kmsKeyArn: spec.kmsKeyArn } : {}),
             objectLock: spec.objectLock,
             policyStatements: grants,
-            ...(!spec.create ? { existingPolicy: readExistingPolicy(spec.name, provider) } : {}),
+            ...(!spec.create ? { existingPolicy: readerOf(spec).policy() } : {}),
             policyDependsOn: grantRoles,
         }, { parent: this, provider });
     }
@@ -404,41 +395,22 @@ export class ReplicationFleet extends pulumi.ComponentResource {
 
 /**
  * The role an adopted source's configuration will name, once it is known that the bucket has no
- * replication configuration, or one this package wrote (it names `roleArn`). A configuration
- * written by someone else stops the program instead of being replaced.
+ * replication configuration, or one this package wrote: its role is a role of this package in the
+ * source account (path /s3-replication/), whichever of the account's roles that is. A
+ * configuration written by someone else stops the program instead of being replaced.
  */
-function guardExistingReplication(bucket: string, roleArn: string, provider: aws.Provider): pulumi.Output<string> {
-    return pulumi.output(
-        aws.s3.getBucketReplicationConfiguration({ bucket }, { provider }).then(
-            existing => {
-                const role = existing?.role;
-                if (role && role !== roleArn) {
-                    const rules = (existing.rules ?? []).map(r => r.id).filter(Boolean).join(", ");
-                    throw new Error(`adopted bucket ${bucket} already replicates under role ${role}${rules ? ` (rules: ${rules})` : ""}; refusing to replace that configuration. Add those rules as routes and set buckets.${bucket}.replaceExistingReplication: true in stack config.`);
-                }
-                return roleArn;
-            },
-            (e: unknown) => {
-                const text = String((e as Error)?.message ?? e);
-                if (/ReplicationConfigurationNotFound|not found|does not exist|no replication/i.test(text)) return roleArn;
-                throw new Error(`could not read the replication configuration of adopted bucket ${bucket} (${text}); refusing to replace it. Check the deploying identity has s3:GetReplicationConfiguration.`);
-            }),
-    );
+function guardExistingReplication(reader: AdoptedBucketReader, roleArn: string): pulumi.Output<string> {
+    return pulumi.output(reader.replication().then(existing => {
+        if (existing && !isPackageRole(existing.role, reader.account)) {
+            const rules = existing.ruleIds.join(", ");
+            throw new AdoptedBucketError(`adopted bucket ${reader.bucket} already replicates under role ${existing.role}${rules ? ` (rules: ${rules})` : ""}; refusing to replace that configuration. Add those rules as routes and set buckets.${reader.bucket}.replaceExistingReplication: true in stack config.`);
+        }
+        return roleArn;
+    }));
 }
 
-/**
- * The current policy of an adopted bucket, read through the provider at preview and update,
- * so its statements are kept. A bucket with no policy yields undefined; any other failure
- * stops the program rather than risk replacing a policy we could not read.
- */
-function readExistingPolicy(bucket: string, provider: aws.Provider): pulumi.Output<string | undefined> {
-    return pulumi.output(
-        aws.s3.getBucketPolicy({ bucket }, { provider }).then(
-            r => (r.policy ? r.policy : undefined),
-            (e: unknown) => {
-                const text = String((e as Error)?.message ?? e);
-                if (/NoSuchBucketPolicy|does not have a bucket policy|not found/i.test(text)) return undefined;
-                throw new Error(`could not read the existing policy of adopted bucket ${bucket} (${text}); refusing to replace it. Check the deploying identity has s3:GetBucketPolicy.`);
-            }),
-    );
+/** Whether a role ARN names a replication role of this package in `account` (by its path). */
+export function isPackageRole(arn: string, account: string): boolean {
+    const m = /^arn:aws[a-z-]*:iam::(\d{12}):role(\/.*\/|\/)([^/]+)$/.exec(arn);
+    return m !== null && m[1] === account && m[2] === ROLE_PATH;
 }

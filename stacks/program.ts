@@ -56,8 +56,6 @@ export async function runStack(): Promise<Record<string, unknown>> {
         ...(settings.shard ? { shard: settings.shard } : {}),
         backfill: settings.backfill,
     });
-    // Resources are registered in batches; outputs are complete once all are in.
-    await fleet.ready;
     for (const w of fleet.warnings) pulumi.log.warn(formatDiagnostic(w));
 
     return {

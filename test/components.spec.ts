@@ -21,7 +21,7 @@ describe("mock-runtime recorder", () => {
     it("records provider, account and Region of every resource, and refuses unmocked invokes", async () => {
         const result = await runProgram(() => {
             const p = new AccountProviders("p", { targets: [{ account: PROD, region: "eu-west-1" }] });
-            new HardenedBucket("b", { bucketName: "recorder-bucket", accountId: PROD, region: "eu-west-1" }, { provider: p.get(PROD, "eu-west-1") });
+            new HardenedBucket("b", { bucketName: "recorder-bucket", accountId: PROD, region: "eu-west-1" }, { provider: p.get(PROD) });
             return pulumi.output(pulumi.runtime.invoke("aws:s3/getBucketPolicy:getBucketPolicy", { bucket: "x" }));
         }, { allowError: true });
         expect(result.error?.message).to.match(/unmocked invoke aws:s3\/getBucketPolicy/);
@@ -55,9 +55,15 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
 
     const on = (account: string, region: string) => resources.filter(r => r.account === account && r.region === region && !r.type.startsWith("pulumi:providers:"));
 
-    it("registers exactly one pinned provider per account and Region", () => {
+    it("registers exactly one pinned provider per account, and every regional resource names its Region", () => {
         const providers = byType(resources, T.provider);
-        expect(providers.map(p => p.name).sort()).to.deep.equal([`aws-${PROD}-us-east-1`, `aws-${DR}-us-west-2`]);
+        expect(providers.map(p => p.name).sort()).to.deep.equal([`aws-${PROD}`, `aws-${DR}`]);
+        // The provider's own Region serves IAM and STS: the partition's home Region unless config says otherwise.
+        expect(providers.map(p => p.inputs.region)).to.deep.equal(["us-east-1", "us-east-1"]);
+        for (const r of resources.filter(x => x.type.startsWith("aws:s3/") || x.type.startsWith("aws:kms/"))) {
+            expect(r.inputs.region, r.urn).to.be.a("string").and.equal(r.region);
+        }
+        for (const r of resources.filter(x => x.type.startsWith("aws:iam/"))) expect(r.inputs.region, r.urn).to.equal(undefined);
         for (const p of providers) {
             const account = p.name.split("-")[1];
             expect(JSON.parse(String(p.inputs.allowedAccountIds))).to.deep.equal([account]);
@@ -67,9 +73,11 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
     });
 
     it("puts the exact resource set on each account and Region", () => {
-        expect(on(PROD, "us-east-1").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
+        expect(on(PROD, "global").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
             `${T.role} ${PROD}-s3-replication-${PROD}`,
             `${T.rolePolicy} ${PROD}-s3-replication-${PROD}-policy`,
+        ].sort());
+        expect(on(PROD, "us-east-1").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
             `${T.bucket} acme-prod-data`,
             `${T.ownership} acme-prod-data-ownership`,
             `${T.policy} acme-prod-data-policy`,
@@ -206,8 +214,8 @@ describe("ReplicationFleet: one source to two destinations", () => {
         const rules = configs[0].inputs.rules as Array<{ priority: number; destination: { bucket: string } }>;
         expect(rules.map(r => r.destination.bucket).sort()).to.deep.equal(["arn:aws:s3:::copy-east-2", "arn:aws:s3:::copy-west-2"]);
         expect(new Set(rules.map(r => r.priority)).size).to.equal(2);
-        // Two providers for destinations plus the source's.
-        expect(byType(resources, T.provider)).to.have.length(3);
+        // One provider per account, whatever the Regions.
+        expect(byType(resources, T.provider)).to.have.length(2);
     });
 });
 

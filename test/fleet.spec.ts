@@ -5,6 +5,7 @@ import { DEFAULT_IAM_QUOTAS, planFleet, policyChars, recordsFromObjects, validat
 import { syntheticRoutes } from "../bench/fleet-fixture";
 import { RecordedResource, T, byType, runProgram } from "./support/mock-runtime";
 import { OFFLINE_INVOKES } from "../cli/plan-command";
+import { InvokeHandler, providerWorld } from "../cli/provider-fixtures";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -19,7 +20,7 @@ const route = (source: string, account: string, region: string, destination: str
     destination_bucket: destination, destination_account: destAccount, destination_region: destRegion, ...extra,
 });
 
-async function fleetGraph(routes: Row[], extra: Record<string, unknown> = {}, invokes: Record<string, (i: Record<string, unknown>) => Record<string, unknown>> = NO_POLICY) {
+async function fleetGraph(routes: Row[], extra: Record<string, unknown> = {}, invokes: Record<string, InvokeHandler> = NO_POLICY) {
     const result = await runProgram(() => new ReplicationFleet("fleet", { routes, ...extra }), { invokes, allowError: true });
     if (result.error) throw result.error;
     return result.resources;
@@ -218,12 +219,11 @@ describe("data safety", () => {
 
     it("adopted buckets register no bucket, keep their existing policy statements, and refuse an unreadable one", async () => {
         const foreign = { Sid: "PartnerRead", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::safe-src-1/*" };
-        const invokes = {
-            ...OFFLINE_INVOKES,
-            "aws:s3/getBucketPolicy:getBucketPolicy": (i: Record<string, unknown>) => ({
-                policy: i.bucket === "safe-src-1" ? JSON.stringify({ Version: "2012-10-17", Statement: [foreign, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "old" }] }) : "",
-            }),
-        };
+        // The provider answers with the bucket's policy, or "couldn't find resource" when it has none.
+        const invokes = providerWorld({
+            "safe-src-1": { region: "us-east-1", policy: JSON.stringify({ Version: "2012-10-17", Statement: [foreign, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "old" }] }) },
+            "safe-src-3": { region: "eu-west-1" },
+        });
         const resources = await fleetGraph(rows, {}, invokes);
         const created = byType(resources, T.bucket).map(b => b.inputs.bucket);
         expect(created).to.include("safe-src-2");
@@ -236,7 +236,7 @@ describe("data safety", () => {
         expect(doc.Statement[1]).to.deep.equal(foreign);
 
         const broken = await runProgram(() => new ReplicationFleet("fleet", { routes: rows }), {
-            invokes: { ...OFFLINE_INVOKES, "aws:s3/getBucketPolicy:getBucketPolicy": (i: Record<string, unknown>) => ({ policy: i.bucket === "safe-src-1" ? "{not json" : "" }) },
+            invokes: providerWorld({ "safe-src-1": { region: "us-east-1", policy: "{not json" }, "safe-src-3": { region: "eu-west-1" } }),
             allowError: true,
         });
         expect(broken.error?.message).to.match(/refusing to replace it/);
@@ -281,10 +281,7 @@ describe("backfill jobs in the fleet", () => {
 
 describe("adopted sources that already replicate", () => {
     const rows = [route("busy-src", A, "us-east-1", "busy-dst", B, "us-west-2")];
-    const existing = (role: string) => ({
-        ...OFFLINE_INVOKES,
-        "aws:s3/getBucketReplicationConfiguration:getBucketReplicationConfiguration": () => ({ role, rules: [{ id: "legacy-to-archive" }] }),
-    });
+    const existing = (role: string) => providerWorld({ "busy-src": { region: "us-east-1", replication: { role, rules: [{ id: "legacy-to-archive" }] } } });
 
     it("refuses to replace a configuration someone else wrote, naming its role and rules", async () => {
         const result = await runProgram(() => new ReplicationFleet("fleet", { routes: rows }), { invokes: existing("arn:aws:iam::111111111111:role/boto3-replication"), allowError: true });
@@ -297,5 +294,45 @@ describe("adopted sources that already replicate", () => {
         expect(byType(ours, T.replication)).to.have.length(1);
         const told = await fleetGraph(rows, { buckets: { "busy-src": { replaceExistingReplication: true } } }, existing("arn:aws:iam::111111111111:role/boto3-replication"));
         expect(byType(told, T.replication)[0].inputs.role).to.equal(roleArn(A));
+    });
+});
+
+describe("adopted buckets as the provider answers for them", () => {
+    const rows = [route("adopt-src", A, "us-east-1", "adopt-dst", B, "us-west-2")];
+    const run = (world: Parameters<typeof providerWorld>[0]) =>
+        runProgram(() => new ReplicationFleet("fleet", { routes: rows }), { invokes: providerWorld(world), allowError: true });
+
+    it("a bucket with no policy and no replication configuration (\"couldn't find resource\") is adopted with a fresh policy", async () => {
+        const result = await run({ "adopt-src": { region: "us-east-1" } });
+        expect(result.error, result.error?.message).to.equal(undefined);
+        const doc = policyDoc(result.resources, "adopt-src");
+        expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal(["DenyInsecureTransport"]);
+        expect(byType(result.resources, T.replication)[0].inputs.role).to.equal(roleArn(A));
+        // Existence is established once, before the policy and replication reads.
+        const tokens = result.invokes.map(i => i.token);
+        expect(tokens.filter(t => t === "aws:s3/getBucket:getBucket")).to.have.length(1);
+        expect(tokens.indexOf("aws:s3/getBucket:getBucket")).to.be.lessThan(tokens.indexOf("aws:s3/getBucketPolicy:getBucketPolicy"));
+    });
+
+    it("a bucket that does not exist stops the program, naming it, instead of reading as \"no policy\"", async () => {
+        const result = await run({});
+        expect(result.error?.message).to.match(/adopted bucket adopt-src could not be read in account 111111111111 .*couldn't find resource/);
+        expect(result.resources.some(r => r.type === T.policy && r.inputs.bucket === "adopt-src")).to.equal(false);
+        expect(result.resources.some(r => r.type === T.replication)).to.equal(false);
+    });
+
+    it("a policy that cannot be read (AccessDenied) stops the program; so does a bucket in another Region", async () => {
+        const denied = await run({ "adopt-src": { region: "us-east-1", denied: ["policy"] } });
+        expect(denied.error?.message).to.match(/could not read the existing policy of adopted bucket adopt-src .*AccessDenied.*refusing to replace it/);
+        expect(denied.resources.some(r => r.type === T.policy && r.inputs.bucket === "adopt-src")).to.equal(false);
+        const elsewhere = await run({ "adopt-src": { region: "eu-west-1" } });
+        expect(elsewhere.error?.message).to.match(/adopt-src is in eu-west-1, not us-east-1/);
+    });
+
+    it("recognises a configuration written by any replication role of this package in the account (by its path)", async () => {
+        const result = await run({ "adopt-src": { region: "us-east-1", replication: { role: `arn:aws:iam::${A}:role/s3-replication/s3-replication-${A}-2`, rules: [{ id: "to-adopt-dst" }] } } });
+        expect(result.error, result.error?.message).to.equal(undefined);
+        const foreignAccount = await run({ "adopt-src": { region: "us-east-1", replication: { role: `arn:aws:iam::${B}:role/s3-replication/s3-replication-${B}`, rules: [] } } });
+        expect(foreignAccount.error?.message).to.match(/already replicates under role/);
     });
 });

@@ -41,6 +41,16 @@ export function partitionOf(region: string): string {
     return "aws";
 }
 
+/** The Region a provider of this partition uses for global services (IAM, STS) when none is configured. */
+export function partitionHomeRegion(partition: string): string {
+    switch (partition) {
+        case "aws-cn": return "cn-north-1";
+        case "aws-us-gov": return "us-gov-west-1";
+        case "aws-eusc": return "eusc-de-east-1";
+        default: return "us-east-1";
+    }
+}
+
 export function bucketArn(bucket: string, region: string): string {
     return `arn:${partitionOf(region)}:s3:::${bucket}`;
 }

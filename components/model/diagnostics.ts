@@ -50,6 +50,7 @@ export const DIAGNOSTIC_CODES = {
     SOURCE_KMS_KEY_MISSING: "SSE-KMS replication without the source key: the role cannot be granted kms:Decrypt.",
     IAM_QUOTA_EXCEEDED: "The replication role's permissions cannot fit inside the configured IAM quotas.",
     INVALID_CONFIG: "A stack config or component argument is malformed.",
+    PARTITION_MISMATCH: "A route, key or account spans AWS partitions (aws, aws-cn, aws-us-gov, aws-eusc); replication cannot cross partitions.",
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -34,6 +34,11 @@ export interface AccountInput {
     profile?: string;
     /** External id for the assume-role call. */
     externalId?: string;
+    /**
+     * The Region of this account's provider, for global services (IAM, STS); every regional
+     * resource names its own Region. Default: the home Region of the account's partition.
+     */
+    region?: string;
 }
 
 /** Per-bucket settings from stack config that a manifest row does not carry. */

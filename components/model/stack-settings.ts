@@ -15,6 +15,7 @@ const account = z.object({
     roleArn: z.string().optional(),
     profile: z.string().optional(),
     externalId: z.string().optional(),
+    region: z.string().optional(),
 }).strict();
 
 const bucket = z.object({
