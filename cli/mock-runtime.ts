@@ -238,6 +238,15 @@ export async function resolveDeep(value: unknown): Promise<unknown> {
     return value;
 }
 
+/** A URN as the engine forms it: stack, project, the parent's qualified type chain (the stack's left out), type, name. */
+export function engineUrn(mockUrn: string, parentUrn: string | undefined): string {
+    const parts = mockUrn.split("::");
+    const type = parts[2].split("$").pop()!;
+    const parentType = parentUrn ? parentUrn.split("::")[2] : undefined;
+    parts[2] = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$${type}` : type;
+    return parts.join("::");
+}
+
 /* eslint-disable @typescript-eslint/no-explicit-any -- the monitor's request objects are protobuf messages */
 function wrapMonitor(recorder: MockRecorder): void {
     const monitor = pulumi.runtime.getMonitor() as any;
@@ -260,10 +269,15 @@ function wrapMonitor(recorder: MockRecorder): void {
         };
         return original(req, (err: any, resp: any) => {
             if (!err && resp) {
+                // The mock monitor qualifies a type with its parent's type only; the engine with the
+                // parent's whole chain (pulumi pkg/resource/deploy/deployment.go generateURN). URNs are
+                // what the engine keeps and deletes by, so the program sees and the plan shows the engine's.
+                const urn = engineUrn(resp.getUrn() as string, base.parent);
+                resp.setUrn(urn);
                 // Inputs and outputs as newResource saw and answered them: no second deserialization.
                 const seen = recorder.takePending(base.type, base.name) ?? { inputs: {}, state: {} };
                 const provider = providerRef ? recorder.providerFromRef(providerRef) : undefined;
-                recorder.record({ ...base, inputs: seen.inputs, urn: resp.getUrn(), outputs: seen.state, ...(provider ? { provider } : {}) });
+                recorder.record({ ...base, inputs: seen.inputs, urn, outputs: seen.state, ...(provider ? { provider } : {}) });
             }
             callback(err, resp);
         });

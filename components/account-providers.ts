@@ -60,7 +60,8 @@ export class AccountProviders extends pulumi.ComponentResource {
                     assumeRoles: [{
                         roleArn: a.roleArn,
                         sessionName: args.sessionName ?? "pulumi-s3-replication",
-                        ...(a.externalId ? { externalId: a.externalId } : {}),
+                        // A shared secret of the account's trust policy: secret in inputs and state alike.
+                        ...(a.externalId ? { externalId: pulumi.secret(a.externalId) } : {}),
                     }],
                 } : {}),
                 ...(a?.profile ? { profile: a.profile } : {}),
