@@ -3,6 +3,7 @@
  * row, column and severity; and a clean manifest that yields none.
  */
 import { expect } from "chai";
+import * as ExcelJS from "exceljs";
 import * as path from "path";
 import { ManifestValidation, validateManifest, validateManifestContent } from "../components/manifest";
 import { DIAGNOSTIC_CODES, DiagnosticCode, StackSettings, parseStackSettings } from "../components/model";
@@ -59,6 +60,9 @@ const CASES: Case[] = [
     { fixture: "two-way-not-declared.csv", code: "TWO_WAY_NOT_DECLARED", row: 3, column: "bidirectional", severity: "warning" },
     { fixture: "object-lock-mismatch.csv", code: "OBJECT_LOCK_MISMATCH", row: 2, column: "destination_bucket", extra: { buckets: { "app-logs": { objectLock: true } } } },
     { fixture: "iam-quota-exceeded.csv", code: "IAM_QUOTA_EXCEEDED", row: 2, column: "source_bucket", extra: { iam: { quotas: { inlineCharsPerRole: 200, managedPolicyChars: 200, managedPoliciesPerRole: 1 } } } },
+    { fixture: "partition-mismatch.csv", code: "PARTITION_MISMATCH", row: 2, column: "destination_region" },
+    { fixture: "surrounding-whitespace.csv", code: "SURROUNDING_WHITESPACE", row: 2, column: "prefix" },
+    { fixture: "control-character.csv", code: "CONTROL_CHARACTER", row: 2, column: "prefix" },
 ];
 
 /**
@@ -132,6 +136,56 @@ describe("manifest validation: every code, at its row and column", () => {
         });
     });
 
+    describe("from generated YAML and workbooks", () => {
+        const ROUTE = "  source_bucket: app-logs\n  source_account: a\n  source_region: us-east-1\n  destination_bucket: app-logs-replica\n";
+        const shown = (r: ManifestValidation) => r.diagnostics.map(d => `${d.code}@${d.row ?? ""}:${d.column ?? ""} ${d.severity}`);
+
+        it("VALUE_NOT_TEXT for an unquoted YAML number in a text column", async () => {
+            const result = await validateManifestContent(`-\n${ROUTE}  prefix: 0123\n`, "yaml", "r.yaml", { settings: settings() });
+            expect(shown(result)).to.deep.equal(["VALUE_NOT_TEXT@6:prefix error"]);
+            expect(result.diagnostics[0].message).to.contain("0123").and.contain("quote it");
+        });
+
+        it("DUPLICATE_KEY for a second routes: key", async () => {
+            const result = await validateManifestContent(`routes:\n-\n${ROUTE}routes: []\n`, "yaml", "r.yaml", { settings: settings() });
+            expect(shown(result)).to.deep.equal(["DUPLICATE_KEY@7: error"]);
+        });
+
+        it("UNSUPPORTED_YAML_TAG for a CloudFormation-style tag", async () => {
+            const result = await validateManifestContent(`-\n${ROUTE}  prefix: !Sub logs/\n`, "yaml", "r.yaml", { settings: settings() });
+            expect(shown(result)).to.deep.equal(["UNSUPPORTED_YAML_TAG@6: error"]);
+        });
+
+        it("MANIFEST_TOO_LARGE for more routes than the limit", async () => {
+            const csv = "source_bucket,source_account,source_region,destination_bucket\n" + "app-logs,a,us-east-1,app-logs-replica\n".repeat(3);
+            const result = await validateManifestContent(csv, "csv", "m.csv", { settings: settings(), limits: { maxRows: 2 } });
+            expect(shown(result)).to.deep.equal(["MANIFEST_TOO_LARGE@: error"]);
+            expect(result.fatal).to.equal("unreadable");
+        });
+
+        async function workbook(build: (wb: ExcelJS.Workbook, ws: ExcelJS.Worksheet) => void): Promise<Buffer> {
+            const wb = new ExcelJS.Workbook();
+            build(wb, wb.addWorksheet("Routes"));
+            return Buffer.from(await wb.xlsx.writeBuffer());
+        }
+        const header = ["source_bucket", "source_account", "source_region", "destination_bucket", "rule_id", "prefix"];
+
+        it("HIDDEN_SHEET, HIDDEN_ROWS and MERGED_CELLS as warnings", async () => {
+            const buffer = await workbook((wb, ws) => {
+                ws.addRow(header);
+                ws.addRow(["app-logs", "a", "us-east-1", "app-logs-replica", "keep", null]);
+                ws.addRow(["app-data", "a", "us-east-1", "app-data-replica", null, null]);
+                ws.getRow(3).hidden = true;
+                ws.mergeCells("E2:F2");
+                wb.addWorksheet("Old", { state: "hidden" }).addRow(["stale"]);
+            });
+            const result = await validateManifestContent(buffer, "xlsx", "f.xlsx", { settings: settings(), sheet: "Old" });
+            expect(shown(result)).to.include("HIDDEN_SHEET@: warning");
+            const routes = await validateManifestContent(buffer, "xlsx", "f.xlsx", { settings: settings() });
+            expect(shown(routes)).to.deep.equal(["MERGED_CELLS@2: warning", "HIDDEN_ROWS@3: warning"]);
+        });
+    });
+
     describe("options", () => {
         it("INVALID_CONFIG for a malformed --set, which stops validation (usage)", async () => {
             const result = await validateManifest(path.join(FIXTURES, "clean.csv"), { settings: settings(), set: ["colour=blue"] });
@@ -185,6 +239,7 @@ describe("manifest validation: every code, at its row and column", () => {
         const covered = new Set<string>([
             ...CASES.map(c => c.code), ...NOT_FROM_A_MANIFEST,
             "TOO_MANY_RULES", "CONFIG_TOO_LARGE", "BUCKET_POLICY_TOO_LARGE", "INVALID_CONFIG",
+            "VALUE_NOT_TEXT", "DUPLICATE_KEY", "UNSUPPORTED_YAML_TAG", "MANIFEST_TOO_LARGE", "HIDDEN_SHEET", "HIDDEN_ROWS", "MERGED_CELLS",
         ]);
         expect(Object.keys(DIAGNOSTIC_CODES).filter(c => !covered.has(c))).to.deep.equal([]);
     });

@@ -228,7 +228,7 @@ describe("manifest loader: YAML and JSON", () => {
         expect(rowsOf(m)).to.deep.equal([2, 6]);
         expect(m.records[1].locs?.source_region).to.deep.equal({ file: "r.yaml", row: 8, column: "source_region" });
         expect(m.records[1].values.tags).to.deep.equal({ team: "data" });
-        expect(m.records[0].values.source_account).to.equal(111111111111);
+        expect(m.records[0].values.source_account, "a YAML number arrives as the text it was written as").to.equal("111111111111");
     });
 
     it("reads a mapping with routes, and reports other top-level keys", () => {

@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import * as path from "path";
 import { ValidateCommandOptions, runValidate } from "../cli/validate-command";
+import { COLUMNS } from "../components/model";
 
 const FIXTURES = path.relative(process.cwd(), path.join(__dirname, "fixtures", "manifests"));
 const STACKS = path.join(FIXTURES, "stacks");
@@ -63,7 +64,7 @@ describe("validate command", () => {
     it("reports stack config mistakes that do not stop validation with the manifest's (exit 1)", async () => {
         const r = await run(fixture("codes", "missing-field.csv"), { stack: "typo", set: ["source_region=us-east-1"] });
         expect(r.code).to.equal(1);
-        expect(r.out[0]).to.equal("pulumi-s3-replication:defaults.colour error INVALID_CONFIG stack config pulumi-s3-replication:defaults.colour is not a manifest column; use one of source_bucket, source_account, source_region, destination_bucket, destination_account, destination_region, prefix, tags, storage_class, delete_marker_replication, replica_ownership, replicate_kms, replica_kms_key, source_kms_key, rtc, existing_objects, bidirectional, create_source, create_destination, priority, status, rule_id.");
+        expect(r.out[0]).to.equal(`pulumi-s3-replication:defaults.colour error INVALID_CONFIG stack config pulumi-s3-replication:defaults.colour is not a manifest column; use one of ${COLUMNS.join(", ")}.`);
         expect(r.out[1]).to.match(/^1 error, 0 warnings in .*missing-field\.csv \(2 routes\)$/);
     });
 

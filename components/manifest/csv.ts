@@ -4,12 +4,17 @@
  */
 import { parse } from "csv-parse/sync";
 import { Diagnostic, diag } from "../model";
-import { TableRecords, TableRow, recordsFromTable } from "./tabular";
+import { TableRecords, TableRow, isBlankCell, recordsFromTable, tooManyRows } from "./tabular";
 
 interface CsvErrorLike { code?: unknown; message?: unknown; records?: unknown; lines?: unknown }
 
-export function loadDelimited(text: string, delimiter: "," | "\t", file: string, out: Diagnostic[]): TableRecords {
+/** Thrown from csv-parse's record callback to stop reading a file with too many rows. */
+class TooManyRows extends Error {}
+
+export function loadDelimited(text: string, delimiter: "," | "\t", file: string, out: Diagnostic[], maxRows = Infinity): TableRecords {
     let parsed: string[][];
+    // Non-blank rows seen: the header plus at most maxRows routes.
+    let filled = 0;
     try {
         parsed = parse(text, {
             bom: true,
@@ -20,8 +25,17 @@ export function loadDelimited(text: string, delimiter: "," | "\t", file: string,
             skip_empty_lines: false,
             // Manifests are small; the default (128,000) would reject a legitimately long cell list.
             max_record_size: 4 * 1024 * 1024,
+            // Stop as soon as the row limit is passed, before building the rest of the file.
+            on_record: (record: string[]) => {
+                if (!record.every(isBlankCell) && ++filled > maxRows + 1) throw new TooManyRows();
+                return record;
+            },
         }) as string[][];
     } catch (e) {
+        if (e instanceof TooManyRows) {
+            out.push(tooManyRows(file, maxRows));
+            return { records: [], columns: [] };
+        }
         const err = e as CsvErrorLike;
         // `records` counts complete records before the failure: the bad row is the next one.
         const row = typeof err.records === "number" ? err.records + 1 : undefined;

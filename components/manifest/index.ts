@@ -4,3 +4,4 @@ export * from "./tabular";
 export * from "./validate";
 export { flattenCellValue } from "./xlsx";
 export * from "./stack-file";
+export * from "./limits";

@@ -2,11 +2,10 @@
  * The whole offline check of a manifest, as `s3-replication validate` runs it: load the file,
  * apply stack config and `--set` values, normalize, plan and measure. Pure of Pulumi and AWS.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { StackFileError, readStackFile } from "./stack-file";
+import { LIMIT_ENV, ManifestLimits } from "./limits";
+import { loadStackContext, noRoutesDiagnostic } from "./stack-file";
 import {
-    CONFIG_NAMESPACE, Column, Diagnostic, FleetPlan, FleetSpec, StackSettings, diag, escalateWarnings, fleetOptionsFrom,
+    Column, Diagnostic, FleetPlan, FleetSpec, StackSettings, diag, escalateWarnings, fleetOptionsFrom,
     parseSetPairs, parseStackSettings, sortDiagnostics, validateFleet,
 } from "../model";
 import { INLINE_ROUTES_PATH, LoadedManifest, ManifestFormat, loadManifest, loadStackRoutes, parseManifest } from "./load";
@@ -22,9 +21,11 @@ export interface ValidateManifestOptions {
     set?: readonly string[];
     /** Warnings count as errors. */
     strict?: boolean;
-    /** XLSX sheet (default: stack config `manifestSheet`, else the first sheet). */
+    /** XLSX sheet (default: stack config `manifestSheet`, else the first visible sheet). */
     sheet?: string;
     format?: ManifestFormat;
+    /** Size limits (default: the environment's, else DEFAULT_LIMITS). */
+    limits?: Partial<ManifestLimits>;
 }
 
 export interface ManifestValidation {
@@ -46,44 +47,12 @@ export interface ManifestValidation {
     fatal?: "unreadable" | "usage";
 }
 
-export interface StackContext {
-    settings?: StackSettings;
-    diagnostics: Diagnostic[];
-    /** The stack's `manifest`, resolved against the stack file's folder, then the working directory. */
-    manifest?: string;
-    sheet?: string;
-    /** The stack cannot be used: unknown stack, not YAML, a secret, or settings that fail the schema. */
-    unusable: boolean;
-}
-
-/** Read and check a stack's settings for the offline commands. */
-export function loadStackContext(stack: string, stacksDir?: string): StackContext {
-    let file;
-    try {
-        file = readStackFile(stack, stacksDir);
-    } catch (e) {
-        if (!(e instanceof StackFileError)) throw e;
-        return { diagnostics: [diag("INVALID_CONFIG", `--stack ${stack}: ${e.message}`, { path: "--stack" })], unusable: true };
-    }
-    const parsed = parseStackSettings(file.settings);
-    // Settings that fail their schema cannot drive validation (aliases, defaults, templates).
-    const context: StackContext = { diagnostics: parsed.diagnostics, unusable: parsed.settings === undefined };
-    if (parsed.settings) {
-        context.settings = parsed.settings;
-        if (parsed.settings.manifest) {
-            const candidates = [path.resolve(path.dirname(file.file), parsed.settings.manifest), path.resolve(parsed.settings.manifest)];
-            context.manifest = path.relative(process.cwd(), candidates.find(c => fs.existsSync(c)) ?? candidates[0]) || parsed.settings.manifest;
-        }
-        if (parsed.settings.manifestSheet) context.sheet = parsed.settings.manifestSheet;
-    }
-    return context;
-}
-
 /** Load and validate a manifest file. Never throws for bad content or options. */
 export async function validateManifest(file: string, options: ValidateManifestOptions = {}): Promise<ManifestValidation> {
     const prepared = prepare(options);
     if ("fatal" in prepared) return failed(file, "unknown", prepared.diagnostics, "usage");
-    const loaded = await loadManifest(file, { sheet: options.sheet ?? prepared.sheet, ...(options.format ? { format: options.format } : {}) });
+    const sheet = options.sheet ?? prepared.sheet;
+    const loaded = await loadManifest(file, { ...(sheet !== undefined ? { sheet } : {}), ...(options.format ? { format: options.format } : {}), ...(options.limits ? { limits: options.limits } : {}) });
     return validateLoaded(loaded, file, prepared, options.strict);
 }
 
@@ -100,11 +69,9 @@ export async function validateStack(stack: string, options: Omit<ValidateManifes
         return failed(label, "unknown", [...context.diagnostics, ...("fatal" in prepared ? prepared.diagnostics : [])], "usage");
     }
     prepared.diagnostics.push(...context.diagnostics);
-    if (context.manifest === undefined && routes === undefined) {
-        return failed(label, "unknown", [diag("INVALID_CONFIG", `stack ${stack} has no manifest setting and no routes: set ${CONFIG_NAMESPACE}:manifest or ${INLINE_ROUTES_PATH}, or run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].`, { path: `${CONFIG_NAMESPACE}:manifest` })], "usage");
-    }
+    if (context.manifest === undefined && routes === undefined) return failed(label, "unknown", [noRoutesDiagnostic(stack)], "usage");
     const sheet = options.sheet ?? context.sheet;
-    const loaded = await loadStackRoutes(context.manifest, routes, sheet !== undefined ? { sheet } : {});
+    const loaded = await loadStackRoutes(context.manifest, routes, { ...(sheet !== undefined ? { sheet } : {}), ...(options.limits ? { limits: options.limits } : {}) });
     return validateLoaded(loaded, context.manifest ?? INLINE_ROUTES_PATH, prepared, options.strict, label);
 }
 
@@ -112,7 +79,8 @@ export async function validateStack(stack: string, options: Omit<ValidateManifes
 export async function validateManifestContent(content: Buffer | string, format: ManifestFormat, file: string, options: Omit<ValidateManifestOptions, "format"> = {}): Promise<ManifestValidation> {
     const prepared = prepare(options);
     if ("fatal" in prepared) return failed(file, format, prepared.diagnostics, "usage");
-    const loaded = await parseManifest(content, format, file, { ...(options.sheet ?? prepared.sheet ? { sheet: options.sheet ?? prepared.sheet } : {}) });
+    const sheet = options.sheet ?? prepared.sheet;
+    const loaded = await parseManifest(content, format, file, { ...(sheet !== undefined ? { sheet } : {}), ...(options.limits ? { limits: options.limits } : {}) });
     return validateLoaded(loaded, file, prepared, options.strict);
 }
 
@@ -149,7 +117,10 @@ function failed(file: string, format: string, diagnostics: Diagnostic[], fatal: 
 function validateLoaded(loaded: LoadedManifest, file: string, prepared: Prepared, strictOption: boolean | undefined, shown = file): ManifestValidation {
     const strict = strictOption ?? prepared.settings.strict;
     const base = [...prepared.diagnostics, ...loaded.diagnostics];
-    if (loaded.diagnostics.some(d => d.code === "MANIFEST_UNREADABLE")) return failed(shown, loaded.format, base, "unreadable");
+    // A limit set wrongly in the environment is a usage error; a file that cannot be (or must not be) read, unreadable.
+    const limitVariables = new Set<string>(Object.values(LIMIT_ENV));
+    if (loaded.diagnostics.some(d => d.code === "INVALID_CONFIG" && d.path !== undefined && limitVariables.has(d.path))) return failed(shown, loaded.format, base, "usage");
+    if (loaded.diagnostics.some(d => d.code === "MANIFEST_UNREADABLE" || d.code === "MANIFEST_TOO_LARGE")) return failed(shown, loaded.format, base, "unreadable");
 
     let diagnostics = base;
     let spec: FleetSpec | undefined;

@@ -41,6 +41,28 @@ export function partitionOf(region: string): string {
     return "aws";
 }
 
+/** What each partition is called, for messages. */
+export const PARTITION_NAMES: ReadonlyMap<string, string> = new Map([
+    ["aws", "the commercial AWS partition"],
+    ["aws-cn", "AWS China"],
+    ["aws-us-gov", "AWS GovCloud (US)"],
+    ["aws-eusc", "the AWS European Sovereign Cloud"],
+]);
+
+/** `aws-cn (AWS China)`: a partition as a message names it. */
+export function describePartition(partition: string): string {
+    const name = PARTITION_NAMES.get(partition);
+    return name ? `${partition} (${name})` : partition;
+}
+
+/**
+ * Whether two Regions are in one partition. Replication, IAM principals and KMS keys never
+ * cross partitions: each is a separate set of accounts and endpoints.
+ */
+export function samePartition(regionA: string, regionB: string): boolean {
+    return partitionOf(regionA) === partitionOf(regionB);
+}
+
 /** The Region a provider of this partition uses for global services (IAM, STS) when none is configured. */
 export function partitionHomeRegion(partition: string): string {
     switch (partition) {

@@ -15,6 +15,36 @@ export type Column = typeof COLUMNS[number];
 
 export const REQUIRED_COLUMNS: readonly Column[] = ["source_bucket", "source_account", "source_region"];
 
+/**
+ * How a column's value is read:
+ * - `verbatim`: text used exactly as written (no trimming): prefix, tags, rule_id.
+ * - `name`: text that cannot contain spaces (bucket names, KMS key ARNs); spaces and tabs
+ *   around it are ignored.
+ * - `account`: a 12-digit id or an alias.
+ * - `integer`: a decimal whole number (priority).
+ * - `boolean`, `choice`: one of a set of words (and YAML/JSON booleans for `boolean`).
+ * Text columns (`verbatim`, `name`) refuse numbers, booleans and dates, whose text a parser has
+ * already changed (YAML `0123` is 123; an Excel date is a serial number).
+ */
+export type ColumnKind = "verbatim" | "name" | "account" | "integer" | "boolean" | "choice";
+
+export const COLUMN_KINDS: Readonly<Record<Column, ColumnKind>> = {
+    source_bucket: "name", destination_bucket: "name", replica_kms_key: "name", source_kms_key: "name",
+    source_account: "account", destination_account: "account",
+    source_region: "choice", destination_region: "choice", storage_class: "choice", replica_ownership: "choice",
+    existing_objects: "choice", status: "choice",
+    prefix: "verbatim", tags: "verbatim", rule_id: "verbatim",
+    delete_marker_replication: "boolean", replicate_kms: "boolean", rtc: "boolean", bidirectional: "boolean",
+    create_source: "boolean", create_destination: "boolean",
+    priority: "integer",
+};
+
+/** Columns whose value must be text: a number, boolean or date there is refused. */
+export function isTextColumn(column: Column): boolean {
+    const kind = COLUMN_KINDS[column];
+    return kind === "verbatim" || kind === "name";
+}
+
 /** Description and default of each column, for the README and `validate --help`. */
 export const COLUMN_DOCS: Record<Column, { description: string; default: string }> = {
     source_bucket: { description: "Source bucket name.", default: "required" },

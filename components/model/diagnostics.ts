@@ -51,6 +51,15 @@ export const DIAGNOSTIC_CODES = {
     IAM_QUOTA_EXCEEDED: "The replication role's permissions cannot fit inside the configured IAM quotas.",
     INVALID_CONFIG: "A stack config or component argument is malformed.",
     PARTITION_MISMATCH: "A route, key or account spans AWS partitions (aws, aws-cn, aws-us-gov, aws-eusc); replication cannot cross partitions.",
+    MANIFEST_TOO_LARGE: "The manifest is over a size limit (file size, decompressed workbook size or rows).",
+    DUPLICATE_KEY: "A YAML or JSON mapping gives the same key twice (a second `routes:`, a tag key).",
+    UNSUPPORTED_YAML_TAG: "A YAML value carries a tag (`!Sub`, `!!binary`) a manifest does not support.",
+    VALUE_NOT_TEXT: "A text column holds a number, boolean or date whose text the parser has already changed.",
+    CONTROL_CHARACTER: "A value contains a control or bidirectional formatting character.",
+    SURROUNDING_WHITESPACE: "A prefix, tag or rule id starts or ends with whitespace (a space, a non-breaking space), which is refused, never trimmed.",
+    HIDDEN_SHEET: "Excel: the sheet read is hidden, or hidden sheets before it were skipped.",
+    HIDDEN_ROWS: "Excel: rows or columns holding routes are hidden.",
+    MERGED_CELLS: "Excel: a merged range spans several columns; only its first column gets the value.",
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -120,10 +129,43 @@ export function kindOf(v: unknown): string {
     return typeof v === "object" ? "an object" : typeof v;
 }
 
-/** `file:row:col severity CODE message`, the CLI's human line. */
+/**
+ * C0 and C1 control characters, DEL, and the bidirectional formatting characters (embeddings,
+ * overrides, isolates, marks) plus the line and paragraph separators: everything that can move
+ * the cursor, rewrite a terminal line or reorder what a reader sees.
+ */
+export const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_TEXT_ALL = new RegExp(UNSAFE_TEXT.source, "g");
+
+/** `\x1b`, `\u202e`: how an unsafe character is shown. */
+export function escapedChar(c: string): string {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, "0")}` : `\\u${n.toString(16).padStart(4, "0")}`;
+}
+
+/**
+ * Text safe to print on a terminal: every unsafe character (see UNSAFE_TEXT) shown as an escape,
+ * so a hostile manifest cannot clear the screen or fake a line of output.
+ */
+export function escapeTerminal(text: string): string {
+    return text.replace(UNSAFE_TEXT_ALL, escapedChar);
+}
+
+// JSON.stringify already escapes C0 controls; these it writes raw (and only ever inside strings).
+const JSON_RAW_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON.stringify, with the characters it leaves raw (C1 controls, bidirectional formatting, line
+ * separators) written as \u escapes: the same JSON value, safe to view in a terminal.
+ */
+export function safeJson(value: unknown, indent?: number): string {
+    return JSON.stringify(value, null, indent).replace(JSON_RAW_UNSAFE, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** `file:row:col severity CODE message`, the CLI's human line; unsafe characters are escaped. */
 export function formatDiagnostic(d: Diagnostic): string {
     const where = d.file !== undefined
         ? [d.file, d.row ?? "", d.column ?? ""].join(":")
         : (d.path ?? "(args)");
-    return `${where} ${d.severity} ${d.code} ${d.message}`;
+    return escapeTerminal(`${where} ${d.severity} ${d.code} ${d.message}`);
 }

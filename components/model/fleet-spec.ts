@@ -4,11 +4,13 @@
  * with where it came from. Pure: no Pulumi, no AWS.
  */
 import {
-    LIMITS, bucketNameProblems, isAccountId, isAscii, isKnownRegion, isReplicationStorageClass,
-    KNOWN_REGIONS, parseKmsKeyArn, REPLICATION_STORAGE_CLASSES,
+    LIMITS, bucketNameProblems, describePartition, isAccountId, isAscii, isKnownRegion, isReplicationStorageClass,
+    KNOWN_REGIONS, parseKmsKeyArn, partitionOf, REPLICATION_STORAGE_CLASSES,
 } from "./aws-facts";
 import { Column, COLUMNS, REQUIRED_COLUMNS } from "./columns";
-import { Diagnostic, DiagnosticCode, Severity, SourceLocation, diag } from "./diagnostics";
+import { Diagnostic, DiagnosticCode, Severity, SourceLocation, diag, kindOf } from "./diagnostics";
+import { REFUSED } from "./records";
+import { accountFromNumber, hasSurroundingWhitespace, parsePriority, parseTagText, screenValue, trimSpaces } from "./values";
 import { EXISTING_OBJECTS_MODES, ExistingObjectsMode, isExistingObjectsMode } from "./batch-job";
 import { shortHash } from "./iam";
 
@@ -134,6 +136,9 @@ const FALSE = new Set(["false", "no", "n", "0", "disabled", "off"]);
 
 /** Collects diagnostics for one record, pointing each at the right cell. */
 class RecordReader {
+    /** Columns whose value was refused (and reported): read as absent, never reported again. */
+    private readonly refused = new Set<Column>();
+
     constructor(
         private readonly record: RouteRecord,
         private readonly defaults: Partial<Record<Column, Cell>>,
@@ -148,8 +153,35 @@ class RecordReader {
         this.out.push(diag(code, message, this.loc(column), severity));
     }
 
-    /** The raw value, falling back to defaults; empty strings count as absent. */
+    /**
+     * Refuse, once, every value that reading would change or that hides what it is: a loader's
+     * REFUSED cell, a date, a number in a text column, a control character. Run before reading.
+     */
+    screen(): void {
+        for (const column of COLUMNS) {
+            if (this.record.values[column] === REFUSED) { this.refused.add(column); continue; }
+            const v = this.raw(column);
+            if (v === undefined) continue;
+            const problem = screenValue(column, v);
+            if (problem) {
+                this.report(problem.code, column, problem.message);
+                this.refused.add(column);
+            }
+        }
+    }
+
+    /** Whether the column's value was refused (so it is given, but unusable). */
+    isRefused(column: Column): boolean {
+        return this.refused.has(column);
+    }
+
+    anyRefused(): boolean {
+        return this.refused.size > 0;
+    }
+
+    /** The raw value, falling back to defaults; blank and refused values count as absent. */
     raw(column: Column): Cell {
+        if (this.refused.has(column)) return undefined;
         const v = this.record.values[column];
         if (!isBlank(v)) return v;
         const d = this.defaults[column];
@@ -160,24 +192,44 @@ class RecordReader {
         return !isBlank(this.record.values[column]);
     }
 
+    private notText(column: Column, v: Cell): undefined {
+        this.report("INVALID_VALUE", column, `${column} must be a text value, not ${kindOf(v)}.`);
+        return undefined;
+    }
+
+    /** A name or choice: spaces and tabs around it are ignored (it cannot contain any). */
     str(column: Column): string | undefined {
         const v = this.raw(column);
         if (v === undefined) return undefined;
-        if (typeof v === "string") return v.trim();
+        if (typeof v === "string") return trimSpaces(v);
         if (typeof v === "number" || typeof v === "boolean") return String(v);
-        if (v instanceof Date) return v.toISOString();
-        this.report("INVALID_VALUE", column, `${column} must be a text value, not ${Array.isArray(v) ? "a list" : typeof v}.`);
-        return undefined;
+        return this.notText(column, v);
+    }
+
+    /**
+     * Text used exactly as written (prefix, rule_id). Whitespace at either end is refused, not
+     * trimmed: a cell does not show it, and S3 would match it exactly.
+     */
+    verbatim(column: Column): string | undefined {
+        const v = this.raw(column);
+        if (v === undefined) return undefined;
+        if (typeof v !== "string") return this.notText(column, v);
+        if (hasSurroundingWhitespace(v)) {
+            this.report("SURROUNDING_WHITESPACE", column, `${column} ${JSON.stringify(v)} starts or ends with whitespace, which a cell does not show and S3 would match exactly; delete it (values are never trimmed).`);
+            this.refused.add(column);
+            return undefined;
+        }
+        return v;
     }
 
     bool(column: Column): boolean | undefined {
         const v = this.raw(column);
         if (v === undefined) return undefined;
         if (typeof v === "boolean") return v;
-        const s = String(v).trim().toLowerCase();
-        if (TRUE.has(s)) return true;
-        if (FALSE.has(s)) return false;
-        this.report("INVALID_VALUE", column, `${column} must be true or false (also yes/no, enabled/disabled), not ${JSON.stringify(String(v))}.`);
+        const s = typeof v === "string" || typeof v === "number" ? trimSpaces(String(v)).toLowerCase() : undefined;
+        if (s !== undefined && TRUE.has(s)) return true;
+        if (s !== undefined && FALSE.has(s)) return false;
+        this.report("INVALID_VALUE", column, `${column} must be true or false (also yes/no, enabled/disabled), not ${s !== undefined ? JSON.stringify(String(v)) : kindOf(v)}.`);
         return undefined;
     }
 
@@ -192,10 +244,23 @@ class RecordReader {
     account(column: Column, accounts: Record<string, AccountInput>): string | undefined {
         const v = this.raw(column);
         if (v === undefined) return undefined;
-        // Spreadsheets turn 012345678901 into the number 12345678901: put the zeros back.
-        const s = typeof v === "number" && Number.isInteger(v) && v >= 0 && v < 1e12 ? String(v).padStart(12, "0") : String(v).trim();
+        if (typeof v === "number") {
+            const id = accountFromNumber(v);
+            if (id === undefined) {
+                this.report("INVALID_ACCOUNT", column, `the number ${v} is not a 12-digit AWS account id (only an 11-digit number, an id whose leading zero a spreadsheet dropped, gets it back); write all 12 digits as text.`);
+            }
+            return id;
+        }
+        if (typeof v !== "string") {
+            this.report("INVALID_ACCOUNT", column, `an account must be a 12-digit id or an alias from stack config, not ${kindOf(v)}.`);
+            return undefined;
+        }
+        const s = trimSpaces(v);
         if (isAccountId(s)) return s;
-        const alias = accounts[s] ?? Object.entries(accounts).find(([k]) => k.toLowerCase() === s.toLowerCase())?.[1];
+        // Own names only: an alias called "constructor" must not find Object.prototype's.
+        const own = (k: string) => Object.prototype.hasOwnProperty.call(accounts, k);
+        const aliasKey = own(s) ? s : Object.keys(accounts).find(k => k.toLowerCase() === s.toLowerCase());
+        const alias = aliasKey !== undefined ? accounts[aliasKey] : undefined;
         if (alias) {
             if (!isAccountId(String(alias.id))) {
                 this.report("INVALID_ACCOUNT", column, `alias ${s} maps to ${JSON.stringify(alias.id)}, which is not a 12-digit account id; fix accounts.${s}.id in stack config.`);
@@ -230,29 +295,36 @@ class RecordReader {
         return undefined;
     }
 
+    /** Tags, keys and values kept exactly; undefined (reported) when they cannot be read. */
     tags(column: Column): Record<string, string> | undefined {
+        // Null prototype: tag keys such as "constructor" or "__proto__" are ordinary keys.
+        const out = Object.create(null) as Record<string, string>;
+        if (this.refused.has(column)) return undefined;
         const v = this.raw(column);
-        if (v === undefined) return {};
-        const out: Record<string, string> = {};
+        if (v === undefined) return out;
         const bad = (why: string) => { this.report("INVALID_TAG_FILTER", column, `tags ${why}; write key=value pairs separated by semicolons, e.g. team=data;class=logs.`); return undefined; };
         let pairs: Array<[string, string]>;
         if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)) {
-            pairs = Object.entries(v as Record<string, unknown>).map(([k, val]) => [k.trim(), val === null || val === undefined ? "" : String(val)]);
+            // Screened already: every value is text (or empty).
+            pairs = Object.entries(v as Record<string, unknown>).map(([k, val]) => [k, typeof val === "string" ? val : ""]);
         } else if (typeof v === "string") {
-            pairs = [];
-            for (const part of v.split(";").map(p => p.trim()).filter(p => p.length > 0)) {
-                const eq = part.indexOf("=");
-                if (eq < 0) return bad(`entry ${JSON.stringify(part)} has no "="`);
-                pairs.push([part.slice(0, eq).trim(), part.slice(eq + 1).trim()]);
-            }
+            const parsed = parseTagText(v);
+            if ("error" in parsed) return bad(parsed.error);
+            pairs = parsed.pairs;
         } else {
-            return bad(`must be text like key=value;key2=value2, not ${typeof v}`);
+            return bad(`must be text like key=value;key2=value2, not ${kindOf(v)}`);
         }
         for (const [k, val] of pairs) {
             if (!k) return bad("have an entry with an empty key");
             if (k.length > 128 || val.length > 256) return bad(`entry ${JSON.stringify(k)} is too long (keys at most 128, values 256 characters)`);
-            if (k in out) return bad(`name key ${JSON.stringify(k)} twice`);
+            if (Object.prototype.hasOwnProperty.call(out, k)) return bad(`name key ${JSON.stringify(k)} twice`);
             out[k] = val;
+        }
+        const spaced = pairs.find(([k, val]) => hasSurroundingWhitespace(k) || hasSurroundingWhitespace(val));
+        if (spaced) {
+            this.report("SURROUNDING_WHITESPACE", column, `tag ${JSON.stringify(`${spaced[0]}=${spaced[1]}`)} has whitespace at the start or end of its key or value, which S3 would match exactly; delete it (write team=data;class=logs, with no spaces around ";" and "=").`);
+            this.refused.add(column);
+            return undefined;
         }
         return out;
     }
@@ -260,17 +332,17 @@ class RecordReader {
     integer(column: Column): number | undefined {
         const v = this.raw(column);
         if (v === undefined) return undefined;
-        const n = typeof v === "number" ? v : Number(String(v).trim());
-        if (!Number.isInteger(n) || n < 0 || n > 2147483647) {
-            this.report("INVALID_PRIORITY", column, `${column} must be a whole number from 0 to 2147483647, not ${JSON.stringify(String(v))}.`);
-            return undefined;
+        const n = parsePriority(v);
+        if (n === undefined) {
+            this.report("INVALID_PRIORITY", column, `${column} must be a whole number from 0 to 2147483647, written in decimal digits, not ${typeof v === "string" || typeof v === "number" ? JSON.stringify(String(v)) : kindOf(v)}.`);
         }
         return n;
     }
 }
 
+/** Absent, null, or only spaces, tabs and line breaks (other whitespace is a value). */
 function isBlank(v: Cell): boolean {
-    return v === undefined || v === null || (typeof v === "string" && v.trim() === "");
+    return v === undefined || v === null || (typeof v === "string" && /^[ \t\r\n]*$/.test(v));
 }
 
 function fillTemplate(template: string, vars: Record<string, string>): string {
@@ -304,18 +376,21 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
 
     for (const record of records) {
         const r = new RecordReader(record, defaults, diagnostics);
+        r.screen();
         for (const c of REQUIRED_COLUMNS) {
-            if (r.raw(c) === undefined) r.report("MISSING_FIELD", c, `${c} is required; fill it in${c === "source_bucket" ? "" : " or give a default with --set " + c + "=... or stack config defaults"}.`);
+            if (r.raw(c) === undefined && !r.isRefused(c)) r.report("MISSING_FIELD", c, `${c} is required; fill it in${c === "source_bucket" ? "" : " or give a default with --set " + c + "=... or stack config defaults"}.`);
         }
         const sourceName = r.str("source_bucket");
         const source = r.bucket("source_bucket", sourceName);
         const sourceAccount = r.account("source_account", accounts);
         const sourceRegion = r.region("source_region");
-        const destinationAccount = r.raw("destination_account") === undefined ? sourceAccount : r.account("destination_account", accounts);
-        const destinationRegion = r.raw("destination_region") === undefined ? sourceRegion : r.region("destination_region");
+        // A refused destination account or Region is unusable, never replaced by the source's.
+        const destinationAccount = r.isRefused("destination_account") ? undefined : r.raw("destination_account") === undefined ? sourceAccount : r.account("destination_account", accounts);
+        const destinationRegion = r.isRefused("destination_region") ? undefined : r.raw("destination_region") === undefined ? sourceRegion : r.region("destination_region");
 
         let destName = r.str("destination_bucket");
-        const vars = () => ({
+        // Null prototype: a `{constructor}` placeholder is left as written, not filled from Object.prototype.
+        const vars = () => Object.assign(Object.create(null) as Record<string, string>, {
             source: source ?? "", source_account: sourceAccount ?? "", source_region: sourceRegion ?? "",
             destination_account: destinationAccount ?? "", destination_region: destinationRegion ?? "",
         });
@@ -330,7 +405,7 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
         }
         const destination = r.bucket("destination_bucket", destName);
 
-        const prefix = r.str("prefix") ?? "";
+        const prefix = r.verbatim("prefix") ?? "";
         const tags = r.tags("tags");
         let storageClass = r.str("storage_class");
         if (storageClass !== undefined) {
@@ -366,15 +441,15 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
         const createSource = r.explicit("create_source") || defaults.create_source !== undefined ? r.bool("create_source") : undefined;
         const createDestination = r.explicit("create_destination") || defaults.create_destination !== undefined ? r.bool("create_destination") : undefined;
         const priority = r.integer("priority");
-        const statusRaw = r.raw("status");
+        const statusRaw = r.str("status");
         let status: "Enabled" | "Disabled" = "Enabled";
         if (statusRaw !== undefined) {
-            const s = String(statusRaw).trim().toLowerCase();
+            const s = statusRaw.toLowerCase();
             if (TRUE.has(s)) status = "Enabled";
             else if (FALSE.has(s)) status = "Disabled";
-            else r.report("INVALID_VALUE", "status", `status must be Enabled or Disabled, not ${JSON.stringify(String(statusRaw))}.`);
+            else r.report("INVALID_VALUE", "status", `status must be Enabled or Disabled, not ${JSON.stringify(statusRaw)}.`);
         }
-        const ruleId = r.str("rule_id");
+        const ruleId = r.verbatim("rule_id");
         if (ruleId !== undefined) {
             if (ruleId.length > LIMITS.maxRuleIdLength) r.report("RULE_ID_TOO_LONG", "rule_id", `rule_id is ${ruleId.length} characters; S3 allows at most ${LIMITS.maxRuleIdLength}.`);
             if (!isAscii(ruleId)) r.report("INVALID_RULE_ID", "rule_id", `rule_id ${JSON.stringify(ruleId)} has non-ASCII characters, which S3 rejects; use ASCII only.`);
@@ -384,7 +459,21 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
             r.report("DELETE_MARKER_WITH_TAG_FILTER", "delete_marker_replication", "delete markers cannot be replicated by a rule with a tag filter (S3 rejects it); set delete_marker_replication to false or remove the tags.");
         }
 
-        if (!source || !destination || !sourceAccount || !sourceRegion || !destinationAccount || !destinationRegion || !tags) continue;
+        // Replication, roles and keys never cross partitions (separate accounts and endpoints).
+        let partitionsMatch = true;
+        if (sourceRegion && destinationRegion && partitionOf(sourceRegion) !== partitionOf(destinationRegion)) {
+            partitionsMatch = false;
+            r.report("PARTITION_MISMATCH", r.explicit("destination_region") ? "destination_region" : "source_region", `the source is in ${sourceRegion}, in ${describePartition(partitionOf(sourceRegion))}, but the destination is in ${destinationRegion}, in ${describePartition(partitionOf(destinationRegion))}; S3 cannot replicate between partitions: choose a destination in the source's partition.`);
+        }
+        for (const [col, keyArn] of [["replica_kms_key", replicaKey], ["source_kms_key", sourceKey]] as const) {
+            const key = keyArn !== undefined ? parseKmsKeyArn(keyArn) : undefined;
+            if (key && isKnownRegion(key.region) && partitionOf(key.region) !== key.partition) {
+                partitionsMatch = false;
+                r.report("PARTITION_MISMATCH", col, `the key ARN says partition ${key.partition}, but its Region ${key.region} is in ${describePartition(partitionOf(key.region))}; write it as arn:${partitionOf(key.region)}:kms:${key.region}:...`);
+            }
+        }
+
+        if (!source || !destination || !sourceAccount || !sourceRegion || !destinationAccount || !destinationRegion || !tags || !partitionsMatch || r.anyRefused()) continue;
         const crossAccount = sourceAccount !== destinationAccount;
         if (ownership === "destination" && !crossAccount) {
             r.report("OWNERSHIP_OVERRIDE_SAME_ACCOUNT", "replica_ownership", `source and destination are both in account ${sourceAccount}: the ownership override has no effect; set replica_ownership to source or leave it blank.`, "warning");

@@ -6,6 +6,13 @@ import { Column, columnForHeader, suggestColumn } from "./columns";
 import { Diagnostic, SourceLocation, diag, kindOf } from "./diagnostics";
 import { RouteRecord } from "./fleet-spec";
 
+/**
+ * The value of a cell a loader refused (with a diagnostic): a date in a text column, an
+ * unquoted YAML number in a prefix. Validation treats the column as given but unusable, so it
+ * is reported once, not again as missing or invalid.
+ */
+export const REFUSED: unique symbol = Symbol("refused");
+
 export interface ObjectRowsOrigin {
     /** File the objects came from (YAML/JSON manifests). */
     file?: string;

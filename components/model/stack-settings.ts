@@ -3,12 +3,32 @@
  * validated with zod so a typo in config is one clear diagnostic, not a crash mid-deploy.
  */
 import { z } from "zod";
-import { Diagnostic, diag } from "./diagnostics";
+import { Diagnostic, diag, kindOf } from "./diagnostics";
 import { COLUMNS, Column } from "./columns";
 import { FleetOptions } from "./fleet-spec";
 import { FleetPlanOptions } from "./fleet-plan";
 
 export const CONFIG_NAMESPACE = "pulumi-s3-replication";
+
+/**
+ * A mapping of names to values, like z.record, but into an object without a prototype: z.record
+ * drops a key named `__proto__`, and a plain object answers `constructor` or `toString` from
+ * Object.prototype. Account aliases, bucket names and tag keys are ordinary names here.
+ */
+function ownRecord<T extends z.ZodType>(value: T) {
+    return z.custom<Record<string, unknown>>(v => v !== null && typeof v === "object" && !Array.isArray(v), { error: issue => `Invalid input: expected a mapping of names to values, received ${kindOf(issue.input)}` })
+        .transform((input, ctx) => {
+            const out = Object.create(null) as Record<string, z.output<T>>;
+            for (const [k, v] of Object.entries(input)) {
+                const parsed = value.safeParse(v);
+                if (parsed.success) out[k] = parsed.data;
+                else for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: [k, ...issue.path] });
+            }
+            return out;
+        });
+}
+
+const emptyRecord = <T>() => Object.create(null) as Record<string, T>;
 
 const account = z.object({
     id: z.union([z.string(), z.number()]).transform(v => String(v)),
@@ -56,20 +76,20 @@ const backfill = z.object({
 }).strict();
 
 export const stackSettingsSchema = z.object({
-    accounts: z.record(z.string(), account).default({}),
+    accounts: ownRecord(account).default(emptyRecord),
     manifest: z.string().optional(),
     /** XLSX sheet name (default: the first sheet). */
     manifestSheet: z.string().optional(),
-    routes: z.array(z.record(z.string(), z.unknown())).optional(),
-    defaults: z.record(z.string(), z.unknown()).default({}),
+    routes: z.array(ownRecord(z.unknown())).optional(),
+    defaults: ownRecord(z.unknown()).default(emptyRecord),
     destinationTemplate: z.string().optional(),
-    buckets: z.record(z.string(), bucket).default({}),
+    buckets: ownRecord(bucket).default(emptyRecord),
     iam: iam.default({}),
     shard: shard.optional(),
     strict: z.boolean().default(false),
     rtcUnsupportedRegions: z.array(z.string()).optional(),
     reportBucketTemplate: z.string().optional(),
-    defaultTags: z.record(z.string(), z.string()).default({}),
+    defaultTags: ownRecord(z.string()).default(emptyRecord),
     backfill: backfill.default({}),
 }).strict();
 
@@ -83,7 +103,7 @@ export const STACK_SETTING_KEYS = Object.keys(stackSettingsSchema.shape) as Arra
  */
 export function parseStackSettings(raw: Record<string, unknown>): { settings?: StackSettings; diagnostics: Diagnostic[] } {
     const diagnostics: Diagnostic[] = [];
-    const decoded: Record<string, unknown> = {};
+    const decoded = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(raw)) {
         if (typeof v === "string" && k !== "manifest" && k !== "manifestSheet" && k !== "destinationTemplate" && k !== "reportBucketTemplate") {
             try { decoded[k] = JSON.parse(v); } catch { decoded[k] = v; }
