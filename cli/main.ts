@@ -1,37 +1,67 @@
 /** `s3-replication`: the offline commands (plan, validate). */
-import { Command, Option } from "commander";
-import { runPlan } from "./plan-command";
-import { runValidate } from "./validate-command";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_MAX_DIAGNOSTICS, runValidate } from "./validate-command";
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-const io = { out: (s: string) => process.stdout.write(s + "\n"), err: (s: string) => process.stderr.write(s + "\n") };
+/** An option value that must say something: `--manifest ""` is a mistake, not "no manifest". */
+function nonEmpty(value: string): string {
+    if (value.trim() === "") throw new InvalidArgumentError("it must not be empty.");
+    return value;
+}
 
-export async function main(argv: string[]): Promise<number> {
+const collect = (value: string, previous: string[]) => [...previous, nonEmpty(value)];
+
+function count(value: string): number {
+    if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError("it must be a whole number (0 prints every problem).");
+    return Number(value);
+}
+
+/**
+ * Output that survives its reader going away: once stdout is closed (`validate ... | head`),
+ * further lines are dropped, and the command still finishes and exits with its own code.
+ */
+export function pipeSafeIo(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr) {
+    let outClosed = false;
+    let errClosed = false;
+    const closed = (e: NodeJS.ErrnoException) => e.code === "EPIPE" || e.code === "ERR_STREAM_DESTROYED";
+    stdout.on("error", (e: NodeJS.ErrnoException) => { if (closed(e)) outClosed = true; else throw e; });
+    stderr.on("error", (e: NodeJS.ErrnoException) => { if (closed(e)) errClosed = true; else throw e; });
+    return {
+        out: (s: string) => { if (!outClosed) stdout.write(s + "\n"); },
+        err: (s: string) => { if (!errClosed) stderr.write(s + "\n"); },
+    };
+}
+
+export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
     let code = 0;
     const program = new Command("s3-replication")
         .description("Amazon S3 replication at fleet scale: validate manifests and plan stacks offline.")
         .exitOverride()
-        .configureOutput({ writeOut: s => process.stdout.write(s), writeErr: s => process.stderr.write(s) });
+        .configureOutput({ writeOut: s => io.out(s.replace(/\n$/, "")), writeErr: s => io.err(s.replace(/\n$/, "")) });
 
     program.command("plan")
         .description("Run the stacks program offline (Pulumi mock runtime, no AWS calls) and print what would be registered.")
-        .requiredOption("--stack <name>", "stack whose config (stacks/Pulumi.<name>.yaml) to use")
+        .addOption(new Option("--stack <name>", "stack whose config (stacks/Pulumi.<name>.yaml) to use").makeOptionMandatory().argParser(nonEmpty))
         .option("--json", "print {resources, summary} as JSON")
-        .option("--manifest <file>", "use this manifest instead of the one in stack config")
+        .addOption(new Option("--manifest <file>", "use this manifest instead of the one in stack config").argParser(nonEmpty))
+        .addOption(new Option("--sheet <name>", "XLSX worksheet (default: stack config manifestSheet, else the first visible sheet)").argParser(nonEmpty))
         .addOption(new Option("--set <column=value>", "default for a manifest column (repeatable)").default([]).argParser(collect))
-        .action(async (opts: { stack: string; json?: boolean; manifest?: string; set: string[] }) => {
-            code = await runPlan(opts, io);
+        .addOption(new Option("--max-diagnostics <n>", "print at most n problems, then how many more (0: all)").default(DEFAULT_MAX_DIAGNOSTICS).argParser(count))
+        .action(async (opts: { stack: string; json?: boolean; manifest?: string; sheet?: string; set: string[]; maxDiagnostics: number }) => {
+            // Loaded only for plan: it brings the Pulumi SDK, which validate does not need.
+            const { runPlan } = await import("./plan-command");
+            code = await runPlan(opts, { ...io, progress: { stream: process.stderr } });
         });
 
     program.command("validate")
         .description("Check a manifest (CSV, XLSX, YAML, JSON) against every rule AWS enforces; exit 0 clean, 1 errors, 2 unreadable or bad usage.")
-        .argument("[manifest]", "manifest file (default: the one in --stack's config)")
-        .option("--stack <name>", "take accounts, defaults and templates from stacks/Pulumi.<name>.yaml")
+        .addArgument(new Argument("[manifest]", "manifest file (default: the one in --stack's config)").argParser(nonEmpty))
+        .addOption(new Option("--stack <name>", "take accounts, defaults and templates from stacks/Pulumi.<name>.yaml").argParser(nonEmpty))
         .addOption(new Option("--set <column=value>", "default for a manifest column (repeatable)").default([]).argParser(collect))
-        .option("--json", "print {ok, errors, warnings} as JSON")
+        .option("--json", "print {ok, errors, warnings} as JSON (always every problem)")
         .option("--strict", "treat warnings as errors")
-        .option("--sheet <name>", "XLSX worksheet (default: the first)")
-        .action(async (manifest: string | undefined, opts: { stack?: string; set: string[]; json?: boolean; strict?: boolean; sheet?: string }) => {
+        .addOption(new Option("--sheet <name>", "XLSX worksheet (default: the first visible one)").argParser(nonEmpty))
+        .addOption(new Option("--max-diagnostics <n>", "print at most n problems, then how many more (0: all)").default(DEFAULT_MAX_DIAGNOSTICS).argParser(count))
+        .action(async (manifest: string | undefined, opts: { stack?: string; set: string[]; json?: boolean; strict?: boolean; sheet?: string; maxDiagnostics: number }) => {
             code = await runValidate(manifest, opts, io);
         });
 
@@ -46,6 +76,12 @@ export async function main(argv: string[]): Promise<number> {
     return code;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(c => { process.exitCode = c; }, e => { process.stderr.write(`${(e as Error).stack ?? e}\n`); process.exitCode = 1; });
+/** The CLI entry point: exit code set, never a stack trace for a closed pipe. */
+export function run(argv: string[]): void {
+    main(argv).then(
+        c => { process.exitCode = c; },
+        e => { process.stderr.write(`${(e as Error).stack ?? e}\n`); process.exitCode = 1; },
+    );
 }
+
+if (require.main === module) run(process.argv.slice(2));

@@ -4,21 +4,34 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_NAMESPACE, parseSetPairs } from "../components/model";
+import { CONFIG_NAMESPACE, Diagnostic, diag, escapeTerminal, formatDiagnostic, parseSetPairs, safeJson } from "../components/model";
 import { PLACEHOLDER_PREFIX, RecordedResource, RunResult, runUnderMocks } from "./mock-runtime";
-import { REPO_ROOT, StackFileError, readStackFile } from "../components/manifest/stack-file";
+import { REPO_ROOT, loadStackContext, noRoutesDiagnostic } from "../components/manifest/stack-file";
+import { checkManifestFile } from "../components/manifest/load";
+import { resolveLimits } from "../components/manifest/limits";
+import { PlanProgress, ProgressOptions } from "./progress";
+import { DEFAULT_MAX_DIAGNOSTICS } from "./validate-command";
 
 export interface PlanOptions {
     stack: string;
     json?: boolean;
     manifest?: string;
+    /** XLSX sheet (default: stack config `manifestSheet`, else the first visible sheet). */
+    sheet?: string;
     set?: string[];
+    /** Print at most this many problems of a failed run, then how many more (0: all). */
+    maxDiagnostics?: number;
+    /** Where stack files live (default: the repository's `stacks/`); for tests. */
+    stacksDir?: string;
 }
 
 export interface Io {
     out: (s: string) => void;
     err: (s: string) => void;
+    /** Where to draw progress for long runs (only drawn on a terminal). */
+    progress?: ProgressOptions;
 }
 
 /** Invokes the program may make, answered offline as the provider would (see provider-fixtures.ts). */
@@ -30,44 +43,110 @@ export function projectName(): string {
     return doc.name;
 }
 
-/** Config for the mock run: the stack file's, with `--manifest` and `--set` applied. */
-export function planConfig(stack: string, manifest?: string, set: string[] = []): { config: Record<string, string>; problems: string[] } {
-    const file = readStackFile(stack);
-    const config = { ...file.pulumiConfig };
-    const problems: string[] = [];
-    if (manifest) config[`${CONFIG_NAMESPACE}:manifest`] = path.resolve(manifest);
+export interface PlannedConfig {
+    /** Fully qualified config for the program. */
+    config: Record<string, string>;
+    /** Why the plan cannot run (usage): formatted `path error CODE message` lines. */
+    problems: string[];
+    diagnostics: Diagnostic[];
+    /** The manifest the program will read, as diagnostics name it. */
+    manifest?: string;
+}
+
+/**
+ * Config for the mock run: the stack file's, read by the loader `validate --stack` uses, with
+ * the manifest resolved the same way (the stack's against its stack file's folder, `--manifest`
+ * against the working directory) and `--sheet` and `--set` applied.
+ */
+export function planConfig(stack: string, manifest?: string, set: string[] = [], options: { sheet?: string; stacksDir?: string } = {}): PlannedConfig {
+    const context = loadStackContext(stack, options.stacksDir);
+    const fail = (diagnostics: Diagnostic[]): PlannedConfig => ({ config: {}, problems: diagnostics.map(formatDiagnostic), diagnostics });
+    if (context.unusable || !context.file) return fail(context.diagnostics);
+    const config: Record<string, string> = { ...context.file.pulumiConfig };
+    const usage: Diagnostic[] = [];
+    if (manifest !== undefined && manifest.trim() === "") usage.push(diag("INVALID_CONFIG", "--manifest is empty; give a manifest file or leave the option out.", { path: "--manifest" }));
+    if (options.sheet !== undefined && options.sheet.trim() === "") usage.push(diag("INVALID_CONFIG", "--sheet is empty; give a sheet name or leave the option out.", { path: "--sheet" }));
+    // The program resolves a relative manifest against its own folder: hand it an absolute path.
+    const manifestPath = manifest !== undefined ? path.resolve(manifest) : context.manifestPath;
+    if (manifestPath !== undefined) config[`${CONFIG_NAMESPACE}:manifest`] = manifestPath;
+    else if (context.settings?.routes === undefined) usage.push(noRoutesDiagnostic(stack));
+    if (options.sheet !== undefined) config[`${CONFIG_NAMESPACE}:manifestSheet`] = options.sheet;
     if (set.length > 0) {
         const { values, diagnostics } = parseSetPairs(set);
-        problems.push(...diagnostics.map(d => d.message));
-        const defaults = typeof file.settings.defaults === "object" && file.settings.defaults !== null ? file.settings.defaults : {};
+        usage.push(...diagnostics);
+        const defaults = typeof context.file.settings.defaults === "object" && context.file.settings.defaults !== null ? context.file.settings.defaults : {};
         config[`${CONFIG_NAMESPACE}:defaults`] = JSON.stringify({ ...defaults, ...values });
     }
-    return { config, problems };
+    usage.push(...resolveLimits().diagnostics);
+    if (usage.length > 0) return fail(usage);
+    const shown = manifest !== undefined ? manifest : context.manifest;
+    return { config, problems: [], diagnostics: context.diagnostics, ...(shown !== undefined ? { manifest: shown } : {}) };
 }
 
 export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
-    let config: Record<string, string>;
-    try {
-        const planned = planConfig(options.stack, options.manifest, options.set);
-        if (planned.problems.length) {
-            for (const p of planned.problems) io.err(p);
+    const planned = planConfig(options.stack, options.manifest, options.set, {
+        ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
+        ...(options.stacksDir !== undefined ? { stacksDir: options.stacksDir } : {}),
+    });
+    if (planned.problems.length) {
+        for (const p of planned.problems) io.err(p);
+        io.err("plan: nothing was planned; fix the usage above.");
+        return 2;
+    }
+    // A manifest that is missing, a FIFO or a device is refused as validate refuses it (exit 2), before the run.
+    if (planned.manifest !== undefined) {
+        const problem = await checkManifestFile(planned.manifest);
+        if (problem) {
+            io.err(formatDiagnostic(problem));
             return 2;
         }
-        config = planned.config;
-    } catch (e) {
-        if (e instanceof StackFileError) { io.err(e.message); return 2; }
-        throw e;
     }
+    const progress = new PlanProgress(io.progress);
     // Loaded here, not at the top: the program module must see the mock runtime.
     const { runStack } = await import("../stacks/program");
-    const result = await runUnderMocks(runStack, { project: projectName(), stack: options.stack, config, invokes: OFFLINE_INVOKES });
+    const program = () => {
+        countRegistrations(() => progress.registered());
+        return runStack();
+    };
+    progress.start();
+    let result: RunResult;
+    try {
+        result = await runUnderMocks(program, { project: projectName(), stack: options.stack, config: planned.config, invokes: OFFLINE_INVOKES });
+    } finally {
+        progress.stop();
+    }
     if (result.error) {
-        io.err(result.error.message);
+        printCapped(result.error.message, options.maxDiagnostics ?? DEFAULT_MAX_DIAGNOSTICS, io.err);
         return 1;
     }
-    if (options.json) io.out(JSON.stringify(planJson(result), null, 2));
-    else io.out(planText(options.stack, result));
+    if (options.json) io.out(safeJson(planJson(result), 2));
+    else io.out(planText(options.stack, result).split("\n").map(escapeTerminal).join("\n"));
     return 0;
+}
+
+/** The program's error: its first line, then at most `max` problem lines (0: all), escaped. */
+function printCapped(message: string, max: number, write: (line: string) => void): void {
+    const [first, ...rest] = message.split("\n");
+    write(escapeTerminal(first));
+    const shown = max > 0 ? rest.slice(0, max) : rest;
+    for (const line of shown) write(escapeTerminal(line));
+    if (rest.length > shown.length) {
+        write(`  ... and ${(rest.length - shown.length).toLocaleString("en-US")} more not shown; --max-diagnostics 0 prints them all, and validate --json lists them.`);
+    }
+}
+
+/**
+ * Count registrations for the progress line by wrapping the runtime's resource monitor; a
+ * runtime without one (another harness) only loses the count.
+ */
+function countRegistrations(onRegister: () => void): void {
+    const monitor = pulumi.runtime.getMonitor() as { registerResource?: (...args: unknown[]) => unknown } | undefined;
+    const original = monitor?.registerResource;
+    if (!monitor || typeof original !== "function") return;
+    monitor.registerResource = (...args: unknown[]) => {
+        onRegister();
+        return original.apply(monitor, args);
+    };
 }
 
 export interface PlanSummary {
