@@ -46,7 +46,9 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
         .addOption(new Option("--sheet <name>", "XLSX worksheet (default: stack config manifestSheet, else the first visible sheet)").argParser(nonEmpty))
         .addOption(new Option("--set <column=value>", "default for a manifest column (repeatable)").default([]).argParser(collect))
         .addOption(new Option("--max-diagnostics <n>", "print at most n problems, then how many more (0: all)").default(DEFAULT_MAX_DIAGNOSTICS).argParser(count))
-        .action(async (opts: { stack: string; json?: boolean; manifest?: string; sheet?: string; set: string[]; maxDiagnostics: number }) => {
+        .addOption(new Option("--diff <base.json>", "compare with a base plan (plan --json output): creates, updates, replaces and deletes under a safety summary; exit 3 if it deletes or replaces buckets, bucket settings, roles, policies or replication configurations").argParser(nonEmpty))
+        .option("--allow-deletes", "with --diff: exit 0 even when the plan deletes or replaces resources")
+        .action(async (opts: { stack: string; json?: boolean; manifest?: string; sheet?: string; set: string[]; maxDiagnostics: number; diff?: string; allowDeletes?: boolean }) => {
             // Loaded only for plan: it brings the Pulumi SDK, which validate does not need.
             const { runPlan } = await import("./plan-command");
             code = await runPlan(opts, { ...io, progress: { stream: process.stderr } });

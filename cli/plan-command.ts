@@ -13,6 +13,7 @@ import { checkManifestFile } from "../components/manifest/load";
 import { resolveLimits } from "../components/manifest/limits";
 import { PlanProgress, ProgressOptions } from "./progress";
 import { DEFAULT_MAX_DIAGNOSTICS } from "./validate-command";
+import { PlanDocument, diffPlans, diffText } from "./plan-diff";
 
 export interface PlanOptions {
     stack: string;
@@ -25,6 +26,10 @@ export interface PlanOptions {
     maxDiagnostics?: number;
     /** Where stack files live (default: the repository's `stacks/`); for tests. */
     stacksDir?: string;
+    /** A base plan (`plan --json` output) to diff this plan against. */
+    diff?: string;
+    /** With `diff`: exit 0 even when the diff deletes or replaces resources. */
+    allowDeletes?: boolean;
 }
 
 export interface Io {
@@ -119,9 +124,26 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
         printCapped(result.error.message, options.maxDiagnostics ?? DEFAULT_MAX_DIAGNOSTICS, io.err);
         return 1;
     }
-    if (options.json) io.out(safeJson(planJson(result), 2));
+    if (options.diff !== undefined) return printDiff(options, planJson(result, options.stack), io);
+    if (options.json) io.out(safeJson(planJson(result, options.stack), 2));
     else io.out(planText(options.stack, result).split("\n").map(escapeTerminal).join("\n"));
     return 0;
+}
+
+/** `--diff`: exit 3 when the change deletes or replaces what must not go unnoticed, unless allowed. */
+function printDiff(options: PlanOptions, next: PlanDocument, io: Io): number {
+    let base: PlanDocument;
+    try {
+        base = JSON.parse(fs.readFileSync(options.diff!, "utf8")) as PlanDocument;
+        if (!Array.isArray(base?.resources)) throw new Error("it has no resources list");
+    } catch (e) {
+        io.err(`--diff ${options.diff}: not a plan from \`plan --json\` (${(e as Error).message}).`);
+        return 2;
+    }
+    const diff = diffPlans(base, next);
+    if (options.json) io.out(safeJson({ stack: options.stack, base: options.diff, ...diff }, 2));
+    else io.out(diffText(diff, `for stack "${options.stack}" against ${options.diff}`).split("\n").map(escapeTerminal).join("\n"));
+    return diff.destructive && !options.allowDeletes ? 3 : 0;
 }
 
 /** The program's error: its first line, then at most `max` problem lines (0: all), escaped. */
@@ -177,10 +199,11 @@ export function summarize(result: RunResult): PlanSummary {
     };
 }
 
-export function planJson(result: RunResult) {
+export function planJson(result: RunResult, stack?: string) {
     const nameOf = new Map(result.resources.map(r => [r.urn, r.name]));
     return {
         offline: true,
+        ...(stack !== undefined ? { stack } : {}),
         resources: result.resources.map(r => ({
             type: r.type,
             name: r.name,
@@ -190,6 +213,7 @@ export function planJson(result: RunResult) {
             inputs: displayInputs(r),
             urn: r.urn,
             retainOnDelete: r.retainOnDelete,
+            provider: r.provider?.urn ?? null,
             dependsOn: r.dependencies.map(u => nameOf.get(u) ?? u),
         })),
         outputs: result.outputs,
