@@ -10,8 +10,8 @@ import { ManifestFormat, ManifestValidation, validateManifestContent } from "../
 import { DIAGNOSTIC_CODES, parseStackSettings } from "../components/model";
 
 const SETTINGS = parseStackSettings({ accounts: { a: { id: "111111111111" } } }).settings!;
-const COLUMNS = ["prefix", "rule_id", "tags"] as const;
-type Generated = Record<typeof COLUMNS[number], string>;
+/** The generated values of one route, as written into its cells. */
+interface Generated { prefix: string; rule_id: string; tags: string }
 
 /** Blank as the README defines it: nothing, or only spaces, tabs and line breaks. */
 const isBlank = (v: string) => /^[ \t\r\n]*$/.test(v);

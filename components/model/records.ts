@@ -55,9 +55,8 @@ export function recordsFromObjects(rows: readonly unknown[], origin: ObjectRowsO
             const keyAt: SourceLocation = origin.file !== undefined
                 ? { file: origin.file, ...(keyRow ?? rowNo) !== undefined ? { row: keyRow ?? rowNo } : {} }
                 : { path: `${at.path}.${key}` };
-            let column: Column | undefined;
             if (unknownSeen.has(key)) continue;
-            column = columnForHeader(key);
+            const column = columnForHeader(key);
             if (!column) {
                 unknownSeen.add(key);
                 mapHeader(key, keyAt, out);
