@@ -36,7 +36,7 @@ export interface BatchReplicationJobInputs {
     mode: BatchJobMode;
     createdBefore?: string;
     createdAfter?: string;
-    keyPrefixes?: string[];
+    keyPrefix?: string;
     priority: number;
     confirmationRequired: boolean;
     cancelOnDelete: boolean;
@@ -89,7 +89,7 @@ export const BATCH_JOB_REPLACE_KEYS: readonly (keyof BatchReplicationJobInputs)[
 
 const INPUT_KEYS: readonly (keyof BatchReplicationJobInputs)[] = [
     "accountId", "region", "sourceBucket", "roleArn", "reportBucket", "reportPrefix", "reportScope", "mode",
-    "createdBefore", "createdAfter", "keyPrefixes", "priority", "confirmationRequired", "cancelOnDelete",
+    "createdBefore", "createdAfter", "keyPrefix", "priority", "confirmationRequired", "cancelOnDelete",
     "routeName", "description", "tags", "trigger", "waitFor", "waitTimeoutSeconds", "pollIntervalSeconds",
     "assumeRoleArn", "assumeRoleExternalId", "profile", "endpoint", "stsEndpoint", "maxAttempts", "retryMode",
     "requestTimeoutSeconds",
@@ -145,7 +145,7 @@ function toSpec(inputs: BatchReplicationJobInputs): BatchJobSpec {
         accountId: inputs.accountId, region: inputs.region, sourceBucket: inputs.sourceBucket, roleArn: inputs.roleArn,
         reportBucket: inputs.reportBucket, reportPrefix: inputs.reportPrefix, reportScope: inputs.reportScope,
         mode: inputs.mode, createdBefore: inputs.createdBefore, createdAfter: inputs.createdAfter,
-        keyPrefixes: inputs.keyPrefixes, priority: inputs.priority, confirmationRequired: inputs.confirmationRequired,
+        keyPrefix: inputs.keyPrefix, priority: inputs.priority, confirmationRequired: inputs.confirmationRequired,
         routeName: inputs.routeName, description: inputs.description, tags: inputs.tags, trigger: inputs.trigger,
     };
 }
@@ -559,8 +559,12 @@ export interface BatchReplicationJobArgs {
     createdBefore?: pulumi.Input<string>;
     /** Only objects created after this instant (ISO 8601). */
     createdAfter?: pulumi.Input<string>;
-    /** Only keys starting with one of these prefixes (usually the rule's prefix filter). */
-    keyPrefixes?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Only keys starting with this prefix (usually the rule's prefix filter), 1-1,024 characters.
+     * One prefix per job: S3 Control's KeyNameConstraint accepts "an array of strings with a
+     * length of 1 string" (https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_KeyNameConstraint.html).
+     */
+    keyPrefix?: pulumi.Input<string>;
     /** Job priority, 0-2147483647, higher first (default 10). Changing it updates the running job in place. */
     priority?: pulumi.Input<number>;
     /** Hold the job in Suspended until it is confirmed (default false). Setting it to false later confirms a waiting job. */

@@ -310,7 +310,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                 reportBucket: report.bucket.name,
                 mode: r.existingObjects as BatchJobMode,
                 routeName: formatRouteName(r.source, r.destination, r.ruleId),
-                ...(r.prefix ? { keyPrefixes: [r.prefix] } : {}),
+                ...(r.prefix ? { keyPrefix: r.prefix } : {}),
                 ...(settings.trigger !== undefined ? { trigger: settings.trigger } : {}),
                 ...(settings.waitFor ? { waitFor: settings.waitFor } : {}),
                 ...(settings.waitTimeoutSeconds ? { waitTimeoutSeconds: settings.waitTimeoutSeconds } : {}),
@@ -345,13 +345,19 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         }, { parent: this, provider });
     }
 
-    /** Cross-account KMS keys: the key's account must let the source role use it. */
+    /**
+     * Cross-account KMS keys: the key's account must let the source role use it ("If the KMS keys
+     * are owned by another AWS account, the owner of the KMS keys must grant these permissions",
+     * S3 User Guide, "Replicating encrypted objects"). A replica key needs what the role policy
+     * grants on it (REPLICA_KEY_ACTIONS): Encrypt, GenerateDataKey and, for S3 Bucket Keys,
+     * Decrypt; a source key needs Decrypt.
+     */
     private kmsGrantsNeeded(sources: FleetPlan["sources"]) {
         const grants = new Map<string, { roleArn: string; roleName: string; keyArn: string; keyAccount: string; keyRegion: string; operations: string[] }>();
         for (const s of sources) {
             for (const r of s.routes) {
                 const keys: Array<[string | undefined, string[]]> = [
-                    [r.replicateKms ? r.replicaKmsKeyId : undefined, ["Encrypt", "GenerateDataKey"]],
+                    [r.replicateKms ? r.replicaKmsKeyId : undefined, ["Decrypt", "Encrypt", "GenerateDataKey"]],
                     [r.replicateKms ? r.sourceKmsKeyArn : undefined, ["Decrypt"]],
                 ];
                 for (const [keyArn, operations] of keys) {

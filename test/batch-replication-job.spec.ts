@@ -86,7 +86,7 @@ describe("batch-job model (pure)", () => {
 
     it("builds a CreateJob request with a generated manifest, report, role, priority and route tags", () => {
         const input = buildCreateJobInput(spec({
-            mode: "new-destination", createdBefore: "2024-05-01T00:00:00Z", keyPrefixes: ["logs/", "data/"],
+            mode: "new-destination", createdBefore: "2024-05-01T00:00:00Z", keyPrefix: "logs/",
             priority: 42, confirmationRequired: true, tags: { team: "storage" }, trigger: "2024-05",
         }));
         expect(input.AccountId).to.equal(ACCOUNT);
@@ -104,7 +104,8 @@ describe("batch-job model (pure)", () => {
             ManifestPrefix: "batch-replication/src-bucket-a/manifests",
         });
         expect(generator?.Filter?.CreatedBefore?.toISOString()).to.equal("2024-05-01T00:00:00.000Z");
-        expect(generator?.Filter?.KeyNameConstraint).to.deep.equal({ MatchAnyPrefix: ["logs/", "data/"] });
+        // One prefix: "Each KeyNameConstraint filter accepts an array of strings with a length of 1 string."
+        expect(generator?.Filter?.KeyNameConstraint).to.deep.equal({ MatchAnyPrefix: ["logs/"] });
         expect(input.Report).to.deep.include({
             Enabled: true, Bucket: `arn:aws:s3:::reports-${ACCOUNT}-${REGION}`, Format: "Report_CSV_20180820",
             Prefix: "batch-replication/src-bucket-a/reports", ReportScope: "AllTasks",
@@ -269,14 +270,14 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
         });
 
         it("does not fail on values that are unknown during preview", async () => {
-            const result = await provider.check!({} as BatchReplicationJobInputs, raw({ roleArn: UNKNOWN, reportBucket: UNKNOWN, keyPrefixes: ["a/", UNKNOWN] }));
+            const result = await provider.check!({} as BatchReplicationJobInputs, raw({ roleArn: UNKNOWN, reportBucket: UNKNOWN, keyPrefix: UNKNOWN }));
             expect(result.failures).to.deep.equal([]);
         });
     });
 
     describe("create", () => {
         it("sends one CreateJob to the account and Region with the route's manifest filter, and returns the job", async () => {
-            const { id, outs, inputs: ins } = await create({ mode: "unreplicated", keyPrefixes: ["logs/"], createdBefore: "2024-02-01T00:00:00Z" });
+            const { id, outs, inputs: ins } = await create({ mode: "unreplicated", keyPrefix: "logs/", createdBefore: "2024-02-01T00:00:00Z" });
             const calls = fake.requestsOf("CreateJob");
             expect(calls).to.have.length(1);
             expect(calls[0].accountId).to.equal(ACCOUNT);
@@ -704,7 +705,7 @@ describe("BatchReplicationJob under the Pulumi mock runtime", () => {
         const jobs = JOB_MODES.map((mode) => new BatchReplicationJob(`backfill-${mode}`, {
             accountId: ACCOUNT, region: REGION, sourceBucket: "src-bucket-a", roleArn: pulumi.output(`arn:aws:iam::${ACCOUNT}:role/batch-replication`),
             reportBucket: `reports-${ACCOUNT}-${REGION}`, mode, routeName: formatRouteName("src-bucket-a", `dst-${mode}`, "rule-1"), trigger: "initial",
-            createdBefore: "2024-05-01T00:00:00Z", keyPrefixes: [pulumi.output("logs/")],
+            createdBefore: "2024-05-01T00:00:00Z", keyPrefix: pulumi.output("logs/"),
         }));
         const ids = await Promise.all(jobs.map((j) => settled(j.jobId)));
         expect(ids).to.deep.equal(JOB_MODES.map((m) => `backfill-${m}-job-id`));

@@ -76,8 +76,8 @@ describe("ReplicationFleet shapes", () => {
         }
         const grants = byType(resources, T.kmsGrant).map(g => `${g.inputs.granteePrincipal} ${g.inputs.keyId} ${(g.inputs.operations as string[]).join(",")}`).sort();
         expect(grants).to.deep.equal([
-            `${roleArn(A)} ${keyB} Encrypt,GenerateDataKey`,
-            `${roleArn(B)} ${keyA} Encrypt,GenerateDataKey`,
+            `${roleArn(A)} ${keyB} Decrypt,Encrypt,GenerateDataKey`,
+            `${roleArn(B)} ${keyA} Decrypt,Encrypt,GenerateDataKey`,
         ].sort());
         assertAcyclic(resources);
     });
@@ -263,7 +263,7 @@ describe("backfill jobs in the fleet", () => {
             const report = resources.find(r => r.type === T.versioning && r.inputs.bucket === job.inputs.reportBucket)!;
             expect(job.dependencies).to.include(report.urn);
         }
-        expect(jobs.find(j => j.inputs.sourceBucket === "bf-src")!.inputs.keyPrefixes).to.deep.equal(["data/"]);
+        expect(jobs.find(j => j.inputs.sourceBucket === "bf-src")!.inputs.keyPrefix).to.equal("data/");
         // The role may run Batch Operations and write reports.
         const rolePolicy = JSON.stringify(byType(resources, T.rolePolicy).map(p => JSON.parse(String(p.inputs.policy))));
         expect(rolePolicy).to.include("s3:InitiateReplication").and.include("s3:PutInventoryConfiguration").and.include(`arn:aws:s3:::s3-replication-reports-${A}-us-east-1/*`);

@@ -23,11 +23,12 @@ describe("pure model", () => {
         expect([partitionOf("us-east-1"), partitionOf("cn-north-1"), partitionOf("us-gov-west-1")]).to.deep.equal(["aws", "aws-cn", "aws-us-gov"]);
     });
 
-    it("the trust policy admits only S3 and Batch Operations acting for the source account", () => {
+    it("the trust policy admits S3 and Batch Operations in one statement each, without conditions unless asked", () => {
         const doc = replicationTrustPolicy("123456789012");
-        expect(doc.Statement).to.have.length(1);
-        expect(doc.Statement[0].Principal).to.deep.equal({ Service: ["batchoperations.s3.amazonaws.com", "s3.amazonaws.com"] });
-        expect(doc.Statement[0].Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "123456789012" } });
+        expect(doc.Statement.map(s => s.Principal)).to.deep.equal([{ Service: "s3.amazonaws.com" }, { Service: "batchoperations.s3.amazonaws.com" }]);
+        expect(doc.Statement.map(s => s.Condition)).to.deep.equal([undefined, undefined]);
+        const strict = replicationTrustPolicy("123456789012", { conditions: { sourceAccount: true } });
+        expect(strict.Statement.map(s => s.Condition)).to.deep.equal([0, 1].map(() => ({ StringEquals: { "aws:SourceAccount": "123456789012" } })));
     });
 
     it("adopting keeps a bucket's own statements, replaces only ours, and refuses what it cannot read", () => {

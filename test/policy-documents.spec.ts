@@ -126,11 +126,11 @@ describe("policy documents: replication role trust", () => {
         expect(trustsReplicationService({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] })).to.equal(false);
     });
 
-    it("fails without aws:SourceAccount, with other principals, or with a wildcard action", () => {
+    it("passes AWS's documented trust (no condition), fails other principals, a wildcard action or a malformed aws:SourceAccount", () => {
         const base = { Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" };
-        const noCondition = checkReplicationTrustPolicy({ Statement: [base] });
-        expect(noCondition.verdict).to.equal("fail");
-        expect(noCondition.problems.join()).to.contain("aws:SourceAccount");
+        expect(checkReplicationTrustPolicy({ Statement: [base] })).to.deep.equal({ verdict: "pass", problems: [] });
+        const badAccount = checkReplicationTrustPolicy({ Statement: [{ ...base, Condition: { StringEquals: { "aws:SourceAccount": "1111" } } }] });
+        expect(badAccount.problems.join()).to.contain("aws:SourceAccount must name 12-digit account ids");
         const cond = { StringEquals: { "aws:SourceAccount": "111111111111" } };
         const other = checkReplicationTrustPolicy({ Statement: [{ ...base, Condition: cond, Principal: { Service: ["s3.amazonaws.com", "ec2.amazonaws.com"], AWS: "arn:aws:iam::999999999999:root" } }] });
         expect(other.problems).to.have.length(2);

@@ -150,11 +150,11 @@ describe("policy iam-replication-role-least-privilege", () => {
         expect(await run(replicationRolePolicy, r)).to.deep.equal([]);
     });
 
-    it("fails a trust without aws:SourceAccount and an inline s3:* on *", async () => {
-        const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    it("fails a trust that also admits another service, and an inline s3:* on *", async () => {
+        const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: ["s3.amazonaws.com", "ec2.amazonaws.com"] }, Action: "sts:AssumeRole" }] });
         const d = await run(replicationRolePolicy, role(trust, inline("s3:*", "*")));
         expect(d.map(messageOf)).to.have.length(3);
-        expect(messageOf(d[0])).to.match(/^trust policy: .*aws:SourceAccount/);
+        expect(messageOf(d[0])).to.match(/^trust policy: .*trusts service "ec2\.amazonaws\.com"/);
         expect(messageOf(d[1])).to.match(/^inline policy "replicate": .*wildcard action "s3:\*"/);
         expect(messageOf(d[2])).to.match(/^inline policy "replicate": .*resource "\*"/);
     });

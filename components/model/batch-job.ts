@@ -56,8 +56,13 @@ export interface ManifestConstraints {
     createdBefore?: string;
     /** Only objects created after this instant (ISO 8601). */
     createdAfter?: string;
-    /** Only keys starting with one of these prefixes. */
-    keyPrefixes?: readonly string[];
+    /**
+     * Only keys starting with this prefix (1-1,024 characters). ONE prefix: S3 Control's
+     * KeyNameConstraint.MatchAnyPrefix is a list, but "each KeyNameConstraint filter accepts an
+     * array of strings with a length of 1 string" (S3 Control API reference, KeyNameConstraint:
+     * https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_KeyNameConstraint.html).
+     */
+    keyPrefix?: string;
 }
 
 /**
@@ -73,8 +78,8 @@ export function manifestFilterFor(mode: ExistingObjectsMode, constraints: Manife
     };
     if (constraints.createdAfter !== undefined) filter.CreatedAfter = new Date(constraints.createdAfter);
     if (constraints.createdBefore !== undefined) filter.CreatedBefore = new Date(constraints.createdBefore);
-    if (constraints.keyPrefixes !== undefined && constraints.keyPrefixes.length > 0) {
-        filter.KeyNameConstraint = { MatchAnyPrefix: [...constraints.keyPrefixes] };
+    if (constraints.keyPrefix !== undefined && constraints.keyPrefix.length > 0) {
+        filter.KeyNameConstraint = { MatchAnyPrefix: [constraints.keyPrefix] };
     }
     return filter;
 }
@@ -129,7 +134,8 @@ export const BATCH_JOB_LIMITS = {
     maxTags: 50,
     maxTagKeyLength: 128,
     maxTagValueLength: 256,
-    maxPrefixLength: 512,
+    /** KeyNameConstraint.MatchAnyPrefix holds one NonEmptyMaxLength1024String. */
+    maxKeyPrefixLength: 1024,
 } as const;
 
 /** `source -> destination [rule]`, the route name used in descriptions, tags and errors. */
@@ -324,10 +330,8 @@ export function batchJobSpecProblems(spec: Partial<Record<keyof BatchJobSpec, un
     if (instants.createdAfter !== undefined && instants.createdBefore !== undefined && instants.createdAfter >= instants.createdBefore) {
         add("createdAfter", "must be earlier than createdBefore, or the manifest selects nothing");
     }
-    if (spec.keyPrefixes !== undefined) {
-        if (!Array.isArray(spec.keyPrefixes) || spec.keyPrefixes.some((p) => !str(p) || p.length === 0 || p.length > 1024)) {
-            add("keyPrefixes", "must be a list of non-empty key prefixes (at most 1024 characters each)");
-        }
+    if (spec.keyPrefix !== undefined && (!str(spec.keyPrefix) || spec.keyPrefix.length === 0 || spec.keyPrefix.length > BATCH_JOB_LIMITS.maxKeyPrefixLength)) {
+        add("keyPrefix", `must be one non-empty key prefix of at most ${BATCH_JOB_LIMITS.maxKeyPrefixLength} characters (S3 Control accepts one prefix per job; got ${JSON.stringify(spec.keyPrefix)})`);
     }
     if (spec.tags !== undefined) {
         if (spec.tags === null || typeof spec.tags !== "object" || Array.isArray(spec.tags)) {

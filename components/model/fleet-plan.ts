@@ -7,7 +7,7 @@ import { bucketArn, LIMITS } from "./aws-facts";
 import { DestinationGrant, hardenedBucketPolicy } from "./bucket-policy";
 import { Diagnostic, diag, sortDiagnostics } from "./diagnostics";
 import { BucketSpec, FleetOptions, FleetSpec, RouteRecord, RouteSpec, buildFleetSpec } from "./fleet-spec";
-import { IamQuotaError, IamQuotas, RolePlan, SourceGrant, planRoles } from "./iam";
+import { IamQuotaError, IamQuotas, RolePlan, SourceGrant, TrustConditions, planRoles } from "./iam";
 import { PolicyDocument, policyBytes } from "./policy-document";
 import { ReplicationConfigDoc, ReplicationRuleDoc, checkReplicationConfig } from "./replication-config";
 
@@ -16,6 +16,8 @@ export interface FleetPlanOptions {
     /** One role set per source account (default) or per source bucket. */
     roleGranularity?: "account" | "bucket";
     rtcUnsupportedRegions?: readonly string[];
+    /** Opt-in conditions in the roles' trust policies (stack config `iam.trustConditions`). */
+    trustConditions?: TrustConditions;
     /** Report bucket name for Batch Replication jobs of an account and Region. */
     reportBucketName?: (account: string, region: string) => string;
     /** Per-bucket settings; `create: false` adopts an existing report bucket. */
@@ -148,7 +150,7 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
     const roleOfSource = new Map<string, RolePlan>();
     for (const [account, { region, grants }] of [...grantsByAccount].sort(([a], [b]) => a.localeCompare(b))) {
         try {
-            for (const role of planRoles(account, region, grants, { quotas: options.quotas, granularity: options.roleGranularity })) {
+            for (const role of planRoles(account, region, grants, { quotas: options.quotas, granularity: options.roleGranularity, trustConditions: options.trustConditions })) {
                 roles.push(role);
                 for (const s of role.sources) roleOfSource.set(s, role);
             }

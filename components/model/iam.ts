@@ -2,29 +2,107 @@
  * The replication role's documents: trust, and permissions scoped to exact bucket ARNs and
  * actions, packed into as few policies and roles as IAM's quotas allow. Sizes are measured on
  * the rendered JSON, never estimated.
+ *
+ * Where each document's shape comes from (Amazon S3 User Guide):
+ * - "Setting up permissions for live replication"
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
+ * - "Replicating encrypted objects (SSE-S3, SSE-KMS, DSSE-KMS, SSE-C)", incl. "S3 Bucket Keys and replication"
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+ * - "Configuring an IAM role for S3 Batch Replication"
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-policies.html
+ * - "Granting permissions for Batch Operations" (the Batch Operations trust policy)
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-iam-role-policies.html
  */
-import { bucketArn, roleArn as makeRoleArn } from "./aws-facts";
+import { bucketArn, partitionOf, roleArn as makeRoleArn } from "./aws-facts";
 import { PolicyDocument, PolicyStatement, policyChars, policyDocument } from "./policy-document";
 
+/** "Setting up permissions for live replication": s3:ListBucket is needed to read delete markers. */
 export const SOURCE_BUCKET_ACTIONS = ["s3:GetReplicationConfiguration", "s3:ListBucket"] as const;
 export const SOURCE_OBJECT_ACTIONS = ["s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging"] as const;
 export const OBJECT_LOCK_ACTIONS = ["s3:GetObjectLegalHold", "s3:GetObjectRetention"] as const;
 export const DESTINATION_OBJECT_ACTIONS = ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"] as const;
 export const OWNER_OVERRIDE_ACTIONS = ["s3:ObjectOwnerOverrideToBucketOwner"] as const;
+/** "Configuring an IAM role for S3 Batch Replication", policy for an S3-generated manifest. */
 export const BATCH_SOURCE_OBJECT_ACTIONS = ["s3:InitiateReplication"] as const;
 /** With a generated manifest; s3:GetReplicationConfiguration is already granted on every source. */
 export const BATCH_SOURCE_BUCKET_ACTIONS = ["s3:PutInventoryConfiguration"] as const;
+/** The manifest and the completion report share the report bucket: read the manifest, write both. */
 export const BATCH_REPORT_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"] as const;
+/** The key that encrypts source objects: decrypt them to replicate. */
+export const SOURCE_KEY_ACTIONS = ["kms:Decrypt"] as const;
+/**
+ * The replica key: kms:Encrypt for SSE-KMS replicas; kms:GenerateDataKey for plaintext objects
+ * replicated into an SSE-KMS destination (and for the S3 Bucket Key S3 makes with it); kms:Decrypt
+ * because "to use replication with an S3 Bucket Key, the AWS KMS key policy for the KMS key that's
+ * used to encrypt the object replica must include the kms:Decrypt permission for the calling
+ * principal" (S3 User Guide, "S3 Bucket Keys and replication"). This package always turns Bucket
+ * Keys on for SSE-KMS buckets.
+ */
+export const REPLICA_KEY_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"] as const;
 
-/** The trust policy: S3 and S3 Batch Operations, only on behalf of the source account. */
-export function replicationTrustPolicy(account: string): PolicyDocument {
-    return policyDocument([{
-        Sid: "S3ReplicationAndBatchOperations",
-        Effect: "Allow",
-        Principal: { Service: ["batchoperations.s3.amazonaws.com", "s3.amazonaws.com"] },
-        Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:SourceAccount": account } },
-    }]);
+export const S3_SERVICE_PRINCIPAL = "s3.amazonaws.com";
+export const BATCH_OPERATIONS_SERVICE_PRINCIPAL = "batchoperations.s3.amazonaws.com";
+
+/**
+ * Conditions added to the trust policy on request. AWS documents both trust policies WITHOUT
+ * conditions, and no AWS page confirms that S3 replication or S3 Batch Operations send
+ * aws:SourceAccount / aws:SourceArn when they assume the role: if a service does not, every
+ * replication (or backfill) of the role fails with AssumeRoleNotPermitted. Turn these on only
+ * after checking them in a test account.
+ */
+export interface TrustConditions {
+    /** `StringEquals aws:SourceAccount` = the role's account, on both statements. */
+    sourceAccount?: boolean;
+    /**
+     * `ArnLike aws:SourceArn`: the role's source buckets (replication) and the account's
+     * Batch Operations jobs in the sources' Regions. The trust policy then grows with the role's
+     * sources and is packed inside `trustPolicyChars`.
+     */
+    sourceArn?: boolean;
+}
+
+/** What the trust policy of one role must admit. */
+export interface TrustOptions {
+    /** The role also runs Batch Replication jobs (default true). */
+    batchOperations?: boolean;
+    conditions?: TrustConditions;
+    /** Partition of the role's Region (default "aws"): ARNs in conditions name it. */
+    partition?: string;
+    /** The role's source buckets (for aws:SourceArn). */
+    sourceBuckets?: readonly string[];
+    /** Regions of the sources that run Batch Replication jobs (for aws:SourceArn). */
+    batchRegions?: readonly string[];
+}
+
+/**
+ * The trust policy, as the S3 User Guide documents it: "Setting up permissions for live
+ * replication", step 2 (s3.amazonaws.com; with Batch Replication, s3.amazonaws.com and
+ * batchoperations.s3.amazonaws.com), and "Granting permissions for Batch Operations"
+ * (batchoperations.s3.amazonaws.com): Allow, the service principal, sts:AssumeRole, no condition.
+ * One statement per service (the same grant as AWS's two-service statement), so each can carry its
+ * own aws:SourceArn when `options.conditions` asks for conditions; Batch Operations only for a role
+ * that runs backfill jobs.
+ */
+export function replicationTrustPolicy(account: string, options: TrustOptions = {}): PolicyDocument {
+    const partition = options.partition ?? "aws";
+    const c = options.conditions ?? {};
+    const condition = (arns: string[]): PolicyStatement["Condition"] | undefined => {
+        const out: NonNullable<PolicyStatement["Condition"]> = {};
+        if (c.sourceAccount) out.StringEquals = { "aws:SourceAccount": account };
+        if (c.sourceArn && arns.length > 0) out.ArnLike = { "aws:SourceArn": arns };
+        return Object.keys(out).length > 0 ? out : undefined;
+    };
+    const statement = (sid: string, service: string, arns: string[]): PolicyStatement => {
+        const s: PolicyStatement = { Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" };
+        const cond = condition(arns);
+        if (cond) s.Condition = cond;
+        return s;
+    };
+    const buckets = [...new Set(options.sourceBuckets ?? [])].sort().map(b => `arn:${partition}:s3:::${b}`);
+    const jobs = [...new Set(options.batchRegions ?? [])].sort().map(r => `arn:${partition}:s3:${r}:${account}:job/*`);
+    const statements = [statement("S3Replication", S3_SERVICE_PRINCIPAL, buckets)];
+    if (options.batchOperations ?? true) statements.push(statement("S3BatchOperations", BATCH_OPERATIONS_SERVICE_PRINCIPAL, jobs));
+    return policyDocument(statements);
 }
 
 /** What one role must be able to do for one source bucket. */
@@ -38,7 +116,7 @@ export interface SourceGrant {
         bucket: string;
         region: string;
         ownerOverride: boolean;
-        /** Replica key (kms:Encrypt via S3 in the destination Region). */
+        /** Replica key (kms:Decrypt, kms:Encrypt, kms:GenerateDataKey via S3 in the destination Region). */
         replicaKmsKey?: string;
     }>;
     /** Batch Replication: the report/manifest bucket, when a backfill job uses this role. */
@@ -55,6 +133,8 @@ export interface IamQuotas {
     managedPoliciesPerRole: number;
     /** Roles per account. */
     rolesPerAccount: number;
+    /** The role trust policy (2,048 by default, 4,096 at most); it grows only with `trustConditions.sourceArn`. */
+    trustPolicyChars: number;
 }
 
 export const DEFAULT_IAM_QUOTAS: IamQuotas = {
@@ -62,6 +142,7 @@ export const DEFAULT_IAM_QUOTAS: IamQuotas = {
     managedPolicyChars: 6144,
     managedPoliciesPerRole: 10,
     rolesPerAccount: 1000,
+    trustPolicyChars: 2048,
 };
 
 /** A permission at its smallest: actions (+ condition) on one resource. */
@@ -91,14 +172,14 @@ function unitsFor(g: SourceGrant): GrantUnit[] {
     if (g.objectLock) unit(OBJECT_LOCK_ACTIONS, `${src}/*`);
     for (const key of [...new Set(g.sourceKmsKeys)].sort()) {
         // With a bucket key the encryption context is the bucket ARN, without it the object ARN.
-        unit(["kms:Decrypt"], key, kmsCondition(g.region, [src, `${src}/*`]));
+        unit(SOURCE_KEY_ACTIONS, key, kmsCondition(g.region, [src, `${src}/*`]));
     }
     const dests = [...g.destinations].sort((a, b) => a.bucket.localeCompare(b.bucket));
     for (const d of dests) {
         const dst = bucketArn(d.bucket, d.region);
         unit(DESTINATION_OBJECT_ACTIONS, `${dst}/*`);
         if (d.ownerOverride) unit(OWNER_OVERRIDE_ACTIONS, `${dst}/*`);
-        if (d.replicaKmsKey) unit(["kms:Encrypt"], d.replicaKmsKey, kmsCondition(d.region, [dst, `${dst}/*`]));
+        if (d.replicaKmsKey) unit(REPLICA_KEY_ACTIONS, d.replicaKmsKey, kmsCondition(d.region, [dst, `${dst}/*`]));
     }
     if (g.batchReportBucket) {
         unit(BATCH_SOURCE_OBJECT_ACTIONS, `${src}/*`);
@@ -144,6 +225,8 @@ export interface RolePlanOptions {
     roleName?: (account: string, shard: number, key: string) => string;
     /** How roles are keyed: one set per source account (default), per source bucket, or per route. */
     granularity?: "account" | "bucket";
+    /** Opt-in trust policy conditions (default none, as AWS documents the trust policies). */
+    trustConditions?: TrustConditions;
 }
 
 export const ROLE_PATH = "/s3-replication/";
@@ -175,30 +258,34 @@ export function planRoles(account: string, region: string, grants: readonly Sour
         : [{ key: account, grants: sorted }];
 
     const roles: RolePlan[] = [];
+    const trustOf = (gs: readonly SourceGrant[]) => trustFor(account, region, gs, options.trustConditions);
+    // Without aws:SourceArn the trust policy has a fixed size; with it, it grows with each source.
+    const trustGrows = options.trustConditions?.sourceArn === true;
     for (const group of groups) {
         let shard = 0;
-        let current: { sources: string[]; units: GrantUnit[] } = { sources: [], units: [] };
+        let current: { grants: SourceGrant[]; units: GrantUnit[] } = { grants: [], units: [] };
         const flush = () => {
-            if (current.sources.length === 0) return;
+            if (current.grants.length === 0) return;
             const name = nameOf(account, shard, group.key);
-            roles.push(renderRole(account, region, name, current.sources, current.units, q));
+            roles.push(renderRole(account, region, name, current.grants, current.units, q, trustOf(current.grants)));
             shard++;
-            current = { sources: [], units: [] };
+            current = { grants: [], units: [] };
         };
+        const trustFits = (gs: readonly SourceGrant[]) => !trustGrows || policyChars(trustOf(gs)) <= q.trustPolicyChars;
         let fit = RoleFit.start(q);
         for (const g of group.grants) {
             const units = unitsFor(g);
-            let next = fit.with(units);
+            let next = trustFits([...current.grants, g]) ? fit.with(units) : undefined;
             if (!next) {
                 flush();
                 fit = RoleFit.start(q);
-                next = fit.with(units);
+                next = trustFits([g]) ? fit.with(units) : undefined;
                 if (!next) {
-                    throw new IamQuotaError(`the permissions of source bucket ${g.bucket} alone (${g.destinations.length} destinations) do not fit in one role under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise the quotas in stack config or split its routes.`, g.bucket);
+                    throw new IamQuotaError(`the permissions of source bucket ${g.bucket} alone (${g.destinations.length} destinations) do not fit in one role under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters, a trust policy of ${q.trustPolicyChars}); raise the quotas in stack config or split its routes.`, g.bucket);
                 }
             }
             fit = next;
-            current.sources.push(g.bucket);
+            current.grants.push(g);
             current.units.push(...units);
         }
         flush();
@@ -340,11 +427,24 @@ function packManaged(units: readonly GrantUnit[], q: IamQuotas): PolicyDocument[
     return docs;
 }
 
-function renderRole(account: string, region: string, name: string, sources: string[], units: GrantUnit[], q: IamQuotas): RolePlan {
+/** The trust policy of a role serving these sources: Batch Operations only when one of them runs backfill jobs. */
+function trustFor(account: string, region: string, grants: readonly SourceGrant[], conditions: TrustConditions | undefined): PolicyDocument {
+    const batchRegions = grants.filter(g => g.batchReportBucket).map(g => g.region);
+    return replicationTrustPolicy(account, {
+        partition: partitionOf(region),
+        batchOperations: batchRegions.length > 0,
+        sourceBuckets: grants.map(g => g.bucket),
+        batchRegions,
+        ...(conditions ? { conditions } : {}),
+    });
+}
+
+function renderRole(account: string, region: string, name: string, grants: readonly SourceGrant[], units: GrantUnit[], q: IamQuotas, trustPolicy: PolicyDocument): RolePlan {
+    const sources = grants.map(g => g.bucket);
     const whole = policyDocument(statementsFromUnits(units));
     const base = {
-        account, name, arn: makeRoleArn(account, name, region, ROLE_PATH), sources: [...sources],
-        trustPolicy: replicationTrustPolicy(account),
+        account, name, arn: makeRoleArn(account, name, region, ROLE_PATH), sources,
+        trustPolicy,
     };
     if (policyChars(whole) <= q.inlineCharsPerRole) return { ...base, inlinePolicy: whole, managedPolicies: [] };
     const managed = packManaged(units, q);
@@ -352,4 +452,3 @@ function renderRole(account: string, region: string, name: string, sources: stri
     if (!managed) throw new IamQuotaError(`the permissions of role ${name} do not fit the IAM quotas once rendered; raise the quotas in stack config.`, sources[0] ?? account);
     return { ...base, managedPolicies: managed };
 }
-

@@ -256,8 +256,10 @@ function wildcard(s: string): boolean {
 
 /**
  * The trust policy of a replication role: only the S3 and S3 Batch Operations services may
- * assume it, only with `sts:AssumeRole`, and only on behalf of a named account
- * (`aws:SourceAccount`, the confused-deputy guard).
+ * assume it, and only with `sts:AssumeRole`. No condition is required: the S3 User Guide
+ * documents both trust policies without one ("Setting up permissions for live replication",
+ * "Granting permissions for Batch Operations"), and no AWS page confirms that these services send
+ * aws:SourceAccount. A condition that IS given must be well formed (12-digit account ids).
  */
 export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
     return checkAllowStatements(policy, "trust statement", (s, name, problems, markUnknown) => {
@@ -293,12 +295,7 @@ export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
         if (c === UNKNOWN) { markUnknown(); return; }
         const eq = [getCI(c, "StringEquals"), getCI(c, "StringLike")];
         if (eq.includes(UNKNOWN)) { markUnknown(); return; }
-        const values = eq.map(block => getCI(block, "aws:SourceAccount")).filter(v => v !== undefined);
-        if (values.length === 0) {
-            problems.push(`${name} has no aws:SourceAccount condition; add {"StringEquals":{"aws:SourceAccount":"<source account id>"}} so S3 cannot be used as a confused deputy.`);
-            return;
-        }
-        for (const v of values) {
+        for (const v of eq.map(block => getCI(block, "aws:SourceAccount")).filter(x => x !== undefined)) {
             if (v === UNKNOWN) { markUnknown(); continue; }
             for (const acct of asArray(v as unknown)) {
                 if (acct === UNKNOWN) markUnknown();

@@ -61,6 +61,8 @@ const iam = z.object({
         managedPoliciesPerRole: z.number().int().positive().optional(),
         rolesPerAccount: z.number().int().positive().optional(),
     }).strict().optional(),
+    /** Opt-in trust policy conditions (see TrustConditions: AWS documents the trust policies without them). */
+    trustConditions: z.object({ sourceAccount: z.boolean().optional(), sourceArn: z.boolean().optional() }).strict().optional(),
 }).strict();
 
 const backfill = z.object({
@@ -154,6 +156,7 @@ export function fleetOptionsFrom(settings: StackSettings, set: Partial<Record<Co
         ...(settings.rtcUnsupportedRegions ? { rtcUnsupportedRegions: settings.rtcUnsupportedRegions } : {}),
         ...(settings.iam.quotas ? { quotas: settings.iam.quotas } : {}),
         ...(settings.iam.granularity ? { roleGranularity: settings.iam.granularity } : {}),
+        ...(settings.iam.trustConditions ? { trustConditions: settings.iam.trustConditions } : {}),
         ...(template ? { reportBucketName: (account: string, region: string) => template.replace("{account}", account).replace("{region}", region) } : {}),
     };
 }
