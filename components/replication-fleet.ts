@@ -330,8 +330,8 @@ export class ReplicationFleet extends pulumi.ComponentResource {
     private registerBucket(b: BucketPlan, providers: AccountProviders, rolesByArn: Map<string, ReplicationRole>, readerOf: (bucket: BucketSpec) => AdoptedBucketReader): HardenedBucket {
         const spec = b.bucket;
         const provider = providers.get(spec.account);
+        // Grants name source accounts, not roles: the policy needs no role to exist first.
         const grants = replicationGrantStatements(spec.name, spec.region, b.grants);
-        const grantRoles = [...new Set(b.grants.map(g => rolesByArn.get(g.roleArn)).filter((r): r is ReplicationRole => r !== undefined))];
         return new HardenedBucket(spec.name, {
             bucketName: spec.name,
             accountId: spec.account,
@@ -341,7 +341,6 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             objectLock: spec.objectLock,
             policyStatements: grants,
             ...(!spec.create ? { existingPolicy: readerOf(spec).policy() } : {}),
-            policyDependsOn: grantRoles,
         }, { parent: this, provider });
     }
 

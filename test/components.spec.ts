@@ -179,20 +179,27 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
         expect(all).not.to.match(/"\*"|"s3:\*"|"kms:\*"/);
     });
 
-    it("lets exactly the source role replicate into the destination", () => {
+    it("lets the source account's replication roles (by path) replicate objects into the destination, nothing on the bucket", () => {
         const policy = policyOf(resources.find(r => r.type === T.policy && r.inputs.bucket === "acme-dr-data")!);
         const allows = policy.Statement.filter((s: { Effect: string }) => s.Effect === "Allow");
-        expect(allows.map((s: { Principal: { AWS: string[] } }) => s.Principal.AWS)).to.deep.equal([[ROLE_ARN], [ROLE_ARN], [ROLE_ARN]]);
+        expect(allows.map((s: { Principal: { AWS: string[] } }) => s.Principal.AWS)).to.deep.equal([[`arn:aws:iam::${PROD}:root`], [`arn:aws:iam::${PROD}:root`]]);
+        expect(allows.map((s: { Condition: unknown }) => s.Condition)).to.deep.equal([0, 1].map(() => ({ ArnLike: { "aws:PrincipalArn": [`arn:aws:iam::${PROD}:role/s3-replication/*`] } })));
         expect(allows.map((s: { Action: string[] }) => s.Action)).to.deep.equal([
-            ["s3:GetBucketVersioning", "s3:ListBucket"],
             ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
             ["s3:ObjectOwnerOverrideToBucketOwner"],
         ]);
+        expect(allows.map((s: { Resource: string }) => s.Resource)).to.deep.equal(["arn:aws:s3:::acme-dr-data/*", "arn:aws:s3:::acme-dr-data/*"]);
         const source = policyOf(resources.find(r => r.type === T.policy && r.inputs.bucket === "acme-prod-data")!);
         expect(source.Statement).to.have.length(1);
     });
 
-    it("lets the source role use the cross-account replica key through a KMS grant", () => {
+    it("registers the destination policy without waiting for the role: the grant names the account", () => {
+        const policy = resources.find(r => r.type === T.policy && r.inputs.bucket === "acme-dr-data")!;
+        const roleUrns = resources.filter(r => r.type === T.role || r.type === "pulumi-s3-replication:index:ReplicationRole").map(r => r.urn);
+        expect(policy.dependencies.filter(u => roleUrns.includes(u))).to.deep.equal([]);
+    });
+
+    it("lets the source role use the cross-account replica key through a KMS grant, Decrypt included for the S3 Bucket Key", () => {
         const grant = byType(resources, T.kmsGrant)[0];
         expect(grant.inputs).to.include({ keyId: DR_KEY, granteePrincipal: ROLE_ARN });
         expect(grant.inputs.operations).to.deep.equal(["Decrypt", "Encrypt", "GenerateDataKey"]);

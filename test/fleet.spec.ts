@@ -31,6 +31,9 @@ const policyDoc = (resources: RecordedResource[], bucket: string) =>
 const rulesOf = (resources: RecordedResource[], bucket: string) =>
     resources.find(r => r.type === T.replication && r.inputs.bucket === bucket)!.inputs.rules as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const roleArn = (account: string) => `arn:aws:iam::${account}:role/s3-replication/s3-replication-${account}`;
+const accountRoot = (account: string) => `arn:aws:iam::${account}:root`;
+const rolePath = (account: string) => `arn:aws:iam::${account}:role/s3-replication/*`;
+const GRANT_SID = "ReplicationFromSourceAccounts";
 
 /** Fails if the dependency graph (dependsOn + input dependencies) has a cycle. */
 function assertAcyclic(resources: RecordedResource[]): void {
@@ -47,7 +50,7 @@ function assertAcyclic(resources: RecordedResource[]): void {
 }
 
 describe("ReplicationFleet shapes", () => {
-    it("many-to-one: one destination policy grants every source role (log aggregation)", async () => {
+    it("many-to-one: one destination policy grants every source account's replication roles (log aggregation)", async () => {
         const resources = await fleetGraph([
             route("app-a-logs", A, "us-east-1", "central-logs", LOGS, "us-east-1"),
             route("app-b-logs", B, "eu-west-1", "central-logs", LOGS, "us-east-1"),
@@ -55,8 +58,9 @@ describe("ReplicationFleet shapes", () => {
         ]);
         expect(byType(resources, T.bucket).filter(b => b.inputs.bucket === "central-logs")).to.have.length(1);
         const doc = policyDoc(resources, "central-logs");
-        const replicate = doc.Statement.find((s: { Sid: string }) => s.Sid === "ReplicationRolesReplicate");
-        expect(replicate.Principal.AWS).to.deep.equal([roleArn(A), roleArn(B), roleArn(C)]);
+        const replicate = doc.Statement.find((s: { Sid: string }) => s.Sid === GRANT_SID);
+        expect(replicate.Principal.AWS).to.deep.equal([accountRoot(A), accountRoot(B), accountRoot(C)]);
+        expect(replicate.Condition).to.deep.equal({ ArnLike: { "aws:PrincipalArn": [rolePath(A), rolePath(B), rolePath(C)] } });
         expect(byType(resources, T.policy).filter(p => p.inputs.bucket === "central-logs")).to.have.length(1);
         expect(byType(resources, T.replication)).to.have.length(3);
     });
@@ -82,20 +86,19 @@ describe("ReplicationFleet shapes", () => {
         assertAcyclic(resources);
     });
 
-    it("same account, same Region: one provider, no ownership override, the destination still grants the role", async () => {
+    it("same account, same Region: one provider, no ownership override, and no grant in the destination policy (the role's own policy suffices)", async () => {
         const resources = await fleetGraph([route("same-src", A, "us-east-2", "same-dst", A, "us-east-2")]);
         expect(byType(resources, T.provider)).to.have.length(1);
         const rule = rulesOf(resources, "same-src")[0];
         expect(rule.destination).to.deep.equal({ bucket: "arn:aws:s3:::same-dst" });
-        const replicate = policyDoc(resources, "same-dst").Statement.find((s: { Sid: string }) => s.Sid === "ReplicationRolesReplicate");
-        expect(replicate.Principal.AWS).to.deep.equal([roleArn(A)]);
+        expect(policyDoc(resources, "same-dst").Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal(["DenyInsecureTransport"]);
     });
 
     it("cross-account with replica_ownership=source leaves replicas owned by the source and grants no override", async () => {
         const resources = await fleetGraph([route("keep-owner-src", A, "us-east-1", "keep-owner-dst", B, "us-west-2", { replica_ownership: "source" })]);
         expect(rulesOf(resources, "keep-owner-src")[0].destination.accessControlTranslation).to.equal(undefined);
         const sids = policyDoc(resources, "keep-owner-dst").Statement.map((s: { Sid: string }) => s.Sid);
-        expect(sids).not.to.include("ReplicationRolesOwnerOverride");
+        expect(sids).to.deep.equal(["DenyInsecureTransport", GRANT_SID]);
     });
 });
 
@@ -181,7 +184,7 @@ describe("sharding", () => {
         const owners = [first, second].filter(rs => rs.some(r => r.type === T.policy && r.inputs.bucket === "shared-dst"));
         expect(owners).to.have.length(1);
         const doc = policyDoc(owners[0], "shared-dst");
-        expect(doc.Statement.find((s: { Sid: string }) => s.Sid === "ReplicationRolesReplicate").Principal.AWS).to.deep.equal([roleArn(A), roleArn(C)]);
+        expect(doc.Statement.find((s: { Sid: string }) => s.Sid === GRANT_SID).Principal.AWS).to.deep.equal([accountRoot(A), accountRoot(C)]);
     });
 });
 

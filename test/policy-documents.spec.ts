@@ -106,7 +106,7 @@ describe("policy documents: public principals", () => {
     it("passes a conditioned public allow, named principals and the model's hardened policy", () => {
         expect(checkNoPublicAllow(allow({ Principal: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-123" } } })).verdict).to.equal("pass");
         expect(checkNoPublicAllow(allow({ Principal: { AWS: "arn:aws:iam::111111111111:root" } })).verdict).to.equal("pass");
-        const doc = hardenedBucketPolicy("dst", "us-west-2", [{ roleArn: "arn:aws:iam::111111111111:role/r", ownerOverride: true }]);
+        const doc = hardenedBucketPolicy("dst", "us-west-2", [{ sourceAccount: "111111111111", ownerOverride: true }]);
         expect(checkNoPublicAllow(JSON.stringify(doc)).verdict).to.equal("pass");
     });
 

@@ -1,8 +1,9 @@
 /**
  * Bucket policy documents: the TLS-only deny every HardenedBucket carries, and the grants a
- * destination gives the replication roles of its sources.
+ * destination gives the replication roles of its sources in other accounts.
  */
-import { bucketArn } from "./aws-facts";
+import { bucketArn, partitionOf } from "./aws-facts";
+import { DESTINATION_OBJECT_ACTIONS, OWNER_OVERRIDE_ACTIONS, ROLE_PATH } from "./iam";
 import { PolicyDocument, PolicyStatement, policyDocument } from "./policy-document";
 
 export const TLS_DENY_SID = "DenyInsecureTransport";
@@ -20,47 +21,70 @@ export function tlsDenyStatement(bucket: string, region: string): PolicyStatemen
     };
 }
 
-/** One source role replicating into a destination bucket. */
+/** One source account replicating into a destination bucket of another account. */
 export interface DestinationGrant {
-    roleArn: string;
-    /** The role may change replica ownership to the destination owner. */
+    /** The source bucket's account (12 digits); its replication roles (path ROLE_PATH) may replicate. */
+    sourceAccount: string;
+    /** The source's roles may change replica ownership to the destination owner. */
     ownerOverride: boolean;
 }
 
+export const REPLICATION_GRANT_SID = "ReplicationFromSourceAccounts";
+export const OWNER_OVERRIDE_GRANT_SID = "ReplicaOwnerOverrideFromSourceAccounts";
+/** Sids of the role-ARN grants this package wrote before; kept managed so an update replaces them. */
+const LEGACY_GRANT_SIDS = ["ReplicationRolesReadBucket", "ReplicationRolesReplicate", "ReplicationRolesOwnerOverride"] as const;
+
+/** The ARN pattern of every replication role of this package in `account` (ROLE_PATH). */
+export function replicationRolePattern(account: string, partition: string): string {
+    return `arn:${partition}:iam::${account}:role${ROLE_PATH}*`;
+}
+
 /**
- * Statements letting the given roles replicate into `bucket`. Roles are grouped so the policy
- * grows by one ARN per role, not by a statement per route (many-to-one log aggregation).
+ * Statements letting the source accounts' replication roles replicate into `bucket` (another
+ * account's bucket; same-account routes need no grant, see below).
+ *
+ * Shape, from the S3 User Guide "Setting up permissions for live replication", step "Granting
+ * permissions when the source and destination buckets are owned by different AWS accounts"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html),
+ * "Permissions on objects": s3:ReplicateObject and s3:ReplicateDelete on `<bucket>/*`, plus
+ * s3:ReplicateTags (the role replicates tags) and, with owner override, "Changing the replica
+ * owner" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-change-owner.html):
+ * s3:ObjectOwnerOverrideToBucketOwner. Deliberately NOT the page's "Permissions on bucket"
+ * statement (s3:List*, s3:GetBucketVersioning, s3:PutBucketVersioning): no AWS page says
+ * replication needs them, and a cross-account request must be allowed by the caller's identity
+ * policy too, which in AWS's own role policy on the same page names no destination bucket-level
+ * action, so that statement never takes effect for replication; it would only let the source
+ * account suspend the destination's versioning.
+ *
+ * Principal: the source ACCOUNT (`arn:<partition>:iam::<account>:root`) with `ArnLike
+ * aws:PrincipalArn` on this package's role path, not role ARNs: S3 refuses a policy naming a role
+ * that does not exist yet and a policy naming a role keeps its unique id, so a role ARN principal
+ * would order every destination policy after every source role and stop granting a re-created
+ * role. The policy stays non-public: "The meaning of public"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status)
+ * counts a policy non-public when it grants only to fixed values of "an AWS principal, user, role,
+ * or service principal"; the principal here is a fixed account (no wildcard, no policy variable),
+ * and the aws:PrincipalArn condition only narrows it further (its account part is fixed too).
+ *
+ * Accounts are grouped: the policy grows by one account per source account, not by a statement
+ * per route (many-to-one log aggregation).
  */
 export function replicationGrantStatements(bucket: string, region: string, grants: readonly DestinationGrant[]): PolicyStatement[] {
     if (grants.length === 0) return [];
+    const partition = partitionOf(region);
     const arn = bucketArn(bucket, region);
-    const roles = [...new Set(grants.map(g => g.roleArn))].sort();
-    const overrideRoles = [...new Set(grants.filter(g => g.ownerOverride).map(g => g.roleArn))].sort();
-    const statements: PolicyStatement[] = [
-        {
-            Sid: "ReplicationRolesReadBucket",
-            Effect: "Allow",
-            Principal: { AWS: roles },
-            Action: ["s3:GetBucketVersioning", "s3:ListBucket"],
-            Resource: arn,
-        },
-        {
-            Sid: "ReplicationRolesReplicate",
-            Effect: "Allow",
-            Principal: { AWS: roles },
-            Action: ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
-            Resource: `${arn}/*`,
-        },
-    ];
-    if (overrideRoles.length > 0) {
-        statements.push({
-            Sid: "ReplicationRolesOwnerOverride",
-            Effect: "Allow",
-            Principal: { AWS: overrideRoles },
-            Action: ["s3:ObjectOwnerOverrideToBucketOwner"],
-            Resource: `${arn}/*`,
-        });
-    }
+    const statement = (sid: string, accounts: string[], actions: readonly string[]): PolicyStatement => ({
+        Sid: sid,
+        Effect: "Allow",
+        Principal: { AWS: accounts.map(a => `arn:${partition}:iam::${a}:root`) },
+        Action: [...actions],
+        Resource: `${arn}/*`,
+        Condition: { ArnLike: { "aws:PrincipalArn": accounts.map(a => replicationRolePattern(a, partition)) } },
+    });
+    const accounts = [...new Set(grants.map(g => g.sourceAccount))].sort();
+    const overrideAccounts = [...new Set(grants.filter(g => g.ownerOverride).map(g => g.sourceAccount))].sort();
+    const statements = [statement(REPLICATION_GRANT_SID, accounts, DESTINATION_OBJECT_ACTIONS)];
+    if (overrideAccounts.length > 0) statements.push(statement(OWNER_OVERRIDE_GRANT_SID, overrideAccounts, OWNER_OVERRIDE_ACTIONS));
     return statements;
 }
 
@@ -75,9 +99,7 @@ export function hardenedBucketPolicy(
 }
 
 /** Sids this package writes; statements with other Sids in an adopted bucket's policy are kept. */
-export const MANAGED_SIDS: readonly string[] = [
-    TLS_DENY_SID, "ReplicationRolesReadBucket", "ReplicationRolesReplicate", "ReplicationRolesOwnerOverride",
-];
+export const MANAGED_SIDS: readonly string[] = [TLS_DENY_SID, REPLICATION_GRANT_SID, OWNER_OVERRIDE_GRANT_SID, ...LEGACY_GRANT_SIDS];
 
 export class ExistingPolicyError extends Error {}
 

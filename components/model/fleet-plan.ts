@@ -40,7 +40,7 @@ export interface SourcePlan {
 
 export interface BucketPlan {
     bucket: BucketSpec;
-    /** Source roles granted replication into this bucket. */
+    /** Source accounts (other than the bucket's) granted replication into this bucket. */
     grants: DestinationGrant[];
     policy: PolicyDocument;
     /** A report bucket the fleet adds for backfill jobs (not in the manifest). */
@@ -186,13 +186,16 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         sources.push({ bucket, role, routes, config });
     }
 
-    // One policy per bucket: TLS deny plus grants to every source role replicating into it.
+    // One policy per bucket: TLS deny plus a grant to every OTHER account replicating into it.
+    // Same-account routes need none: a bucket policy grant is needed only "when the source and
+    // destination buckets aren't owned by the same accounts" (S3 User Guide, "Setting up
+    // permissions for live replication"); the role's own policy suffices. Grants name accounts,
+    // not roles, so they do not wait for (or depend on) the role plan.
     const grantsInto = new Map<string, DestinationGrant[]>();
     for (const r of spec.routes) {
-        const role = roleOfSource.get(r.source);
-        if (!role) continue;
+        if (r.sourceAccount === r.destinationAccount) continue;
         const list = grantsInto.get(r.destination) ?? [];
-        list.push({ roleArn: role.arn, ownerOverride: r.sourceAccount !== r.destinationAccount && r.replicaOwnership === "destination" });
+        list.push({ sourceAccount: r.sourceAccount, ownerOverride: r.replicaOwnership === "destination" });
         grantsInto.set(r.destination, list);
     }
     const buckets: BucketPlan[] = [];
@@ -202,7 +205,7 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         const bytes = policyBytes(policy);
         if (bytes > LIMITS.maxBucketPolicyBytes) {
             const route = spec.routes.find(r => r.destination === bucket.name);
-            diagnostics.push(diag("BUCKET_POLICY_TOO_LARGE", `the policy of ${bucket.name} renders to ${bytes} bytes (${grants.length} grants); S3 allows ${LIMITS.maxBucketPolicyBytes}: use one role per source account (roleGranularity: account) or fewer sources per destination.`, route?.locs.destination_bucket ?? route?.at ?? bucket.at));
+            diagnostics.push(diag("BUCKET_POLICY_TOO_LARGE", `the policy of ${bucket.name} renders to ${bytes} bytes (grants to ${new Set(grants.map(g => g.sourceAccount)).size} source accounts); S3 allows ${LIMITS.maxBucketPolicyBytes}: replicate from fewer source accounts into this destination.`, route?.locs.destination_bucket ?? route?.at ?? bucket.at));
         }
         buckets.push({ bucket, grants, policy, reportBucket: reportBuckets.has(bucket.name) });
     }

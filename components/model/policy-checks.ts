@@ -388,3 +388,108 @@ export function bucketNameOfArn(arn: unknown): string | undefined {
     const m = /^arn:[a-z-]+:s3:::([^/]+)$/.exec(arn);
     return m ? m[1] : undefined;
 }
+
+/** A request as a bucket policy sees it, for {@link bucketPolicyAllows}. */
+export interface BucketPolicyRequest {
+    /** The caller's aws:PrincipalArn: for a role session, the role's ARN (with its path). */
+    principalArn: string;
+    action: string;
+    /** A bucket or object ARN. */
+    resource: string;
+}
+
+function principalMatches(s: Record<string, unknown>, principalArn: string): Tri {
+    if ("NotPrincipal" in s) return UNKNOWN;
+    const p = s.Principal;
+    if (p === UNKNOWN) return UNKNOWN;
+    if (p === "*") return true;
+    if (p === null || typeof p !== "object") return false;
+    const entries = list((p as Record<string, unknown>).AWS);
+    if (entries === UNKNOWN) return UNKNOWN;
+    const account = accountOfArn(principalArn);
+    let unknown = false;
+    for (const e of entries) {
+        if (e === UNKNOWN) { unknown = true; continue; }
+        if (typeof e !== "string") continue;
+        if (e === "*" || e === principalArn || (account !== undefined && (e === account || e === `arn:${principalArn.split(":")[1]}:iam::${account}:root`))) return true;
+    }
+    return unknown ? UNKNOWN : false;
+}
+
+function patternsMatch(value: unknown, target: string, caseInsensitive: boolean): Tri {
+    const items = list(value);
+    if (items === UNKNOWN) return UNKNOWN;
+    const t = caseInsensitive ? target.toLowerCase() : target;
+    if (items.some(i => typeof i === "string" && wildcardMatches(caseInsensitive ? i.toLowerCase() : i, t))) return true;
+    return items.includes(UNKNOWN) ? UNKNOWN : false;
+}
+
+/**
+ * Conditions a document alone can evaluate for a replication role's request: aws:PrincipalArn,
+ * aws:PrincipalAccount and aws:SecureTransport (S3 replicates over TLS). Any other key: unknown.
+ */
+function conditionHolds(condition: unknown, req: BucketPolicyRequest): Tri {
+    if (condition === undefined) return true;
+    if (condition === UNKNOWN) return UNKNOWN;
+    if (condition === null || typeof condition !== "object") return false;
+    const facts: Record<string, string> = {
+        "aws:principalarn": req.principalArn,
+        "aws:principalaccount": accountOfArn(req.principalArn) ?? "",
+        "aws:securetransport": "true",
+    };
+    const results: Tri[] = [];
+    for (const [rawOp, block] of Object.entries(condition)) {
+        if (block === UNKNOWN) { results.push(UNKNOWN); continue; }
+        if (block === null || typeof block !== "object") return false;
+        const op = rawOp.toLowerCase().replace(/ifexists$/, "");
+        for (const [rawKey, values] of Object.entries(block)) {
+            const fact = facts[rawKey.toLowerCase()];
+            if (fact === undefined || values === UNKNOWN) { results.push(UNKNOWN); continue; }
+            const vs = asArray(values as unknown);
+            if (vs.includes(UNKNOWN)) { results.push(UNKNOWN); continue; }
+            const strings = vs.map(v => String(v));
+            switch (op) {
+                case "stringequals": case "arnequals": results.push(strings.includes(fact)); break;
+                case "stringnotequals": case "arnnotequals": results.push(!strings.includes(fact)); break;
+                case "stringlike": case "arnlike": results.push(strings.some(v => wildcardMatches(v, fact))); break;
+                case "stringnotlike": case "arnnotlike": results.push(!strings.some(v => wildcardMatches(v, fact))); break;
+                case "bool": results.push(strings.some(v => v.toLowerCase() === fact)); break;
+                default: results.push(UNKNOWN);
+            }
+        }
+    }
+    return allOf(results);
+}
+
+/**
+ * Does this bucket policy allow the request, as far as the document alone can tell? Principal
+ * (account id, account root, role ARN, "*"), Action and Resource wildcards, and conditions on the
+ * keys {@link conditionHolds} knows. "fail" means no Allow applies or a Deny does; a statement
+ * with NotPrincipal, NotAction, NotResource, another condition key or an unknown value makes the
+ * answer "unknown" (a preview, or a policy only AWS can evaluate), never "fail".
+ */
+export function bucketPolicyAllows(policy: unknown, req: BucketPolicyRequest): Verdict {
+    const parsed = parsePolicy(policy);
+    if (parsed.kind === "unknown") return "unknown";
+    if (parsed.kind === "invalid") return "fail";
+    let allowed = false;
+    let maybeAllowed = false;
+    let maybeDenied = false;
+    for (const s of parsed.statements) {
+        // A statement not known yet may be either.
+        if (s === UNKNOWN || s.Effect === UNKNOWN) { maybeAllowed = true; maybeDenied = true; continue; }
+        const action: Tri = "NotAction" in s ? UNKNOWN : patternsMatch(s.Action, req.action, true);
+        const resource: Tri = "NotResource" in s ? UNKNOWN : patternsMatch(s.Resource, req.resource, false);
+        const applies = allOf([principalMatches(s, req.principalArn), action, resource, conditionHolds(s.Condition, req)]);
+        if (applies === false) continue;
+        if (s.Effect === "Deny") {
+            if (applies === true) return "fail";
+            maybeDenied = true;
+        } else if (s.Effect === "Allow") {
+            if (applies === true) allowed = true;
+            else maybeAllowed = true;
+        }
+    }
+    if (allowed) return maybeDenied ? "unknown" : "pass";
+    return maybeAllowed ? "unknown" : "fail";
+}

@@ -1,9 +1,11 @@
 /**
  * Stack level: what a replication configuration needs to be right about its destinations,
  * which only the whole stack can tell: the replica KMS key and RTC in the destination's Region,
- * replica ownership across accounts, and Object Lock on both ends.
+ * replica ownership across accounts, the cross-account grant in the destination's policy, and
+ * Object Lock on both ends.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
+import { accountOfArn, bucketPolicyAllows } from "../../../components/model/policy-checks";
 import { ConfigCheckContext, ConfigFinding } from "../../../components/model/replication-config";
 import { UNKNOWN, at, configOf, regionOf } from "./common";
 import { ReplicationNode, StackGraph } from "./graph";
@@ -125,6 +127,58 @@ export const objectLockParityPolicy: StackValidationPolicy = {
                 if (route.destinationKey === undefined || graph.objectLockOf(route.destinationKey) !== false) continue;
                 report(`source bucket ${graph.label(rep.sourceKey)} has Object Lock but replicates to ${graph.label(route.destinationKey)}, which does not; enable Object Lock on the destination (objectLockEnabled: true at creation).`,
                     graph.urnOfBucket(route.destinationKey) ?? rep.resource.urn);
+            }
+        }
+    },
+};
+
+/** The actions a rule needs on a cross-account destination's objects, as the S3 User Guide lists them. */
+function actionsNeeded(rule: unknown): string[] {
+    const actions = ["s3:ReplicateObject"];
+    // Delete markers are replicated with s3:ReplicateDelete ("Setting up permissions for live replication").
+    if (at(rule, "deleteMarkerReplication", "status") === "Enabled") actions.push("s3:ReplicateDelete");
+    // "Changing the replica owner": the destination policy must allow the override.
+    if (at(rule, "destination", "accessControlTranslation", "owner") === "Destination") actions.push("s3:ObjectOwnerOverrideToBucketOwner");
+    return actions;
+}
+
+export const crossAccountGrantPolicy: StackValidationPolicy = {
+    name: "s3-replication-cross-account-grants",
+    displayName: "Cross-account destinations let the source's role replicate",
+    description: "When a rule replicates into a bucket of another account whose bucket policy is in the stack, that policy allows the configuration's role s3:ReplicateObject on the bucket's objects (s3:ReplicateDelete with delete-marker replication, s3:ObjectOwnerOverrideToBucketOwner with owner override): by the role's ARN, or by its account with an aws:PrincipalArn condition the role matches. Otherwise S3 accepts the configuration and every object fails with DstPutObjectNotPermitted.",
+    severity: "high",
+    enforcementLevel: "mandatory",
+    tags: ["s3", "replication", "cross-account"],
+    remediationSteps: "In the destination bucket policy, allow the source account (\"arn:aws:iam::<source account>:root\") s3:ReplicateObject, s3:ReplicateDelete and s3:ReplicateTags on \"arn:aws:s3:::<destination>/*\" with {\"ArnLike\":{\"aws:PrincipalArn\":\"arn:aws:iam::<source account>:role/s3-replication/*\"}} (or name the role's ARN).",
+    validateStack: (args, report) => {
+        const graph = new StackGraph(args.resources);
+        for (const rep of graph.replications) {
+            const role = rep.doc.raw.role;
+            if (typeof role !== "string" || rep.doc.rulesUnknown) continue;
+            const sourceAccount = accountOfArn(role) ?? graph.sourceAccountOf(rep);
+            for (const route of rep.routes) {
+                if (route.destinationKey === undefined) continue;
+                const destAccount = graph.accountOfBucket(route.destinationKey);
+                // Same account (the role's own policy suffices) or an account the stack cannot tell.
+                if (!sourceAccount || !destAccount || destAccount === sourceAccount) continue;
+                // A policy managed in another stack, or not at all, is not this stack's to judge.
+                const policies = graph.buckets.get(route.destinationKey)?.settings.bucketPolicy ?? [];
+                for (const i of route.ruleIndexes) {
+                    const rule = rep.doc.raw.rules[i];
+                    if (rule === UNKNOWN || at(rule, "status") !== "Enabled") continue;
+                    const bucket = at(rule, "destination", "bucket");
+                    if (typeof bucket !== "string") continue;
+                    const prefix = at(rule, "filter", "prefix") ?? at(rule, "filter", "and", "prefix");
+                    const object = `${bucket}/${typeof prefix === "string" ? prefix : ""}replicated-object`;
+                    for (const p of policies) {
+                        const missing = actionsNeeded(rule).filter(action =>
+                            bucketPolicyAllows(graph.props(p).policy, { principalArn: role, action, resource: object }) === "fail");
+                        if (missing.length === 0) continue;
+                        const id = at(rule, "id");
+                        const name = typeof id === "string" ? `rule "${id}"` : `rule #${i + 1}`;
+                        report(`the policy of ${graph.label(route.destinationKey)} (account ${destAccount}) does not let role ${role} (account ${sourceAccount}) ${missing.join(", ")} on ${bucket}/*, which ${name} of ${rep.resource.name} needs; allow the source account with an aws:PrincipalArn condition on the role path, or the role's ARN.`, p.urn);
+                    }
+                }
             }
         }
     },

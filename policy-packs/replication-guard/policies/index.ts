@@ -3,7 +3,7 @@
  * does not start the pack (index.ts does), so tests and other packs can use the policies.
  */
 import { PolicyPackArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { destinationConsistencyPolicy, crossAccountOwnershipPolicy, objectLockParityPolicy } from "./destinations";
+import { crossAccountGrantPolicy, destinationConsistencyPolicy, crossAccountOwnershipPolicy, objectLockParityPolicy } from "./destinations";
 import { encryptionPolicy } from "./encryption";
 import { hardenedReplicatedBucketsPolicy } from "./hardened-buckets";
 import { replicationRoleAttachedPoliciesPolicy } from "./iam-attached";
@@ -16,7 +16,7 @@ import { tlsOnlyPolicy } from "./tls";
 import { versioningPolicy } from "./versioning";
 
 export {
-    crossAccountOwnershipPolicy, destinationConsistencyPolicy, encryptionPolicy, hardenedReplicatedBucketsPolicy,
+    crossAccountGrantPolicy, crossAccountOwnershipPolicy, destinationConsistencyPolicy, encryptionPolicy, hardenedReplicatedBucketsPolicy,
     noAclPolicy, noPublicPrincipalPolicy, objectLockParityPolicy, ownershipPolicy, publicAccessBlockPolicy,
     replicationAdvisoriesPolicy, replicationRoleAttachedPoliciesPolicy, replicationRolePolicy, replicationWellFormedPolicy,
     routeRequirementsPolicy, tlsOnlyPolicy, versioningPolicy,
@@ -40,6 +40,7 @@ export const stackPolicies: StackValidationPolicy[] = [
     routeRequirementsPolicy,
     destinationConsistencyPolicy,
     crossAccountOwnershipPolicy,
+    crossAccountGrantPolicy,
     objectLockParityPolicy,
     replicationRoleAttachedPoliciesPolicy,
 ];
