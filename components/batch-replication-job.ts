@@ -87,6 +87,15 @@ export const BATCH_JOB_DEFAULTS = {
 /** Inputs whose change replaces the resource (and so starts a new job). Everything else updates in place. */
 export const BATCH_JOB_REPLACE_KEYS: readonly (keyof BatchReplicationJobInputs)[] = ["accountId", "region", "sourceBucket", "trigger"];
 
+/**
+ * What a created job is: the objects it replicates and where it reports. S3 offers no way to change
+ * them, so `check` refuses a change unless `trigger` changes too (which replaces the resource).
+ */
+export const BATCH_JOB_DEFINITION_KEYS: readonly (keyof BatchReplicationJobInputs)[] = [
+    "mode", "createdBefore", "createdAfter", "keyPrefix", "reportBucket", "reportPrefix", "reportScope", "roleArn",
+    "routeName", "description", "tags",
+];
+
 const INPUT_KEYS: readonly (keyof BatchReplicationJobInputs)[] = [
     "accountId", "region", "sourceBucket", "roleArn", "reportBucket", "reportPrefix", "reportScope", "mode",
     "createdBefore", "createdAfter", "keyPrefix", "priority", "confirmationRequired", "cancelOnDelete",
@@ -351,7 +360,7 @@ async function waitForJob(client: S3ControlClient, outs: BatchReplicationJobOutp
 
 // ---- provider methods ----
 
-async function checkJob(_olds: BatchReplicationJobInputs, news: BatchReplicationJobInputs): Promise<pulumi.dynamic.CheckResult<BatchReplicationJobInputs>> {
+async function checkJob(olds: BatchReplicationJobInputs, news: BatchReplicationJobInputs): Promise<pulumi.dynamic.CheckResult<BatchReplicationJobInputs>> {
     const raw = news as unknown as Record<string, unknown>;
     const inputs: Record<string, unknown> = {};
     for (const key of INPUT_KEYS) if (raw[key] !== undefined && raw[key] !== null) inputs[key] = raw[key];
@@ -388,6 +397,16 @@ async function checkJob(_olds: BatchReplicationJobInputs, news: BatchReplication
         add("assumeRoleArn", `must be an IAM role ARN (got ${JSON.stringify(inputs.assumeRoleArn)})`);
     }
     if (inputs.profile !== undefined && (typeof inputs.profile !== "string" || inputs.profile.length === 0)) add("profile", "must be a profile name");
+    // A job cannot be changed once S3 created it: recording new settings would describe a job that
+    // never ran. Only a new trigger (a new job, by replacement) may change what a job does.
+    const previous = (olds ?? {}) as unknown as Record<string, unknown>;
+    if (previous.accountId !== undefined && sameValue(previous.trigger, inputs.trigger)) {
+        for (const key of BATCH_JOB_DEFINITION_KEYS) {
+            if (skip.has(key) || sameValue(previous[key], inputs[key])) continue;
+            add(key, `cannot change after the job was created (it ran with ${JSON.stringify(previous[key] ?? null)}); ` +
+                "set a new `trigger` to start a new job with the new settings, or restore the old value");
+        }
+    }
     return { inputs: inputs as unknown as BatchReplicationJobInputs, failures };
 }
 
@@ -485,9 +504,12 @@ async function updateJob(id: pulumi.ID, olds: BatchReplicationJobOutputs, news: 
         }
         if (touched) answer = (await describeJob(client, news, id)) ?? answer;
         const progress = answer ? progressOf(answer.Job) : { status: NOT_FOUND_STATUS };
+        // Exactly the new inputs and what S3 reports: an input removed from the program leaves the
+        // state too (credentials and endpoints included), and the job keeps its identity.
         const outs: BatchReplicationJobOutputs = {
-            ...olds, ...news, ...progress,
+            ...news, ...progress,
             jobId: id, clientRequestToken: olds.clientRequestToken,
+            ...(!("jobArn" in progress && progress.jobArn) && olds.jobArn !== undefined ? { jobArn: olds.jobArn } : {}),
         } as BatchReplicationJobOutputs;
         return { outs: compact(outs) };
     } finally {
@@ -644,6 +666,8 @@ export class BatchReplicationJob extends pulumi.dynamic.Resource {
             jobId: undefined, jobArn: undefined, status: undefined, totalTasks: undefined,
             succeededTasks: undefined, failedTasks: undefined, failureReasons: undefined, clientRequestToken: undefined,
         };
-        super(batchReplicationJobProvider, name, props, opts, "s3-replication", "BatchReplicationJob");
+        // The external id is a shared secret of the account's trust policy: secret in the state too.
+        const secretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "assumeRoleExternalId"])];
+        super(batchReplicationJobProvider, name, props, { ...opts, additionalSecretOutputs: secretOutputs }, "s3-replication", "BatchReplicationJob");
     }
 }

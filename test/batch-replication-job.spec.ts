@@ -506,15 +506,41 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
         });
     });
 
+    describe("check on update", () => {
+        it("refuses to change what a created job is (mode, filters, report, role, route) unless the trigger changes", async () => {
+            const { outs } = await create({ trigger: "t1" });
+            const olds = outs as unknown as BatchReplicationJobInputs;
+            for (const change of [{ mode: "all" }, { keyPrefix: "other/" }, { createdBefore: "2026-01-01T00:00:00Z" }, { reportBucket: "other-reports" }, { roleArn: "arn:aws:iam::111122223333:role/other" }]) {
+                const result = await provider.check!(olds, raw({ ...outs, ...change }));
+                const [key] = Object.keys(change);
+                expect(result.failures?.map(f => f.property), JSON.stringify(change)).to.deep.equal([key]);
+                expect(result.failures?.[0].reason).to.match(/cannot change after the job was created .*set a new `trigger`/);
+            }
+            // With a new trigger the same change starts a new job (the resource is replaced).
+            expect((await provider.check!(olds, raw({ ...outs, mode: "all", trigger: "t2" }))).failures ?? []).to.deep.equal([]);
+            // What the job is not (priority, waiting, credentials) may change in place.
+            expect((await provider.check!(olds, raw({ ...outs, priority: 3, waitFor: "complete", maxAttempts: 9 }))).failures ?? []).to.deep.equal([]);
+        });
+    });
+
     describe("update", () => {
         it("changes the priority of a live job in place and never creates a job", async () => {
             const { id, outs } = await create();
             fake.clearRequests();
-            const result = await provider.update!(id, outs, { ...outs, priority: 77, mode: "all", description: "changed" });
+            const result = await provider.update!(id, outs, { ...outs, priority: 77 });
             expect(fake.requestsOf("CreateJob")).to.have.length(0);
             expect(fake.requestsOf("UpdateJobPriority").map((r) => r.query.priority)).to.deep.equal([["77"]]);
             expect(fake.job(id)?.priority).to.equal(77);
-            expect(result.outs).to.deep.include({ jobId: id, priority: 77, mode: "all", clientRequestToken: outs.clientRequestToken });
+            expect(result.outs).to.deep.include({ jobId: id, priority: 77, clientRequestToken: outs.clientRequestToken });
+        });
+
+        it("records exactly the new inputs and what S3 reports: an input removed from the program leaves the state", async () => {
+            const { id, outs } = await create({ stsEndpoint: "http://127.0.0.1:9", waitTimeoutSeconds: 77 });
+            expect(outs).to.include({ stsEndpoint: "http://127.0.0.1:9", waitTimeoutSeconds: 77 });
+            const news = await inputs({ routeName: outs.routeName });
+            const result = await provider.update!(id, outs, news);
+            expect(result.outs).not.to.have.property("stsEndpoint");
+            expect(result.outs).to.include({ waitTimeoutSeconds: 1800, jobId: id, clientRequestToken: outs.clientRequestToken });
         });
 
         it("confirms a job waiting for confirmation when confirmationRequired is turned off", async () => {
