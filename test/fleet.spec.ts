@@ -90,7 +90,8 @@ describe("ReplicationFleet shapes", () => {
         const resources = await fleetGraph([route("same-src", A, "us-east-2", "same-dst", A, "us-east-2")]);
         expect(byType(resources, T.provider)).to.have.length(1);
         const rule = rulesOf(resources, "same-src")[0];
-        expect(rule.destination).to.deep.equal({ bucket: "arn:aws:s3:::same-dst" });
+        // Replication metrics are on for every rule; they need no RTC.
+        expect(rule.destination).to.deep.equal({ bucket: "arn:aws:s3:::same-dst", metrics: { status: "Enabled" } });
         expect(policyDoc(resources, "same-dst").Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal(["DenyInsecureTransport"]);
     });
 

@@ -9,6 +9,7 @@ export const COLUMNS = [
     "prefix", "tags", "storage_class", "delete_marker_replication", "replica_ownership",
     "replicate_kms", "replica_kms_key", "source_kms_key", "rtc", "existing_objects", "bidirectional",
     "create_source", "create_destination", "priority", "status", "rule_id",
+    "failure_events",
 ] as const;
 
 export type Column = typeof COLUMNS[number];
@@ -35,7 +36,7 @@ export const COLUMN_KINDS: Readonly<Record<Column, ColumnKind>> = {
     existing_objects: "choice", status: "choice",
     prefix: "verbatim", tags: "verbatim", rule_id: "verbatim",
     delete_marker_replication: "boolean", replicate_kms: "boolean", rtc: "boolean", bidirectional: "boolean",
-    create_source: "boolean", create_destination: "boolean",
+    create_source: "boolean", create_destination: "boolean", failure_events: "boolean",
     priority: "integer",
 };
 
@@ -69,6 +70,7 @@ export const COLUMN_DOCS: Record<Column, { description: string; default: string 
     priority: { description: "Rule priority, unique per source bucket (higher wins when rules to one destination overlap).", default: "assigned: lowest free numbers, in a stable order" },
     status: { description: "Enabled or Disabled.", default: "Enabled" },
     rule_id: { description: "Replication rule id (ASCII, at most 255 characters).", default: "derived from the destination (and filter)" },
+    failure_events: { description: "Send the source bucket's replication failure events (S3 Event Notifications) to the fleet's alert topic. S3 replaces a bucket's whole notification configuration on every write, so an adopted source only gets them when this is true.", default: "true for sources the stack creates, false for adopted ones" },
 };
 
 /** Normalized header key: lowercase, without spaces, underscores, hyphens or dots. */

@@ -10,12 +10,15 @@ import { BucketSpec, FleetOptions, FleetSpec, RouteRecord, RouteSpec, buildFleet
 import { IamQuotaError, IamQuotas, RolePlan, SourceGrant, TrustConditions, planRoles } from "./iam";
 import { PolicyDocument, policyBytes } from "./policy-document";
 import { ReplicationConfigDoc, ReplicationRuleDoc, checkReplicationConfig } from "./replication-config";
+import { failureEventChoices } from "./monitoring";
 
 export interface FleetPlanOptions {
     quotas?: Partial<IamQuotas>;
     /** One role set per source account (default) or per source bucket. */
     roleGranularity?: "account" | "bucket";
     rtcUnsupportedRegions?: readonly string[];
+    /** Replication metrics on rules without RTC (default true; stack config `monitoring.metrics`). */
+    replicationMetrics?: boolean;
     /** Opt-in conditions in the roles' trust policies (stack config `iam.trustConditions`). */
     trustConditions?: TrustConditions;
     /** Report bucket name for Batch Replication jobs of an account and Region. */
@@ -54,8 +57,14 @@ export interface FleetPlan {
     buckets: BucketPlan[];
 }
 
+/** How rules are rendered beyond what a route says. */
+export interface RuleOptions {
+    /** Replication metrics on a rule without RTC (default true). */
+    metrics?: boolean;
+}
+
 /** One rule of the V2 schema for a route. */
-export function ruleFor(route: RouteSpec): ReplicationRuleDoc {
+export function ruleFor(route: RouteSpec, options: RuleOptions = {}): ReplicationRuleDoc {
     const tagKeys = Object.keys(route.tags).sort();
     const filter: ReplicationRuleDoc["filter"] =
         tagKeys.length === 0 ? { prefix: route.prefix }
@@ -74,10 +83,14 @@ export function ruleFor(route: RouteSpec): ReplicationRuleDoc {
             ...(route.storageClass ? { storageClass: route.storageClass } : {}),
             ...(override ? { account: route.destinationAccount, accessControlTranslation: { owner: "Destination" } } : {}),
             ...(route.replicateKms && route.replicaKmsKeyId ? { encryptionConfiguration: { replicaKmsKeyId: route.replicaKmsKeyId } } : {}),
+            // Metrics on every rule unless turned off: they need no RTC (and no event threshold) and
+            // are what alarms, dashboards and failure events read; RTC needs them at 15 minutes.
+            // (S3 User Guide, "Using S3 Replication metrics":
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html)
             ...(route.rtc ? {
                 replicationTime: { status: "Enabled", time: { minutes: LIMITS.rtcMinutes } },
                 metrics: { status: "Enabled", eventThreshold: { minutes: LIMITS.rtcMinutes } },
-            } : {}),
+            } : options.metrics !== false ? { metrics: { status: "Enabled" } } : {}),
         },
     };
     if (route.replicateKms || route.bidirectional) {
@@ -94,8 +107,8 @@ export function routesInRuleOrder(routes: readonly RouteSpec[]): RouteSpec[] {
     return [...routes].sort((a, b) => a.priority - b.priority || a.key.localeCompare(b.key));
 }
 
-export function replicationConfigFor(source: BucketSpec, routes: readonly RouteSpec[], roleArn: string): ReplicationConfigDoc {
-    return { bucket: source.name, role: roleArn, rules: routesInRuleOrder(routes).map(ruleFor) };
+export function replicationConfigFor(source: BucketSpec, routes: readonly RouteSpec[], roleArn: string, options: RuleOptions = {}): ReplicationConfigDoc {
+    return { bucket: source.name, role: roleArn, rules: routesInRuleOrder(routes).map(r => ruleFor(r, options)) };
 }
 
 export interface FleetPlanResult {
@@ -167,7 +180,7 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         const bucket = bucketByName.get(source)!;
         const role = roleOfSource.get(source);
         if (!role) continue;
-        const config = replicationConfigFor(bucket, routes, role.arn);
+        const config = replicationConfigFor(bucket, routes, role.arn, { metrics: options.replicationMetrics });
         const ordered = routesInRuleOrder(routes);
         const findings = checkReplicationConfig(config, {
             sourceAccount: bucket.account,
@@ -228,8 +241,10 @@ export interface ValidationResult {
 export function validateFleet(records: readonly RouteRecord[], options: FleetOptions & FleetPlanOptions = {}): ValidationResult {
     const { spec, diagnostics } = buildFleetSpec(records, options);
     const planned = planFleet(spec, options);
+    // The failure_events column (read by the monitoring plan): invalid or conflicting values.
+    const failureEvents = failureEventChoices(records, options.defaults).diagnostics;
     const seen = new Set<string>();
-    const all = sortDiagnostics([...diagnostics, ...planned.diagnostics]).filter(d => {
+    const all = sortDiagnostics([...diagnostics, ...planned.diagnostics, ...failureEvents]).filter(d => {
         const k = `${d.code}|${d.file}|${d.row}|${d.column}|${d.path}`;
         if (seen.has(k)) return false;
         seen.add(k);

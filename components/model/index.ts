@@ -7,6 +7,7 @@ export * from "./diagnostics";
 export * from "./fleet-plan";
 export * from "./fleet-spec";
 export * from "./iam";
+export * from "./monitoring";
 export * from "./policy-checks";
 export * from "./policy-document";
 export * from "./replication-config";

@@ -325,16 +325,22 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
             }
         }
 
+        // Replication metrics may be enabled alone, without RTC or an event threshold; RTC needs
+        // them, with the 15-minute threshold (S3 User Guide, "Using S3 Replication metrics":
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html, and "Meeting
+        // compliance requirements using S3 RTC": .../userguide/replication-time-control.html).
         const rt = d.replicationTime;
         const m = d.metrics;
         if (rt !== undefined || m !== undefined) {
             const rtOn = rt?.status === "Enabled";
             const mOn = m?.status === "Enabled";
-            if (!rt || !m || rtOn !== mOn) {
-                add("RTC_METRICS_MISMATCH", `${name}: replicationTime and metrics must be set together with the same status.`, i, "rtc");
+            if (rtOn && !mOn) {
+                add("RTC_METRICS_MISMATCH", `${name}: Replication Time Control needs replication metrics: set metrics.status to Enabled (with eventThreshold.minutes ${LIMITS.rtcMinutes}) or turn replicationTime off.`, i, "rtc");
             }
-            if ((rt && rt.time?.minutes !== LIMITS.rtcMinutes) || (m && mOn && m.eventThreshold?.minutes !== LIMITS.rtcMinutes)) {
-                add("RTC_METRICS_MISMATCH", `${name}: replicationTime.time.minutes and metrics.eventThreshold.minutes must be ${LIMITS.rtcMinutes}.`, i, "rtc");
+            const thresholdMissing = rtOn && mOn && m?.eventThreshold === undefined;
+            const thresholdWrong = m?.eventThreshold !== undefined && m.eventThreshold.minutes !== LIMITS.rtcMinutes;
+            if ((rt && rt.time?.minutes !== LIMITS.rtcMinutes) || thresholdMissing || thresholdWrong) {
+                add("RTC_METRICS_MISMATCH", `${name}: replicationTime.time.minutes and metrics.eventThreshold.minutes must be ${LIMITS.rtcMinutes} (the threshold is required with Replication Time Control).`, i, "rtc");
             }
             if (rtOn) {
                 const unsupported = ctx.rtcUnsupportedRegions ?? DEFAULT_RTC_UNSUPPORTED_REGIONS;

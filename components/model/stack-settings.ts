@@ -7,6 +7,7 @@ import { Diagnostic, diag, kindOf } from "./diagnostics";
 import { COLUMNS, Column } from "./columns";
 import { FleetOptions } from "./fleet-spec";
 import { FleetPlanOptions } from "./fleet-plan";
+import { monitoringSettingsSchema } from "./monitoring";
 
 export const CONFIG_NAMESPACE = "pulumi-s3-replication";
 
@@ -93,6 +94,8 @@ export const stackSettingsSchema = z.object({
     reportBucketTemplate: z.string().optional(),
     defaultTags: ownRecord(z.string()).default(emptyRecord),
     backfill: backfill.default({}),
+    /** Replication metrics, alarms, dashboards, alert topics and failure events (see MonitoringSettings). */
+    monitoring: monitoringSettingsSchema.default({}),
 }).strict();
 
 export type StackSettings = z.infer<typeof stackSettingsSchema>;
