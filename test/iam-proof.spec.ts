@@ -52,7 +52,8 @@ describe("IAM proof: every route under iam-simulate", function () {
         expect(allowed("kms:Decrypt on source key")).to.be.greaterThan(0);
         for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]) expect(allowed(`${action} on replica key`), action).to.be.greaterThan(0);
         // Cross-account: the replica key lives in the DR account, so this went through the KMS grant.
-        expect(graphs.prod.grants.map(g => g.operations.join(","))).to.deep.equal(["Decrypt,Encrypt,GenerateDataKey"]);
+        expect(graphs.prod.grants.length).to.be.greaterThan(0);
+        for (const g of graphs.prod.grants) expect(g.operations.join(","), g.key).to.equal("Decrypt,Encrypt,GenerateDataKey");
     });
 
     it("the generated fleets cover every shape of the issue, as registered", () => {

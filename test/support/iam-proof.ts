@@ -428,6 +428,12 @@ function batchChecks(world: World, checks: Check[]): void {
     }
 }
 
+/**
+ * Least privilege. Every probed action against the role's own buckets and keys (allowed exactly
+ * when a route needs it); against every other bucket and key of the graph and a foreign one, the
+ * actions the role holds somewhere (what could leak) plus reads, writes, deletes and policy or grant
+ * changes (what must never be there). Both sets grow with the role, not with the fleet squared.
+ */
 function leastPrivilegeChecks(world: World, checks: Check[]): void {
     const buckets: Array<{ name: string; account: string; partition: string }> = [
         ...[...world.buckets.values()].map(b => ({ name: b.name, account: b.account, partition: partitionOfRegion(b.region) })),
@@ -438,16 +444,24 @@ function leastPrivilegeChecks(world: World, checks: Check[]): void {
         ...world.routes.flatMap(r => (r.replicaKey ? [r.replicaKey] : [])),
         FOREIGN_KEY,
     ])].filter(k => /:key\//.test(k));
+    const ALWAYS_S3 = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutBucketPolicy"];
+    const ALWAYS_KMS = ["kms:Decrypt", "kms:CreateGrant"];
     for (const role of world.roles.values()) {
         const needs = needsOf(world, role);
+        const held = new Set([...needs.s3].map(k => k.split("|")[1]));
+        const ownBuckets = new Set([...needs.s3].map(k => k.split("|")[0].replace(/\/\*$/, "")));
+        const heldKms = new Set([...needs.kms].map(k => k.split("|")[3]));
+        const ownKeys = new Set([...needs.kms].map(k => k.split("|")[0]));
         // Worst case on the resource side: it trusts the role's account with everything.
         const trusting = (resource: string): PolicyDocument => ({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { AWS: accountRoot(role.partition, role.account) }, Action: resource.startsWith("arn:aws:kms") || resource.includes(":kms:") ? "kms:*" : "s3:*", Resource: "*" }],
+            Statement: [{ Effect: "Allow", Principal: { AWS: accountRoot(role.partition, role.account) }, Action: resource.includes(":kms:") ? "kms:*" : "s3:*", Resource: "*" }],
         });
         for (const b of buckets) {
+            const own = ownBuckets.has(bucketArn(b));
             const sameAccount = b.account === role.account;
             const probe = (action: string, resource: string, needKey: string) => {
+                if (!own && !held.has(action) && !ALWAYS_S3.includes(action)) return;
                 checks.push({
                     kind: "least-privilege", control: false, expect: needs.s3.has(needKey) ? "Allowed" : "Denied",
                     label: `${role.name}: ${action} on ${resource}`,
@@ -457,10 +471,13 @@ function leastPrivilegeChecks(world: World, checks: Check[]): void {
             for (const a of PROBE_BUCKET_ACTIONS) probe(a, bucketArn(b), `${bucketArn(b)}|${a}`);
             for (const a of PROBE_OBJECT_ACTIONS) probe(a, objectArn(b, "proof/object.bin"), `${bucketArn(b)}/*|${a}`);
         }
-        const contexts: Array<{ region: string; context: string } | undefined> = [undefined, ...needs.kmsContexts.filter(c => !c.context.endsWith("/*")).map(c => c)];
+        const contexts: Array<{ region: string; context: string } | undefined> = [undefined, ...needs.kmsContexts.filter(c => !c.context.endsWith("/*"))];
         for (const key of keys) {
-            for (const via of contexts) {
+            const own = ownKeys.has(key);
+            // A key the role does not use: directly, and through S3 for one of its own buckets.
+            for (const via of own ? contexts : contexts.slice(0, 2)) {
                 for (const a of PROBE_KMS_ACTIONS) {
+                    if (!own && !heldKms.has(a) && !ALWAYS_KMS.includes(a)) continue;
                     const need = via !== undefined && needs.kms.has(`${key}|${via.region}|${via.context}|${a}`);
                     checks.push({
                         kind: "least-privilege", control: false, expect: need ? "Allowed" : "Denied",
@@ -585,16 +602,21 @@ function negativeControls(world: World, checks: Check[]): void {
     }
 
     // KMS: a cross-account key without its grant; a same-account key without the role's KMS statements; the wrong Region.
-    const kmsRoute = world.routes.find(r => r.kms && r.replicaKey);
+    const kmsRoutes = world.routes.filter(r => r.kms && r.replicaKey);
+    // The grant control needs a key of another account; the others take any SSE-KMS route.
+    const foreignKeyRoute = kmsRoutes.find(r => accountOfKey(r.replicaKey!) !== world.roles.get(r.role)!.account);
+    if (foreignKeyRoute) {
+        const frole = world.roles.get(foreignKeyRoute.role)!;
+        const fdst = world.buckets.get(foreignKeyRoute.destination)!;
+        control("kms", `replica key ${foreignKeyRoute.replicaKey} without the KMS grant`, "Denied",
+            kmsSimulation({ role: frole, action: "kms:Encrypt", key: foreignKeyRoute.replicaKey!, keyPolicy: keyPolicy(world, foreignKeyRoute.replicaKey!, false), via: { region: fdst.region, context: bucketArn(fdst) } }));
+    }
+    const kmsRoute = kmsRoutes[0];
     if (kmsRoute) {
         const krole = world.roles.get(kmsRoute.role)!;
         const kdst = world.buckets.get(kmsRoute.destination)!;
         const keyArn = kmsRoute.replicaKey!;
         const via = { region: kdst.region, context: bucketArn(kdst) };
-        if (accountOfKey(keyArn) !== krole.account) {
-            control("kms", `replica key ${keyArn} without the KMS grant`, "Denied",
-                kmsSimulation({ role: krole, action: "kms:Encrypt", key: keyArn, keyPolicy: keyPolicy(world, keyArn, false), via }));
-        }
         control("kms", `${krole.name} without its kms:Decrypt (S3 Bucket Key check) on the replica key`, "Denied",
             kmsSimulation({ role: krole, action: "kms:Decrypt", key: keyArn, keyPolicy: keyPolicy(world, keyArn, false), via, identity: withoutActions(krole.policies, a => a === "kms:Decrypt") }));
         control("kms", `replica key used via S3 in the wrong Region`, "Denied",
