@@ -292,6 +292,7 @@ function settingsOf(r: RecordedResource): string {
                 `${rule.filter?.prefix ? ` prefix=${rule.filter.prefix}` : ""}${rule.filter?.tag || rule.filter?.and?.tags ? " tags" : ""}` +
                 `${rule.destination?.accessControlTranslation ? " owner=Destination" : ""}` +
                 `${rule.destination?.encryptionConfiguration ? " kms" : ""}${rule.destination?.replicationTime ? " rtc" : ""}` +
+                `${rule.destination?.metrics?.status === "Enabled" ? " metrics" : ""}` +
                 `${rule.sourceSelectionCriteria?.replicaModifications ? " two-way" : ""} deleteMarkers=${rule.deleteMarkerReplication?.status}`).join("\n");
         case "aws:iam/role:Role":
             return `name=${i.path ?? ""}${i.name}`;
@@ -302,6 +303,22 @@ function settingsOf(r: RecordedResource): string {
             return `source=${i.sourceBucket} mode=${i.mode} report=${i.reportBucket}${i.keyPrefixes ? ` prefixes=${i.keyPrefixes.join(",")}` : ""} waitFor=${i.waitFor ?? "none"}`;
         case "aws:kms/grant:Grant":
             return `key=${i.keyId} grantee=${i.granteePrincipal} operations=${(i.operations ?? []).join(",")}`;
+        case "aws:sns/topic:Topic":
+            return `name=${i.name}`;
+        case "aws:sns/topicPolicy:TopicPolicy": {
+            const doc = typeof i.policy === "string" ? JSON.parse(i.policy) : i.policy;
+            return `topic=${i.arn} statements=${(doc?.Statement ?? []).map((s: { Sid?: string }) => s.Sid ?? "?").join(",")}`;
+        }
+        case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+            const what = i.metricName
+                ? `${i.metricName} ${i.statistic}/${i.period}s`
+                : (i.metricQueries ?? []).filter((q: { returnData?: boolean }) => q.returnData).map((q: { expression?: string }) => q.expression).join(" ");
+            return `${i.name}: ${what} ${i.comparisonOperator === "GreaterThanThreshold" ? ">" : i.comparisonOperator} ${i.threshold} for ${i.evaluationPeriods} period(s) -> ${(i.alarmActions ?? []).join(",")}`;
+        }
+        case "aws:cloudwatch/dashboard:Dashboard":
+            return `name=${i.dashboardName} widgets=${typeof i.dashboardBody === "string" ? (JSON.parse(i.dashboardBody).widgets ?? []).length : "?"}`;
+        case "aws:s3/bucketNotification:BucketNotification":
+            return `bucket=${i.bucket} ` + (i.topics ?? []).map((t: { topicArn?: string; events?: string[] }) => `${(t.events ?? []).join(",")} -> ${t.topicArn}`).join("; ");
         default:
             return "";
     }

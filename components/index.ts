@@ -4,6 +4,7 @@ export * from "./batch-replication-job";
 export * from "./bucket-replication";
 export * from "./hardened-bucket";
 export * from "./replication-fleet";
+export * from "./replication-monitoring";
 export * from "./replication-role";
 /** The pure model: validation, rule rendering, IAM and bucket policy documents, planning. */
 export * as model from "./model";

@@ -7,6 +7,8 @@ import { diagnosticsMessage, typeToken } from "./errors";
 import { HardenedBucket } from "./hardened-bucket";
 import { ReplicationRole } from "./replication-role";
 import { AdoptedBucketError, AdoptedBucketReader } from "./adoption";
+import { ReplicationMonitoring } from "./replication-monitoring";
+import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, monitoringShardTag, planMonitoring } from "./model";
 import {
     AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, formatRouteName, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
     escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
@@ -55,6 +57,11 @@ export interface ReplicationFleetArgs {
     shard?: ShardSelector;
     /** S3 Batch Replication jobs for routes whose `existing_objects` is not `none`. */
     backfill?: BackfillSettings;
+    /**
+     * Replication metrics on every rule, alarms, dashboards, alert topics and failure events
+     * (all on by default; see MonitoringSettings).
+     */
+    monitoring?: MonitoringSettings;
 }
 
 /** How backfill jobs are started; every field is optional. */
@@ -153,6 +160,8 @@ export class ReplicationFleet extends pulumi.ComponentResource {
     readonly replications: Record<string, BucketReplication> = {};
     /** Backfill jobs by route key. */
     readonly backfillJobs: Record<string, BatchReplicationJob> = {};
+    /** Alarms, dashboards, alert topics and failure events (see ReplicationMonitoring). */
+    readonly monitoring?: ReplicationMonitoring;
     private readonly backfill: BackfillSettings;
     private readonly accounts: Record<string, AccountInput>;
 
@@ -214,6 +223,18 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         }
 
         this.registerAll(owned, providers, rolesByArn, grantsOfRole);
+
+        // ---- monitoring (issue 12): planned by the pure model, registered by ReplicationMonitoring ----
+        const failureEvents = failureEventChoices(args.records ?? recordsFromObjects(args.routes ?? [], { path: "routes" }, []), args.defaults).bySource;
+        this.monitoring = new ReplicationMonitoring(`${name}-monitoring`, {
+            plan: planMonitoring(plan, args.monitoring, {
+                inShard: r => routeInShard(r, args.shard), failureEvents, shardTag: monitoringShardTag(args.shard),
+            }),
+            providers: providers.providers,
+            bucketDependencies: Object.fromEntries(Object.entries(this.hardenedBuckets).map(([bucket, hb]) => [bucket, [hb]])),
+        }, { parent: this });
+        // ---- end monitoring ----
+
         this.registerOutputs({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames });
     }
 
@@ -385,9 +406,11 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             rtcUnsupportedRegions: args.rtcUnsupportedRegions,
             quotas: args.iam?.quotas,
             roleGranularity: args.iam?.granularity,
+            ...(args.monitoring?.metrics === false ? { replicationMetrics: false } : {}), // monitoring (issue 12)
             ...(template ? { reportBucketName: (account: string, region: string) => template.replace("{account}", account).replace("{region}", region) } : {}),
         });
         let diagnostics = [...(args.loadDiagnostics ?? []), ...pre, ...result.diagnostics];
+        diagnostics.push(...monitoringSettingsProblems(args.monitoring)); // monitoring (issue 12)
         if (args.strict) diagnostics = escalateWarnings(diagnostics);
         if (records.length === 0 && diagnostics.length === 0) {
             diagnostics.push({ code: "MANIFEST_EMPTY", severity: "error", message: "the fleet has no routes; give routes or records.", path: "routes" });

@@ -55,6 +55,7 @@ export async function runStack(): Promise<Record<string, unknown>> {
         strict: settings.strict,
         ...(settings.shard ? { shard: settings.shard } : {}),
         backfill: settings.backfill,
+        monitoring: settings.monitoring,
     });
     for (const w of fleet.warnings) pulumi.log.warn(formatDiagnostic(w));
 

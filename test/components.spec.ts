@@ -85,6 +85,19 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
             `${T.replication} acme-prod-data-replication`,
             `${T.encryption} acme-prod-data-encryption`,
             `${T.versioning} acme-prod-data-versioning`,
+            // Monitoring in the source's account and Region: failures are published there.
+            "aws:sns/topic:Topic alerts-111111111111-us-east-1",
+            "aws:sns/topicPolicy:TopicPolicy alerts-111111111111-us-east-1-policy",
+            "aws:cloudwatch/metricAlarm:MetricAlarm alarm-failed-acme-prod-data-to-acme-dr-data",
+            "aws:cloudwatch/metricAlarm:MetricAlarm alarm-any-route-failed-111111111111-us-east-1",
+            "aws:cloudwatch/dashboard:Dashboard dashboard-111111111111-us-east-1",
+            "aws:s3/bucketNotification:BucketNotification acme-prod-data-failure-events",
+        ].sort());
+        // Latency is published in the destination's Region: its alarm and topic are there, in the source account.
+        expect(on(PROD, "us-west-2").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
+            "aws:cloudwatch/metricAlarm:MetricAlarm alarm-latency-acme-prod-data-to-acme-dr-data",
+            "aws:sns/topic:Topic alerts-111111111111-us-west-2",
+            "aws:sns/topicPolicy:TopicPolicy alerts-111111111111-us-west-2-policy",
         ].sort());
         expect(on(DR, "us-west-2").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
             `${T.kmsGrant} kms-grant-s3-replication-${PROD}-${require("../components/model").shortHash(DR_KEY)}`,

@@ -192,18 +192,27 @@ describe("monitoring model: the plan", () => {
         expect(m.dashboards.flatMap(d => d.routes)).to.deep.equal(["acme-orders->dr-orders"]);
     });
 
-    it("registers every piece exactly once across the shards of a sharded fleet", () => {
+    it("in sharded stacks: each route's pieces in its shard, shared pieces per shard under names that never collide", () => {
         const big = syntheticRoutes({ routes: 60, sourceAccounts: 3 });
         const built = plan(big, { accounts: {} });
         const whole = planMonitoring(built.plan, {});
         const count = 3;
         const shardOf = (r: RouteSpec) => parseInt(require("../components/model").shortHash(r.source), 16) % count;
-        const parts = [0, 1, 2].map(i => planMonitoring(built.plan, {}, { inShard: r => shardOf(r) === i }));
-        for (const key of ["alarms", "topics", "dashboards", "notifications"] as const) {
-            const names = parts.flatMap(p => (p[key] as Array<{ resourceName: string }>).map(x => x.resourceName)).sort();
-            expect(names, key).to.deep.equal((whole[key] as Array<{ resourceName: string }>).map(x => x.resourceName).sort());
-        }
+        const parts = [0, 1, 2].map(i => planMonitoring(built.plan, {}, { inShard: r => shardOf(r) === i, shardTag: `s${i}` }));
+        // What belongs to a route or a source is registered exactly once across the shards.
+        const perRoute = (m: typeof whole) => [...m.alarms.filter(a => a.routeKey), ...m.notifications].map(x => x.resourceName).sort();
+        expect(parts.flatMap(perRoute).sort()).to.deep.equal(perRoute(whole));
         expect(parts.filter(p => p.alarms.length > 0).length).to.be.greaterThan(1);
+        // What an account and Region shares is per shard, and no two shards use one name there.
+        const names = parts.flatMap(p => [
+            ...p.topics.filter(t => t.create).map(t => `${t.account}/${t.region}/topic/${t.name}`),
+            ...p.alarms.map(a => `${a.account}/${a.region}/alarm/${a.alarmName}`),
+            ...p.dashboards.map(d => `${d.account}/dashboard/${d.name}`),
+        ]);
+        expect(new Set(names).size).to.equal(names.length);
+        expect(parts[1].topics[0].name).to.equal("s3-replication-alerts-s1");
+        // Every alarm notifies a topic of its own account and Region that its shard has (or was given).
+        for (const p of parts) for (const a of p.alarms) expect(p.topics.some(t => t.arn === a.topicArn && t.account === a.account && t.region === a.region)).to.equal(true);
     });
 
     it("names depend on what is watched, never on row order", () => {

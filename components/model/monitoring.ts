@@ -309,8 +309,6 @@ export interface AlarmSpec {
     topicArn: string;
     /** The route it watches (absent for the fleet alarm). */
     routeKey?: string;
-    /** The route whose shard registers it. */
-    ownerRoute: string;
 }
 
 export interface TopicSpec {
@@ -323,7 +321,6 @@ export interface TopicSpec {
     create: boolean;
     /** Source buckets whose failure events go here (the topic policy lets S3 publish for them). */
     eventSources: string[];
-    ownerRoute: string;
 }
 
 export interface NotificationSpec {
@@ -335,7 +332,6 @@ export interface NotificationSpec {
     events: string[];
     /** Why this bucket gets notifications: created by the stack, or opted in by the manifest. */
     reason: "created" | "opted-in";
-    ownerRoute: string;
 }
 
 export interface DashboardSpec {
@@ -346,7 +342,6 @@ export interface DashboardSpec {
     /** Route keys on this dashboard, in order. */
     routes: string[];
     body: DashboardBody;
-    ownerRoute: string;
 }
 
 /** What `status` and the dashboards need to know about a route. */
@@ -374,10 +369,28 @@ export interface MonitoringPlan {
 }
 
 export interface PlanMonitoringOptions {
-    /** Whether this stack registers what a route owns (sharded stacks); default: every route. */
+    /** Whether this stack deploys a route (sharded stacks); default: every route. */
     inShard?: (route: RouteSpec) => boolean;
+    /**
+     * A sharded stack's tag (monitoringShardTag): appended to the names of what an account and Region
+     * share (topic, fleet alarm, dashboard), so shards that meet in one account and Region never
+     * register the same name.
+     */
+    shardTag?: string;
     /** The `failure_events` choices (see failureEventChoices). */
     failureEvents?: ReadonlyMap<string, boolean>;
+}
+
+
+/**
+ * The tag a sharded stack adds to the names of what an account and Region share: `s<index>` for
+ * count sharding (so a new count keeps the names of the shards that stay), else a hash of the
+ * source selectors; undefined without sharding. The same scheme names a shard's roles.
+ */
+export function monitoringShardTag(shard: { sourceAccounts?: readonly string[]; sourceRegions?: readonly string[]; index?: number } | undefined): string | undefined {
+    if (!shard) return undefined;
+    if (shard.index !== undefined && !shard.sourceAccounts && !shard.sourceRegions) return `s${shard.index}`;
+    return `s${shortHash(JSON.stringify([[...(shard.sourceAccounts ?? [])].sort(), [...(shard.sourceRegions ?? [])].sort(), shard.index ?? null]))}`;
 }
 
 /** Alarm periods: 5 minutes, the granularity the alarms and dashboards use. */
@@ -417,35 +430,34 @@ const group = <T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]
 };
 
 /**
- * Everything that watches a fleet. The whole fleet is planned; `ownerRoute` says which route's
- * shard registers each piece (the first route, by key, that needs it), so a sharded fleet
- * registers every piece exactly once.
+ * Everything that watches the routes a stack deploys (all of them, or its shard's): per route its
+ * alarms, per source its failure events, and per account and Region the topic, fleet alarm and
+ * dashboard those need. Every name is a function of what it watches (and of the shard), never of
+ * which other routes exist, so adding a route renames nothing.
  */
 export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settings: MonitoringSettings | undefined, options: PlanMonitoringOptions = {}): MonitoringPlan {
     const s = resolveMonitoringSettings(settings);
-    const routes = [...plan.spec.routes].sort((a, b) => a.key.localeCompare(b.key));
-    const watchedRoutes = routes.map(r => watched(r, s));
+    const inShard = options.inShard ?? (() => true);
+    const suffix = options.shardTag ? `-${options.shardTag}` : "";
+    const routes = plan.spec.routes.filter(inShard).sort((a, b) => a.key.localeCompare(b.key));
     const live = routes.filter(r => r.status === "Enabled" && routeHasMetrics(r, s));
     const given = new Map<string, string>();
     for (const arn of s.topicArns) {
         const t = parseTopicArn(arn);
         if (t && !given.has(`${t.account}/${t.region}`)) given.set(`${t.account}/${t.region}`, arn);
     }
-
-    // Topics are claimed by whatever needs one; the first claim (by route key) owns it.
-    const topicOwner = new Map<string, string>();
-    const needTopic = (account: string, region: string, routeKey: string): string => {
-        const place = `${account}/${region}`;
-        const cur = topicOwner.get(place);
-        if (cur === undefined || routeKey < cur) topicOwner.set(place, routeKey);
-        return given.get(place) ?? topicArn(account, region, `${s.namePrefix}-alerts`);
+    const topicName = `${s.namePrefix}-alerts${suffix}`;
+    const needed = new Set<string>();
+    const needTopic = (account: string, region: string): string => {
+        needed.add(`${account}/${region}`);
+        return given.get(`${account}/${region}`) ?? topicArn(account, region, topicName);
     };
 
     const alarms: AlarmSpec[] = [];
     if (s.alarms) {
         for (const r of live) {
             const dims = replicationDimensions(r);
-            const base = { routeKey: r.key, ownerRoute: r.key, account: r.sourceAccount, comparisonOperator: "GreaterThanThreshold" as const, treatMissingData: "notBreaching" as const };
+            const base = { routeKey: r.key, account: r.sourceAccount, comparisonOperator: "GreaterThanThreshold" as const, treatMissingData: "notBreaching" as const };
             alarms.push({
                 ...base, kind: "failed", region: r.sourceRegion,
                 resourceName: `alarm-failed-${routeResourceName(r)}`,
@@ -453,7 +465,7 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
                 description: `S3 replication ${r.source} -> ${r.destination} (rule ${r.ruleId}): operations failed to replicate. S3 does not retry failed objects; find them in the failure events or re-run them with existing_objects=failed.`,
                 metric: { namespace: S3_NAMESPACE, metricName: "OperationsFailedReplication", dimensions: dims, stat: "Sum", period: ALARM_PERIOD_SECONDS },
                 threshold: 0, evaluationPeriods: 1, datapointsToAlarm: 1,
-                topicArn: needTopic(r.sourceAccount, r.sourceRegion, r.key),
+                topicArn: needTopic(r.sourceAccount, r.sourceRegion),
             });
             // Latency and pending metrics are published in the destination's Region: alarms live there.
             if (r.rtc) {
@@ -464,7 +476,7 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
                     description: `S3 replication ${r.source} -> ${r.destination} (rule ${r.ruleId}, RTC): the destination is more than ${s.latencyThresholdSeconds} s behind the source.`,
                     metric: { namespace: S3_NAMESPACE, metricName: "ReplicationLatency", dimensions: dims, stat: "Maximum", period: ALARM_PERIOD_SECONDS },
                     threshold: s.latencyThresholdSeconds, evaluationPeriods: 1, datapointsToAlarm: 1,
-                    topicArn: needTopic(r.sourceAccount, r.destinationRegion, r.key),
+                    topicArn: needTopic(r.sourceAccount, r.destinationRegion),
                 });
             }
             if (s.pendingGrowthAlarm) {
@@ -479,7 +491,7 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
                         { id: "growth", expression: "DIFF(pending)", label: "growth of bytes pending replication", returnData: true },
                     ],
                     threshold: 0, evaluationPeriods: periods, datapointsToAlarm: periods,
-                    topicArn: needTopic(r.sourceAccount, r.destinationRegion, r.key),
+                    topicArn: needTopic(r.sourceAccount, r.destinationRegion),
                 });
             }
         }
@@ -487,16 +499,15 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
 
     const bySourcePlace = group(live, r => `${r.sourceAccount}/${r.sourceRegion}`);
     if (s.fleetAlarm) {
-        for (const [place, rs] of bySourcePlace) {
+        for (const place of bySourcePlace.keys()) {
             const [account, region] = place.split("/");
-            const owner = rs[0].key;
             alarms.push({
                 resourceName: `alarm-any-route-failed-${account}-${region}`, kind: "fleet-failed", account, region,
-                alarmName: `${s.namePrefix}-any-route-failed`,
+                alarmName: `${s.namePrefix}-any-route-failed${suffix}`,
                 description: `Any S3 replication rule in account ${account}, ${region}, with replication metrics failed to replicate an operation (a Metrics Insights query over every rule, managed by this fleet or not).`,
                 queries: [{ id: "failed", expression: FLEET_FAILED_QUERY, period: ALARM_PERIOD_SECONDS, label: "failed replication operations, all rules", returnData: true }],
                 comparisonOperator: "GreaterThanThreshold", threshold: 0, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: "notBreaching",
-                topicArn: needTopic(account, region, owner), ownerRoute: owner,
+                topicArn: needTopic(account, region),
             });
         }
     }
@@ -506,31 +517,31 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
     const eventSourcesOf = new Map<string, string[]>();
     if (s.failureEvents) {
         for (const src of [...plan.sources].sort((a, b) => a.bucket.name.localeCompare(b.bucket.name))) {
+            if (!src.routes.some(inShard)) continue;
             const choice = options.failureEvents?.get(src.bucket.name);
             const on = choice ?? src.bucket.create;
             const withMetrics = src.routes.filter(r => routeHasMetrics(r, s));
             if (!on || withMetrics.length === 0) continue;
-            const owner = [...src.routes].sort((a, b) => a.key.localeCompare(b.key))[0].key;
-            const arn = needTopic(src.bucket.account, src.bucket.region, owner);
+            const arn = needTopic(src.bucket.account, src.bucket.region);
             const place = `${src.bucket.account}/${src.bucket.region}`;
             eventSourcesOf.set(place, [...(eventSourcesOf.get(place) ?? []), src.bucket.name]);
             notifications.push({
                 resourceName: `${src.bucket.name}-failure-events`, bucket: src.bucket.name,
                 account: src.bucket.account, region: src.bucket.region, topicArn: arn,
                 events: failureEventTypes(withMetrics.some(r => r.rtc)),
-                reason: choice === true && !src.bucket.create ? "opted-in" : "created", ownerRoute: owner,
+                reason: choice === true && !src.bucket.create ? "opted-in" : "created",
             });
         }
     }
 
-    const topics: TopicSpec[] = [...topicOwner].sort(([a], [b]) => a.localeCompare(b)).map(([place, owner]) => {
+    const topics: TopicSpec[] = [...needed].sort().map(place => {
         const [account, region] = place.split("/");
         const givenArn = given.get(place);
-        const name = givenArn ? parseTopicArn(givenArn)!.name : `${s.namePrefix}-alerts`;
+        const name = givenArn ? parseTopicArn(givenArn)!.name : topicName;
         return {
             resourceName: `alerts-${account}-${region}`, account, region, name,
             arn: givenArn ?? topicArn(account, region, name), create: givenArn === undefined,
-            eventSources: [...(eventSourcesOf.get(place) ?? [])].sort(), ownerRoute: owner,
+            eventSources: [...(eventSourcesOf.get(place) ?? [])].sort(),
         };
     });
 
@@ -541,26 +552,18 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
             const pages = Math.ceil(rs.length / ROUTES_PER_DASHBOARD);
             for (let p = 0; p < pages; p++) {
                 const page = rs.slice(p * ROUTES_PER_DASHBOARD, (p + 1) * ROUTES_PER_DASHBOARD).map(r => watched(r, s));
-                const suffix = p === 0 ? "" : `-${p + 1}`;
+                const pageSuffix = p === 0 ? "" : `-${p + 1}`;
                 dashboards.push({
-                    resourceName: `dashboard-${account}-${region}${suffix}`, account, region,
-                    name: `${s.namePrefix}-${region}${suffix}`,
+                    resourceName: `dashboard-${account}-${region}${pageSuffix}`, account, region,
+                    name: `${s.namePrefix}-${region}${suffix}${pageSuffix}`,
                     routes: page.map(r => r.key),
                     body: dashboardBody(page, { account, region, page: p + 1, pages, latencyThresholdSeconds: s.latencyThresholdSeconds }),
-                    ownerRoute: page[0].key,
                 });
             }
         }
     }
 
-    let owned = { topics, alarms, dashboards, notifications };
-    if (options.inShard) {
-        const inShard = options.inShard;
-        const shardOf = new Map(routes.map(r => [r.key, inShard(r)]));
-        const mine = <T extends { ownerRoute: string }>(items: T[]) => items.filter(i => shardOf.get(i.ownerRoute) === true);
-        owned = { topics: mine(topics), alarms: mine(alarms), dashboards: mine(dashboards), notifications: mine(notifications) };
-    }
-    return { settings: s, routes: watchedRoutes, ...owned };
+    return { settings: s, routes: routes.map(r => watched(r, s)), topics, alarms, dashboards, notifications };
 }
 
 // ---- documents ---------------------------------------------------------------------------------

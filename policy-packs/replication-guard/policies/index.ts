@@ -7,6 +7,7 @@ import { crossAccountGrantPolicy, destinationConsistencyPolicy, crossAccountOwne
 import { encryptionPolicy } from "./encryption";
 import { hardenedReplicatedBucketsPolicy } from "./hardened-buckets";
 import { replicationRoleAttachedPoliciesPolicy } from "./iam-attached";
+import { replicationMetricsPolicy } from "./metrics";
 import { replicationRolePolicy } from "./iam-role";
 import { noAclPolicy, ownershipPolicy } from "./ownership";
 import { noPublicPrincipalPolicy, publicAccessBlockPolicy } from "./public-access";
@@ -20,6 +21,7 @@ export {
     noAclPolicy, noPublicPrincipalPolicy, objectLockParityPolicy, ownershipPolicy, publicAccessBlockPolicy,
     replicationAdvisoriesPolicy, replicationRoleAttachedPoliciesPolicy, replicationRolePolicy, replicationWellFormedPolicy,
     routeRequirementsPolicy, tlsOnlyPolicy, versioningPolicy,
+    replicationMetricsPolicy,
 };
 
 export const resourcePolicies: ResourceValidationPolicy[] = [
@@ -33,6 +35,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
     replicationWellFormedPolicy,
     replicationAdvisoriesPolicy,
     replicationRolePolicy,
+    replicationMetricsPolicy,
 ];
 
 export const stackPolicies: StackValidationPolicy[] = [
