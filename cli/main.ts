@@ -67,6 +67,31 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
             code = await runValidate(manifest, opts, io);
         });
 
+    // status (issue 12): asks AWS, unlike the offline commands; loaded only when used.
+    program.command("status")
+        .description("How what a stack deploys is doing in AWS: backfill jobs and their progress, the last hour of replication metrics per route, alarms in ALARM; exit 0 healthy, 1 something failed, 2 the stack cannot be read.")
+        .addOption(new Option("--stack <name>", "stack whose config (stacks/Pulumi.<name>.yaml) says what is deployed and how to reach each account").makeOptionMandatory().argParser(nonEmpty))
+        .option("--json", "print the report as JSON")
+        .option("--watch", "poll until no backfill job is running (a progress bar per job on a terminal)")
+        .addOption(new Option("--interval <seconds>", "seconds between polls with --watch").default(30).argParser(v => {
+            if (!/^[0-9]+(\.[0-9]+)?$/.test(v) || Number(v) <= 0) throw new InvalidArgumentError("it must be a number of seconds greater than 0.");
+            return Number(v);
+        }))
+        .addOption(new Option("--s3control-endpoint <url>", "S3 Control endpoint (default: stack config backfill.endpoint, else the Region's)").argParser(nonEmpty))
+        .addOption(new Option("--cloudwatch-endpoint <url>", "CloudWatch endpoint (default: the Region's)").argParser(nonEmpty))
+        .addOption(new Option("--sts-endpoint <url>", "STS endpoint for the accounts' roles (default: the Region's)").argParser(nonEmpty))
+        .action(async (opts: { stack: string; json?: boolean; watch?: boolean; interval: number; s3controlEndpoint?: string; cloudwatchEndpoint?: string; stsEndpoint?: string }) => {
+            const { runStatus } = await import("./status-command");
+            code = await runStatus({
+                stack: opts.stack, json: opts.json === true, watch: opts.watch === true, intervalSeconds: opts.interval,
+                endpoints: {
+                    ...(opts.s3controlEndpoint ? { s3control: opts.s3controlEndpoint } : {}),
+                    ...(opts.cloudwatchEndpoint ? { cloudwatch: opts.cloudwatchEndpoint } : {}),
+                    ...(opts.stsEndpoint ? { sts: opts.stsEndpoint } : {}),
+                },
+            }, io);
+        });
+
     try {
         await program.parseAsync(argv, { from: "user" });
     } catch (e) {

@@ -167,12 +167,16 @@ interface CredentialCacheEntry {
     provider: () => Promise<{ expiration?: Date }>;
 }
 
+/** What credentialsFor needs: the account, the Region for STS, and a role and/or a profile. */
+export type CredentialInputs = Pick<BatchReplicationJobInputs, "accountId" | "region" | "assumeRoleArn" | "assumeRoleExternalId" | "profile" | "stsEndpoint">;
+
 /**
  * Credentials for an assumed role or a profile, shared by every call in this process (one
  * AssumeRole per role, not one per resource) and refreshed 5 minutes before they expire.
  * Returns undefined for the SDK's default chain (environment, SSO, instance role...).
+ * Exported for `s3-replication status`, which reaches each account the same way.
  */
-function credentialsFor(inputs: BatchReplicationJobInputs): S3ControlClientConfig["credentials"] {
+export function credentialsFor(inputs: CredentialInputs): S3ControlClientConfig["credentials"] {
     if (!inputs.assumeRoleArn && !inputs.profile) return undefined;
     const key = JSON.stringify([inputs.assumeRoleArn, inputs.assumeRoleExternalId, inputs.profile, inputs.region, inputs.stsEndpoint]);
     // Runtime state of the provider host, created on first use: nothing here is serialized.
