@@ -31,6 +31,8 @@ export function syntheticRoutes(options: SyntheticFleetOptions): Array<Record<st
                 destination_account: DR_ACCOUNT,
                 destination_region: i % 2 === 0 ? "us-west-2" : "eu-central-1",
                 storage_class: "STANDARD_IA",
+                // The sources exist (adopted); the replicas are new.
+                create_destination: "true",
             });
         }
     }

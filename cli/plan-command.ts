@@ -213,6 +213,7 @@ export function planJson(result: RunResult, stack?: string) {
             inputs: displayInputs(r),
             urn: r.urn,
             retainOnDelete: r.retainOnDelete,
+            custom: r.custom,
             provider: r.provider?.urn ?? null,
             dependsOn: r.dependencies.map(u => nameOf.get(u) ?? u),
         })),
@@ -300,7 +301,7 @@ function settingsOf(r: RecordedResource): string {
         case "aws:iam/policy:Policy":
             return `${typeof i.policy === "string" ? i.policy.length : "?"} characters`;
         case "pulumi-nodejs:dynamic/s3-replication:BatchReplicationJob":
-            return `source=${i.sourceBucket} mode=${i.mode} report=${i.reportBucket}${i.keyPrefixes ? ` prefixes=${i.keyPrefixes.join(",")}` : ""} waitFor=${i.waitFor ?? "none"}`;
+            return `source=${i.sourceBucket} mode=${i.mode} report=${i.reportBucket}${i.keyPrefix ? ` prefix=${i.keyPrefix}` : ""} waitFor=${i.waitFor ?? "none"}`;
         case "aws:kms/grant:Grant":
             return `key=${i.keyId} grantee=${i.granteePrincipal} operations=${(i.operations ?? []).join(",")}`;
         case "aws:sns/topic:Topic":

@@ -23,6 +23,8 @@ export interface PlannedResource {
     retainOnDelete?: boolean;
     /** URN of the resource's provider, when it has one. */
     provider?: string | null;
+    /** False for components: they group resources and have no state of their own in AWS. */
+    custom?: boolean;
 }
 
 export interface PlanDocument {
@@ -153,8 +155,9 @@ function ruleChanges(before: Record<string, unknown>, after: Record<string, unkn
 }
 
 export function diffPlans(base: PlanDocument, next: PlanDocument): PlanDiff {
-    const before = new Map(base.resources.map(r => [r.urn, r]));
-    const after = new Map(next.resources.map(r => [r.urn, r]));
+    const real = (rs: readonly PlannedResource[]) => rs.filter(r => r.custom !== false);
+    const before = new Map(real(base.resources).map(r => [r.urn, r]));
+    const after = new Map(real(next.resources).map(r => [r.urn, r]));
     const urns = [...new Set([...before.keys(), ...after.keys()])].sort();
     const changes: ResourceChange[] = [];
     const summary: SafetySummary = {

@@ -28,6 +28,7 @@ export const TOKENS = {
     getBucket: "aws:s3/getBucket:getBucket",
     getBucketPolicy: "aws:s3/getBucketPolicy:getBucketPolicy",
     getBucketReplicationConfiguration: "aws:s3/getBucketReplicationConfiguration:getBucketReplicationConfiguration",
+    getBuckets: "aws:s3/getBuckets:getBuckets",
 } as const;
 
 /** The error the Node SDK sees when the engine's Invoke fails: a gRPC UNKNOWN status whose details the SDK rethrows. */
@@ -59,11 +60,15 @@ export interface WorldBucket {
     replication?: { role: string; rules: Array<{ id?: string }> };
     /** Make a read fail as AWS would for a caller without the permission. */
     denied?: Array<"policy" | "replication">;
+    /** Owned by another account: HeadBucket works for a reader, but ListBuckets of the caller omits it. */
+    foreign?: boolean;
 }
 
 /**
  * Invoke answers for a world of existing buckets, by name. `undefined` for `buckets` is the
- * offline world: every bucket asked about exists where it is asked for, bare.
+ * offline world: every bucket asked about by name exists where it is asked for, bare (adopted
+ * buckets are read by name), and the account owns no bucket yet (ListBuckets is empty, so every
+ * bucket the fleet creates is new).
  */
 export function providerWorld(buckets?: Record<string, WorldBucket>): Record<string, InvokeHandler> {
     const find = (inputs: Record<string, unknown>): WorldBucket | undefined => {
@@ -83,6 +88,17 @@ export function providerWorld(buckets?: Record<string, WorldBucket>): Record<str
                 bucketDomainName: `${name}.s3.amazonaws.com`, bucketRegionalDomainName: `${name}.s3.${b.region}.amazonaws.com`,
                 region: String(inputs.region ?? b.region),
             };
+        },
+        // terraform-provider-aws buckets_data_source.go: ListBuckets (the caller's own buckets),
+        // filtered by `prefix` and `bucketRegion`; every bucket as {bucketArn, bucketRegion, creationDate, name}.
+        [TOKENS.getBuckets]: inputs => {
+            const prefix = typeof inputs.prefix === "string" ? inputs.prefix : "";
+            const onlyRegion = typeof inputs.bucketRegion === "string" ? inputs.bucketRegion : undefined;
+            const listed = Object.entries(buckets ?? {})
+                .filter(([name, b]) => !b.foreign && name.startsWith(prefix) && (!onlyRegion || b.region === onlyRegion))
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([name, b]) => ({ bucketArn: `arn:${partitionOf(b.region)}:s3:::${name}`, bucketRegion: b.region, creationDate: "2026-01-01T00:00:00Z", name }));
+            return { id: String(inputs.region ?? "us-east-1"), buckets: listed, region: String(inputs.region ?? "us-east-1"), ...(prefix ? { prefix } : {}) };
         },
         [TOKENS.getBucketPolicy]: inputs => {
             const name = String(inputs.bucket);

@@ -6,7 +6,8 @@ import {
     isKnownRegion, parseKmsKeyArn, policyDocument, tlsDenyStatement, mergeAdoptedPolicy,
 } from "./model";
 
-export interface HardenedBucketArgs {
+/** HardenedBucket's arguments that every Pulumi language can pass. */
+export interface HardenedBucketBaseArgs {
     /** The bucket's name: global across AWS, so it is given, never generated. */
     bucketName: string;
     /** Account that owns the bucket (12 digits); used for checks and outputs. */
@@ -20,15 +21,18 @@ export interface HardenedBucketArgs {
     adopt?: boolean;
     /** SSE-KMS with this key (ARN) and a bucket key; SSE-S3 when absent. */
     kmsKeyArn?: string;
-    /** Create the bucket with Object Lock enabled. Ignored when adopting: Object Lock is switched on outside this program. */
-    objectLock?: boolean;
-    /** Statements added after the TLS deny, e.g. the replication grants of a destination. */
-    policyStatements?: pulumi.Input<PolicyStatement[]>;
     /**
-     * Adopt mode: the bucket's current policy (JSON), to keep its statements. When adopting
-     * and this is not given, the policy is left alone unless `managePolicy` is true.
+     * Turn Object Lock on (an aws.s3.BucketObjectLockConfiguration, which S3 accepts on an existing
+     * versioned bucket, so declaring it later never replaces the bucket). Ignored when adopting:
+     * an adopted bucket's Object Lock is managed outside this program.
      */
-    existingPolicy?: pulumi.Input<string | undefined>;
+    objectLock?: boolean;
+    /**
+     * When creating: a bucket of this name that the account already owns (retained after a
+     * `pulumi destroy`, or after its route left the manifest and came back) is imported instead
+     * of created again, which S3 would refuse. Default true.
+     */
+    takeOverExisting?: boolean;
     /** Adopt mode: manage the bucket policy even without `existingPolicy` (replaces it). Default false. */
     managePolicy?: boolean;
     /**
@@ -38,6 +42,20 @@ export interface HardenedBucketArgs {
     retainOnDelete?: boolean;
     /** Tags for the bucket (created buckets only). */
     tags?: Record<string, string>;
+}
+
+/**
+ * Arguments of {@link HardenedBucket}: {@link HardenedBucketBaseArgs} and what only a TypeScript
+ * program can pass (policy statements as objects, resources to wait for).
+ */
+export interface HardenedBucketArgs extends HardenedBucketBaseArgs {
+    /** Statements added after the TLS deny, e.g. the replication grants of a destination. */
+    policyStatements?: pulumi.Input<PolicyStatement[]>;
+    /**
+     * Adopt mode: the bucket's current policy (JSON), to keep its statements. When adopting
+     * and this is not given, the policy is left alone unless `managePolicy` is true.
+     */
+    existingPolicy?: pulumi.Input<string | undefined>;
     /** Resources the bucket policy must wait for (principals it names must exist first). */
     policyDependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -50,8 +68,10 @@ export interface HardenedBucketArgs {
 export class HardenedBucket extends pulumi.ComponentResource {
     readonly bucketName: pulumi.Output<string>;
     readonly bucketArn: pulumi.Output<string>;
-    /** The created bucket; undefined when adopted. */
-    readonly bucket?: aws.s3.Bucket;
+    /** The created (or taken over) bucket, once it is known whether it exists; undefined when adopted. */
+    readonly bucket?: Promise<aws.s3.Bucket>;
+    /** Object Lock, when asked for on a created bucket. */
+    readonly objectLockConfiguration?: aws.s3.BucketObjectLockConfiguration;
     readonly versioning!: aws.s3.BucketVersioning;
     readonly publicAccessBlock!: aws.s3.BucketPublicAccessBlock;
     readonly ownershipControls!: aws.s3.BucketOwnershipControls;
@@ -67,33 +87,53 @@ export class HardenedBucket extends pulumi.ComponentResource {
         if (opts?.urn) return;
 
         const retain = args.retainOnDelete ?? true;
-        const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: retain };
-        let bucketRef: pulumi.Input<string> = args.bucketName;
         // Every child names its Region: one provider per account serves all of its Regions.
         const region = args.region;
+        const bucketRef: pulumi.Input<string> = args.bucketName;
         if (!args.adopt) {
-            this.bucket = new aws.s3.Bucket(name, {
+            const exists = args.takeOverExisting === false ? Promise.resolve(false) : ownedBucketExists(args.bucketName, region, this);
+            this.bucket = exists.then(found => new aws.s3.Bucket(name, {
                 bucket: args.bucketName,
                 region,
                 forceDestroy: false,
-                ...(args.objectLock ? { objectLockEnabled: true } : {}),
                 ...(args.tags ? { tags: args.tags } : {}),
-            }, child);
-            bucketRef = this.bucket.bucket;
+            }, { parent: this, retainOnDelete: retain, ...(found ? { import: args.bucketName } : {}) }));
         }
+        // The settings wait for the bucket they configure (the name alone carries no dependency).
+        const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: retain, ...(this.bucket ? { dependsOn: [this.bucket] } : {}) };
 
         this.versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
             bucket: bucketRef,
             region,
             versioningConfiguration: { status: "Enabled" },
         }, child);
+        if (!args.adopt && args.objectLock) {
+            // S3 turns Object Lock on for an existing bucket once versioning is Enabled.
+            this.objectLockConfiguration = new aws.s3.BucketObjectLockConfiguration(`${name}-object-lock`, {
+                bucket: bucketRef,
+                region,
+                objectLockEnabled: "Enabled",
+            }, { ...child, dependsOn: [...(this.bucket ? [this.bucket] : []), this.versioning] });
+        }
+        // The policy to write, worked out first: for an adopted bucket it merges the bucket's current
+        // policy, and a merge that cannot be done (unreadable, or a public grant the block would cut
+        // off) must stop the program before anything about the bucket changes.
+        const managesPolicy = !args.adopt || args.existingPolicy !== undefined || args.managePolicy;
+        const ours = pulumi.output(args.policyStatements ?? []).apply(extra =>
+            policyDocument([tlsDenyStatement(args.bucketName, args.region), ...(extra as PolicyStatement[])]));
+        const document: pulumi.Output<PolicyDocument> | undefined = !managesPolicy ? undefined
+            : args.adopt && args.existingPolicy !== undefined
+                ? pulumi.all([ours, pulumi.output(args.existingPolicy)]).apply(([doc, existing]) => mergeAdoptedPolicy(existing, doc, args.bucketName))
+                : ours;
+        // The public access block waits for that verdict on an adopted bucket.
+        const blockPublic: pulumi.Input<boolean> = args.adopt && document ? document.apply(() => true) : true;
         this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
             bucket: bucketRef,
             region,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
+            blockPublicAcls: blockPublic,
+            blockPublicPolicy: blockPublic,
+            ignorePublicAcls: blockPublic,
+            restrictPublicBuckets: blockPublic,
         }, child);
         this.ownershipControls = new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket: bucketRef,
@@ -108,12 +148,7 @@ export class HardenedBucket extends pulumi.ComponentResource {
                 : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
         }, child);
 
-        if (!args.adopt || args.existingPolicy !== undefined || args.managePolicy) {
-            const ours = pulumi.output(args.policyStatements ?? []).apply(extra =>
-                policyDocument([tlsDenyStatement(args.bucketName, args.region), ...(extra as PolicyStatement[])]));
-            const document: pulumi.Output<PolicyDocument> = args.adopt && args.existingPolicy !== undefined
-                ? pulumi.all([ours, pulumi.output(args.existingPolicy)]).apply(([doc, existing]) => mergeAdoptedPolicy(existing, doc, args.bucketName))
-                : ours;
+        if (document) {
             this.policy = new aws.s3.BucketPolicy(`${name}-policy`, {
                 bucket: bucketRef,
                 region,
@@ -122,7 +157,7 @@ export class HardenedBucket extends pulumi.ComponentResource {
                 ...child,
                 // S3 refuses a policy naming a principal that does not exist yet, and
                 // BlockPublicPolicy must be in place before any policy is written.
-                dependsOn: [this.publicAccessBlock, this.ownershipControls, ...(args.policyDependsOn ?? [])],
+                dependsOn: [...(this.bucket ? [this.bucket] : []), this.publicAccessBlock, this.ownershipControls, ...(args.policyDependsOn ?? [])],
             });
         }
 
@@ -142,4 +177,20 @@ export class HardenedBucket extends pulumi.ComponentResource {
         }
         return out;
     }
+}
+
+/**
+ * Whether the deploying account already owns a bucket of this name in this Region. ListBuckets
+ * (`aws.s3.getBuckets`, prefix-filtered) lists only the caller's own buckets, so a name held by
+ * another account reads as "not ours" and CreateBucket reports it. A bucket of ours in another
+ * Region stops the program: it cannot be taken over where the manifest puts it.
+ */
+async function ownedBucketExists(bucket: string, region: string, parent: pulumi.Resource): Promise<boolean> {
+    const found = await aws.s3.getBuckets({ prefix: bucket, region }, { parent });
+    const mine = (found.buckets ?? []).find(b => b.name === bucket);
+    if (!mine) return false;
+    if (mine.bucketRegion && mine.bucketRegion !== region) {
+        throw new Error(`bucket ${bucket} already exists in this account in ${mine.bucketRegion}, not ${region}: fix its Region in the manifest, or choose another name.`);
+    }
+    return true;
 }

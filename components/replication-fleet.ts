@@ -10,20 +10,12 @@ import { AdoptedBucketError, AdoptedBucketReader } from "./adoption";
 import { ReplicationMonitoring } from "./replication-monitoring";
 import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, monitoringShardTag, planMonitoring } from "./model";
 import {
-    AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, formatRouteName, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
-    escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
+    AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, ShardSelector, backfillJobName,
+    bucketInShard, routeInShard, formatRouteName, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
+    TrustConditions, escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
 } from "./model";
 
-/** Which part of the manifest this stack deploys. Every route lands in exactly one shard. */
-export interface ShardSelector {
-    /** Only routes whose source is in one of these accounts (ids). */
-    sourceAccounts?: string[];
-    /** Only routes whose source is in one of these Regions. */
-    sourceRegions?: string[];
-    /** With `count`: only sources whose name hashes to this index (0-based). */
-    index?: number;
-    count?: number;
-}
+export { ShardSelector, bucketInShard, routeInShard, shardOf } from "./model";
 
 export interface ReplicationFleetArgs {
     /**
@@ -44,7 +36,13 @@ export interface ReplicationFleetArgs {
     /** Per-bucket settings: default-encryption key, Object Lock, create or adopt. */
     buckets?: Record<string, BucketOverride>;
     /** IAM role layout and quotas. */
-    iam?: { granularity?: "account" | "bucket"; quotas?: Partial<IamQuotas> };
+    iam?: {
+        granularity?: "account" | "bucket";
+        quotas?: Partial<IamQuotas>;
+        /** Roles per source account the sources are spread over by a hash of their names (default 16). */
+        roleSlots?: number;
+        trustConditions?: TrustConditions;
+    };
     /** Regions without Replication Time Control (replaces the built-in list). */
     rtcUnsupportedRegions?: string[];
     /** Report bucket name template for backfill jobs: `{account}`, `{region}`. */
@@ -90,52 +88,21 @@ export type RouteSummary = Pick<RouteSpec,
     "source" | "destination" | "sourceAccount" | "sourceRegion" | "destinationAccount" | "destinationRegion" |
     "ruleId" | "priority" | "existingObjects" | "bidirectional"> & { role: string };
 
-/** Which shard a source bucket belongs to (stable FNV hash of its name). */
-export function shardOf(source: string, count: number): number {
-    return parseInt(shortHash(source), 16) % count;
-}
-
-export function routeInShard(route: Pick<RouteSpec, "source" | "sourceAccount" | "sourceRegion">, shard: ShardSelector | undefined): boolean {
-    if (!shard) return true;
-    if (shard.sourceAccounts && !shard.sourceAccounts.includes(route.sourceAccount)) return false;
-    if (shard.sourceRegions && !shard.sourceRegions.includes(route.sourceRegion)) return false;
-    if (shard.count !== undefined && shard.index !== undefined && shardOf(route.source, shard.count) !== shard.index) return false;
-    return true;
-}
-
 /**
  * Which routes, sources, buckets and roles this shard registers. The whole fleet is always
- * planned (so bucket policies and roles are complete); each shared resource belongs to the
- * shard of the first route (by key) that needs it, so every resource is in exactly one shard.
+ * planned (so bucket policies are complete); a source's configuration belongs to the source's
+ * shard, a bucket to the shard its own identity selects, and a role to the shard of the sources
+ * it serves. Ownership never depends on which other routes exist.
  */
 export function ownedByShard(plan: FleetPlan, shard: ShardSelector | undefined) {
     const routes = plan.spec.routes.filter(r => routeInShard(r, shard));
-    const firstRouteOf = new Map<string, RouteSpec>();
-    const claim = (key: string, r: RouteSpec) => {
-        const cur = firstRouteOf.get(key);
-        if (!cur || r.key < cur.key) firstRouteOf.set(key, r);
-    };
-    for (const r of plan.spec.routes) {
-        claim(`bucket:${r.source}`, r);
-        claim(`bucket:${r.destination}`, r);
-    }
-    for (const s of plan.sources) for (const r of s.routes) claim(`role:${s.role.account}/${s.role.name}`, r);
-    for (const b of plan.buckets.filter(x => x.reportBucket)) {
-        for (const s of plan.sources) {
-            if (s.bucket.account === b.bucket.account && s.bucket.region === b.bucket.region) {
-                for (const r of s.routes.filter(x => x.existingObjects !== "none")) claim(`bucket:${b.bucket.name}`, r);
-            }
-        }
-    }
-    const mine = (key: string) => {
-        const r = firstRouteOf.get(key);
-        return r !== undefined && routeInShard(r, shard);
-    };
+    const sources = plan.sources.filter(s => routeInShard(s.routes[0], shard));
+    const mySources = new Set(sources.map(s => s.bucket.name));
     return {
         routes,
-        sources: plan.sources.filter(s => routeInShard(s.routes[0], shard)),
-        buckets: plan.buckets.filter(b => mine(`bucket:${b.bucket.name}`)),
-        roles: plan.roles.filter(role => mine(`role:${role.account}/${role.name}`)),
+        sources,
+        buckets: plan.buckets.filter(b => bucketInShard(b.bucket, shard)),
+        roles: plan.roles.filter(role => role.sources.some(src => mySources.has(src))),
     };
 }
 
@@ -158,7 +125,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
     readonly hardenedBuckets: Record<string, HardenedBucket> = {};
     readonly roles: Record<string, ReplicationRole> = {};
     readonly replications: Record<string, BucketReplication> = {};
-    /** Backfill jobs by route key. */
+    /** Backfill jobs by name (`backfill-<source>-<mode>[-<prefix hash>]`). */
     readonly backfillJobs: Record<string, BatchReplicationJob> = {};
     /** Alarms, dashboards, alert topics and failure events (see ReplicationMonitoring). */
     readonly monitoring?: ReplicationMonitoring;
@@ -322,17 +289,29 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         const reportBucket = this.hardenedBuckets[report.bucket.name];
         if (reportBucket) waitFor.push(reportBucket);
         if (role) waitFor.push(role);
+        // One job per source, key prefix and mode: a job replicates through every enabled rule of its
+        // source, and its manifest can be narrowed by key prefix only (tags cannot select objects).
+        const groups = new Map<string, { mode: BatchJobMode; prefix: string; triggers: Set<string> }>();
         for (const r of routes) {
-            const job = new BatchReplicationJob(`backfill-${r.key.replace("->", "-to-")}`, {
+            const name = backfillJobName(s.bucket.name, r.existingObjects, r.prefix, {});
+            const g = groups.get(name) ?? { mode: r.existingObjects as BatchJobMode, prefix: r.prefix, triggers: new Set<string>() };
+            if (r.backfillTrigger) g.triggers.add(r.backfillTrigger);
+            groups.set(name, g);
+        }
+        for (const [name, g] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
+            // The stack's trigger re-runs every job; a route's backfill_trigger re-runs its own.
+            const trigger = [settings.trigger, ...[...g.triggers].sort()].filter((t): t is string => !!t).join("+");
+            const job = new BatchReplicationJob(name, {
                 accountId: s.bucket.account,
                 region: s.bucket.region,
                 sourceBucket: s.bucket.name,
                 roleArn: s.role.arn,
                 reportBucket: report.bucket.name,
-                mode: r.existingObjects as BatchJobMode,
-                routeName: formatRouteName(r.source, r.destination, r.ruleId),
-                ...(r.prefix ? { keyPrefix: r.prefix } : {}),
-                ...(settings.trigger !== undefined ? { trigger: settings.trigger } : {}),
+                mode: g.mode,
+                // What the job is, not which routes share it: adding a route never renames a job.
+                routeName: `${s.bucket.name} [${g.mode}${g.prefix ? ` ${g.prefix}` : ""}]`,
+                ...(g.prefix ? { keyPrefix: g.prefix } : {}),
+                ...(trigger ? { trigger } : {}),
                 ...(settings.waitFor ? { waitFor: settings.waitFor } : {}),
                 ...(settings.waitTimeoutSeconds ? { waitTimeoutSeconds: settings.waitTimeoutSeconds } : {}),
                 ...(settings.confirmationRequired !== undefined ? { confirmationRequired: settings.confirmationRequired } : {}),
@@ -344,7 +323,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                 ...(access?.externalId ? { assumeRoleExternalId: pulumi.secret(access.externalId) } : {}),
                 ...(access?.profile ? { profile: access.profile } : {}),
             }, { parent: this, dependsOn: waitFor });
-            this.backfillJobs[r.key] = job;
+            this.backfillJobs[name] = job;
         }
     }
 
@@ -374,10 +353,15 @@ export class ReplicationFleet extends pulumi.ComponentResource {
      */
     private kmsGrantsNeeded(sources: FleetPlan["sources"]) {
         const grants = new Map<string, { roleArn: string; roleName: string; keyArn: string; keyAccount: string; keyRegion: string; operations: string[] }>();
+        const defaultKeyOf = new Map(this.plan.buckets.map(b => [b.bucket.name, b.bucket.kmsKeyArn]));
         for (const s of sources) {
             for (const r of s.routes) {
+                const replicaKey = r.replicateKms ? r.replicaKmsKeyId : undefined;
+                const defaultKey = defaultKeyOf.get(r.destination);
                 const keys: Array<[string | undefined, string[]]> = [
-                    [r.replicateKms ? r.replicaKmsKeyId : undefined, ["Decrypt", "Encrypt", "GenerateDataKey"]],
+                    [replicaKey, ["Decrypt", "Encrypt", "GenerateDataKey"]],
+                    // The destination's default key encrypts replicas of unencrypted objects.
+                    [defaultKey !== replicaKey ? defaultKey : undefined, ["Decrypt", "Encrypt", "GenerateDataKey"]],
                     [r.replicateKms ? r.sourceKmsKeyArn : undefined, ["Decrypt"]],
                 ];
                 for (const [keyArn, operations] of keys) {
@@ -406,6 +390,9 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             rtcUnsupportedRegions: args.rtcUnsupportedRegions,
             quotas: args.iam?.quotas,
             roleGranularity: args.iam?.granularity,
+            ...(args.iam?.roleSlots !== undefined ? { roleSlots: args.iam.roleSlots } : {}),
+            ...(args.iam?.trustConditions ? { trustConditions: args.iam.trustConditions } : {}),
+            ...(args.shard ? { shard: args.shard } : {}),
             ...(args.monitoring?.metrics === false ? { replicationMetrics: false } : {}), // monitoring (issue 12)
             ...(template ? { reportBucketName: (account: string, region: string) => template.replace("{account}", account).replace("{region}", region) } : {}),
         });

@@ -2,9 +2,47 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { failOnErrors, typeToken } from "./errors";
 import {
-    Diagnostic, IamQuotaError, IamQuotas, ROLE_PATH, RolePlan, SourceGrant, bucketNameProblems, diag,
+    Diagnostic, IamQuotaError, IamQuotas, ROLE_PATH, RolePlan, bucketNameProblems, diag,
     isAccountId, isKnownRegion, parseKmsKeyArn, planRoles,
 } from "./model";
+
+/** A destination a source bucket replicates to, as the role must reach it. */
+export interface ReplicationRoleDestination {
+    /** Destination bucket name. */
+    bucket: string;
+    /** The destination bucket's Region. */
+    region: string;
+    /** Whether replicas are owned by the destination account (s3:ObjectOwnerOverrideToBucketOwner). */
+    ownerOverride: boolean;
+    /** KMS key ARN that encrypts replicas (kms:Encrypt and kms:GenerateDataKey via S3 in the destination Region). */
+    replicaKmsKey?: string;
+    /** The destination's default-encryption key when it is another key than the replica key (the same actions on it). */
+    defaultKmsKey?: string;
+}
+
+/** The bucket a Batch Replication job of the role writes its manifest and report to. */
+export interface ReplicationRoleReportBucket {
+    /** Report bucket name. */
+    bucket: string;
+    /** The report bucket's Region. */
+    region: string;
+}
+
+/** One source bucket the role replicates from, with its destinations, keys and Object Lock. */
+export interface ReplicationRoleGrant {
+    /** Source bucket name. */
+    bucket: string;
+    /** The source bucket's Region. */
+    region: string;
+    /** Whether the source has Object Lock (the role then needs s3:GetObjectRetention and s3:GetObjectLegalHold). */
+    objectLock: boolean;
+    /** KMS key ARNs that encrypt source objects (kms:Decrypt via S3 in the source Region); empty for SSE-S3. */
+    sourceKmsKeys: string[];
+    /** Where the bucket replicates to. */
+    destinations: ReplicationRoleDestination[];
+    /** Batch Replication: the report/manifest bucket, when a backfill job uses this role. */
+    batchReportBucket?: ReplicationRoleReportBucket;
+}
 
 /** Describe the role by what it must do; it is planned (and size-checked) from that. */
 export interface ReplicationRoleGrantArgs {
@@ -13,24 +51,25 @@ export interface ReplicationRoleGrantArgs {
     /** Region used for the ARN partition (aws, aws-cn, aws-us-gov). */
     region: string;
     /** Each source bucket with its destinations, keys and Object Lock. */
-    grants: SourceGrant[];
+    grants: ReplicationRoleGrant[];
     /** Role name. Default: `s3-replication-<account>`. */
     roleName?: string;
     /** IAM quotas the documents must fit (defaults: AWS's default quotas). */
     quotas?: Partial<IamQuotas>;
 }
 
-/** A role already planned by `planRoles` (what ReplicationFleet passes). */
+/** A role already planned by `planRoles` (what ReplicationFleet passes; TypeScript only). */
 export interface ReplicationRolePlanArgs {
     plan: RolePlan;
 }
 
+/** Grants (every language: {@link ReplicationRoleGrantArgs}) or, from TypeScript, a finished plan. */
 export type ReplicationRoleArgs = ReplicationRoleGrantArgs | ReplicationRolePlanArgs;
 
 /**
- * The IAM role S3 and S3 Batch Operations assume for a source account's replication: trust
- * limited by `aws:SourceAccount`, permissions on exact bucket ARNs and actions, KMS only for the
- * keys in use. One inline policy when it fits, else managed policies of at most 6,144 characters.
+ * The IAM role S3 and S3 Batch Operations assume for a source account's replication: trust as the
+ * S3 User Guide documents it (stricter conditions opt-in), permissions on exact bucket ARNs and
+ * actions, KMS only for the keys in use. One inline policy when it fits, else managed policies of at most 6,144 characters.
  */
 export class ReplicationRole extends pulumi.ComponentResource {
     /** Role ARN: known before deployment (the name and path are fixed), so policies that name it are too. */
@@ -51,7 +90,8 @@ export class ReplicationRole extends pulumi.ComponentResource {
         this.role = new aws.iam.Role(name, {
             name: plan.name,
             path: ROLE_PATH,
-            description: `S3 replication and Batch Replication for ${plan.sources.length} source bucket(s) in ${plan.account}`,
+            // Fixed text: a description that counted sources would change with every route edit.
+            description: `S3 replication and S3 Batch Replication role of pulumi-s3-replication in ${plan.account}`,
             assumeRolePolicy: JSON.stringify(plan.trustPolicy),
         }, { parent: this });
         if (plan.inlinePolicy) {
@@ -65,7 +105,9 @@ export class ReplicationRole extends pulumi.ComponentResource {
             const policy = new aws.iam.Policy(`${name}-policy-${i + 1}`, {
                 name: `${plan.name}-${i + 1}`,
                 path: ROLE_PATH,
-                description: `S3 replication permissions ${i + 1}/${plan.managedPolicies.length} of role ${plan.name}`,
+                // An IAM policy's description cannot change (replacing the policy instead), so it
+                // names only the role and its own place, never how many policies there are.
+                description: `S3 replication permissions ${i + 1} of role ${plan.name}`,
                 policy: JSON.stringify(doc),
             }, { parent: this });
             new aws.iam.RolePolicyAttachment(`${name}-policy-${i + 1}`, {
@@ -97,9 +139,11 @@ export class ReplicationRole extends pulumi.ComponentResource {
         });
         failOnErrors(`ReplicationRole ${name}`, out);
         try {
+            // One role for the grants given: no slots (ReplicationFleet spreads a fleet over several).
             const roles = planRoles(args.accountId, args.region, args.grants, {
                 quotas: args.quotas,
-                ...(args.roleName ? { roleName: (_a: string, shard: number) => shard === 0 ? args.roleName! : `${args.roleName}-${shard + 1}` } : {}),
+                slots: 1,
+                ...(args.roleName ? { roleName: () => args.roleName! } : {}),
             });
             if (roles.length > 1) {
                 failOnErrors(`ReplicationRole ${name}`, [diag("IAM_QUOTA_EXCEEDED", `these grants need ${roles.length} roles under the IAM quotas; use ReplicationFleet (which shards roles) or split the grants.`, { path: "grants" })]);

@@ -7,32 +7,43 @@ import * as pulumi from "@pulumi/pulumi";
 import { ReplicationFleet } from "../components/replication-fleet";
 import { diagnosticsMessage } from "../components/errors";
 import { INLINE_ROUTES_PATH, loadStackRoutes } from "../components/manifest/load";
+import { resolveStackManifest, shownPath } from "../components/manifest/stack-file";
 import {
-    CONFIG_NAMESPACE, Column, Diagnostic, RouteRecord, STACK_SETTING_KEYS, formatDiagnostic, parseStackSettings,
+    CONFIG_NAMESPACE, Column, Diagnostic, RouteRecord, formatDiagnostic, parseStackSettings,
 } from "../components/model";
 
 /** Directory manifest paths in stack config are relative to (where the Pulumi.<stack>.yaml files are). */
 export const STACK_CONFIG_DIR = __dirname;
 
+export interface RunStackOptions {
+    /** Where the Pulumi.<stack>.yaml files are: a relative `manifest` is resolved against it. Default: this folder. */
+    stackConfigDir?: string;
+}
+
+/**
+ * Every key of this package's namespace, known or not: a misspelled key (`acounts`) must stop
+ * `pulumi preview` with "did you mean", as `validate --stack` does, not be silently ignored.
+ */
 function readConfig(): Record<string, unknown> {
-    const config = new pulumi.Config(CONFIG_NAMESPACE);
-    const raw: Record<string, unknown> = {};
-    for (const key of STACK_SETTING_KEYS) {
-        const value = config.get(key);
-        if (value !== undefined) raw[key] = value;
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+        if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
     }
     return raw;
 }
 
-export async function runStack(): Promise<Record<string, unknown>> {
+export async function runStack(options: RunStackOptions = {}): Promise<Record<string, unknown>> {
     const { settings, diagnostics: configProblems } = parseStackSettings(readConfig());
     if (!settings) throw new pulumi.RunError(diagnosticsMessage(`stack ${pulumi.getStack()} config`, configProblems));
 
-    const file = settings.manifest ? path.resolve(STACK_CONFIG_DIR, settings.manifest) : undefined;
+    // Resolved as `validate --stack` and `plan` resolve it: against the stack file's folder.
+    const stackFile = path.join(options.stackConfigDir ?? STACK_CONFIG_DIR, `Pulumi.${pulumi.getStack()}.yaml`);
+    const file = settings.manifest ? resolveStackManifest(stackFile, settings.manifest) : undefined;
     const loaded = await loadStackRoutes(file, settings.routes, settings.manifestSheet ? { sheet: settings.manifestSheet } : {});
     if (file) {
         // Report the manifest's path as the user would type it from where they run pulumi.
-        const shown = path.relative(process.cwd(), file) || file;
+        const shown = shownPath(file);
         for (const r of loaded.records) relabel(r, file, shown);
         loaded.diagnostics = loaded.diagnostics.map(d => (d.file === file ? { ...d, file: shown } : d));
     }

@@ -4,13 +4,16 @@ import {
     AccountProviders, BucketReplication, HardenedBucket, ReplicationFleet, ReplicationRole,
 } from "../components";
 import { RecordedResource, T, byType, runProgram, runStackUnderMocks } from "./support/mock-runtime";
+import { identityPriority, roleNameForSource } from "../components/model";
 import { OFFLINE_INVOKES } from "../cli/plan-command";
 
 const PROD = "111111111111";
 const DR = "222222222222";
 const PROD_KEY = `arn:aws:kms:us-east-1:${PROD}:key/0f0e0d0c-1111-2222-3333-444455556666`;
 const DR_KEY = `arn:aws:kms:us-west-2:${DR}:key/9a9b9c9d-1111-2222-3333-444455556666`;
-const ROLE_ARN = `arn:aws:iam::${PROD}:role/s3-replication/s3-replication-${PROD}`;
+/** The fleet's role for acme-prod-data: the account's role slot the bucket's name hashes to. */
+const ROLE_NAME = roleNameForSource(PROD, "acme-prod-data");
+const ROLE_ARN = `arn:aws:iam::${PROD}:role/s3-replication/${ROLE_NAME}`;
 
 /** Adopted buckets read their current policy; these have none. */
 const NO_EXISTING_POLICY = OFFLINE_INVOKES;
@@ -23,7 +26,7 @@ describe("mock-runtime recorder", () => {
             const p = new AccountProviders("p", { targets: [{ account: PROD, region: "eu-west-1" }] });
             new HardenedBucket("b", { bucketName: "recorder-bucket", accountId: PROD, region: "eu-west-1" }, { provider: p.get(PROD) });
             return pulumi.output(pulumi.runtime.invoke("aws:s3/getBucketPolicy:getBucketPolicy", { bucket: "x" }));
-        }, { allowError: true });
+        }, { allowError: true, invokes: { "aws:s3/getBuckets:getBuckets": OFFLINE_INVOKES["aws:s3/getBuckets:getBuckets"] } });
         expect(result.error?.message).to.match(/unmocked invoke aws:s3\/getBucketPolicy/);
         const bucket = byType(result.resources, T.bucket)[0];
         expect(bucket.account).to.equal(PROD);
@@ -45,7 +48,7 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
                     source_bucket: "acme-prod-data", source_account: "prod", source_region: "us-east-1",
                     destination_bucket: "acme-dr-data", destination_account: "dr", destination_region: "us-west-2",
                     source_kms_key: PROD_KEY, replica_kms_key: DR_KEY, storage_class: "STANDARD_IA", rtc: true,
-                    create_source: true,
+                    create_source: true, create_destination: true,
                 }],
             });
             return { routes: fleet.routes };
@@ -74,8 +77,8 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
 
     it("puts the exact resource set on each account and Region", () => {
         expect(on(PROD, "global").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
-            `${T.role} ${PROD}-s3-replication-${PROD}`,
-            `${T.rolePolicy} ${PROD}-s3-replication-${PROD}-policy`,
+            `${T.role} ${PROD}-${ROLE_NAME}`,
+            `${T.rolePolicy} ${PROD}-${ROLE_NAME}-policy`,
         ].sort());
         expect(on(PROD, "us-east-1").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
             `${T.bucket} acme-prod-data`,
@@ -100,7 +103,7 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
             "aws:sns/topicPolicy:TopicPolicy alerts-111111111111-us-west-2-policy",
         ].sort());
         expect(on(DR, "us-west-2").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
-            `${T.kmsGrant} kms-grant-s3-replication-${PROD}-${require("../components/model").shortHash(DR_KEY)}`,
+            `${T.kmsGrant} kms-grant-${ROLE_NAME}-${require("../components/model").shortHash(DR_KEY)}`,
             `${T.bucket} acme-dr-data`,
             `${T.ownership} acme-dr-data-ownership`,
             `${T.policy} acme-dr-data-policy`,
@@ -137,7 +140,8 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
         expect(config.inputs.role).to.equal(ROLE_ARN);
         expect(config.inputs.rules).to.deep.equal([{
             id: "to-acme-dr-data",
-            priority: 1,
+            // From the route's identity: no filter (specificity 0), then the hash of its key.
+            priority: identityPriority("acme-prod-data->acme-dr-data", "", {}),
             status: "Enabled",
             filter: { prefix: "" },
             deleteMarkerReplication: { status: "Disabled" },
@@ -169,7 +173,7 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
 
     it("gives the role exactly the replication actions on exact ARNs, KMS scoped by ViaService", () => {
         const role = byType(resources, T.role)[0];
-        expect(role.inputs.name).to.equal(`s3-replication-${PROD}`);
+        expect(role.inputs.name).to.equal(ROLE_NAME);
         const trust = policyOf({ ...role, inputs: { policy: role.inputs.assumeRolePolicy } } as RecordedResource);
         // As the S3 User Guide documents it, and no Batch Operations: no route of this role backfills.
         expect(trust.Statement).to.deep.equal([{
@@ -223,8 +227,8 @@ describe("ReplicationFleet: one source to two destinations", () => {
     it("registers one configuration with two rules and distinct priorities", async () => {
         const { resources } = await runProgram(() => new ReplicationFleet("f", {
             routes: [
-                { source_bucket: "one-source", source_account: PROD, source_region: "us-east-1", destination_bucket: "copy-east-2", destination_region: "us-east-2" },
-                { source_bucket: "one-source", source_account: PROD, source_region: "us-east-1", destination_bucket: "copy-west-2", destination_region: "us-west-2", destination_account: DR },
+                { source_bucket: "one-source", source_account: PROD, source_region: "us-east-1", destination_bucket: "copy-east-2", destination_region: "us-east-2", create_destination: true },
+                { source_bucket: "one-source", source_account: PROD, source_region: "us-east-1", destination_bucket: "copy-west-2", destination_region: "us-west-2", destination_account: DR, create_destination: true },
             ],
         }), { invokes: NO_EXISTING_POLICY });
         const configs = byType(resources, T.replication);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { ReplicationFleet, ownedByShard, routeInShard } from "../components";
-import { DEFAULT_IAM_QUOTAS, policyChars, recordsFromObjects, validateFleet } from "../components/model";
+import { DEFAULT_IAM_QUOTAS, roleNameForSource, planFleet, policyChars, recordsFromObjects, validateFleet } from "../components/model";
 import { syntheticRoutes } from "../bench/fleet-fixture";
 import { RecordedResource, T, byType, runProgram } from "./support/mock-runtime";
 import { OFFLINE_INVOKES } from "../cli/plan-command";
@@ -15,9 +15,10 @@ const LOGS = "444444444444";
 const NO_POLICY = OFFLINE_INVOKES;
 
 type Row = Record<string, unknown>;
+/** A route whose destination is a new bucket (created); its source exists (adopted) unless `extra` says otherwise. */
 const route = (source: string, account: string, region: string, destination: string, destAccount: string, destRegion: string, extra: Row = {}): Row => ({
     source_bucket: source, source_account: account, source_region: region,
-    destination_bucket: destination, destination_account: destAccount, destination_region: destRegion, ...extra,
+    destination_bucket: destination, destination_account: destAccount, destination_region: destRegion, create_destination: true, ...extra,
 });
 
 async function fleetGraph(routes: Row[], extra: Record<string, unknown> = {}, invokes: Record<string, InvokeHandler> = NO_POLICY) {
@@ -30,7 +31,8 @@ const policyDoc = (resources: RecordedResource[], bucket: string) =>
     JSON.parse(String(resources.find(r => r.type === T.policy && r.inputs.bucket === bucket)!.inputs.policy));
 const rulesOf = (resources: RecordedResource[], bucket: string) =>
     resources.find(r => r.type === T.replication && r.inputs.bucket === bucket)!.inputs.rules as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const roleArn = (account: string) => `arn:aws:iam::${account}:role/s3-replication/s3-replication-${account}`;
+/** The role a fleet gives a source: the account's role slot the source's name hashes to. */
+const roleArn = (account: string, source: string) => `arn:aws:iam::${account}:role/s3-replication/${roleNameForSource(account, source)}`;
 const accountRoot = (account: string) => `arn:aws:iam::${account}:root`;
 const rolePath = (account: string) => `arn:aws:iam::${account}:role/s3-replication/*`;
 const GRANT_SID = "ReplicationFromSourceAccounts";
@@ -80,8 +82,8 @@ describe("ReplicationFleet shapes", () => {
         }
         const grants = byType(resources, T.kmsGrant).map(g => `${g.inputs.granteePrincipal} ${g.inputs.keyId} ${(g.inputs.operations as string[]).join(",")}`).sort();
         expect(grants).to.deep.equal([
-            `${roleArn(A)} ${keyB} Decrypt,Encrypt,GenerateDataKey`,
-            `${roleArn(B)} ${keyA} Decrypt,Encrypt,GenerateDataKey`,
+            `${roleArn(A, "team-east")} ${keyB} Decrypt,Encrypt,GenerateDataKey`,
+            `${roleArn(B, "team-west")} ${keyA} Decrypt,Encrypt,GenerateDataKey`,
         ].sort());
         assertAcyclic(resources);
     });
@@ -128,15 +130,28 @@ describe("IAM at scale", () => {
         for (const s of result.plan!.sources) expect(s.role.sources).to.include(s.bucket.name);
     });
 
-    it("tighter quotas give more, smaller roles; a quota no source can fit is a diagnostic, not a crash", () => {
+    it("tighter quotas need more role slots: a full slot is a diagnostic naming iam.roleSlots, never a spill into the next role", () => {
         const records = recordsFromObjects(syntheticRoutes({ routes: 200, sourceAccounts: 1 }), { path: "routes" }, []);
-        const loose = validateFleet(records, {});
-        const tight = validateFleet(records, { quotas: { managedPoliciesPerRole: 2, managedPolicyChars: 2000, inlineCharsPerRole: 2000 } });
-        expect(tight.errors).to.deep.equal([]);
-        expect(tight.plan!.roles.length).to.be.greaterThan(loose.plan!.roles.length);
-        for (const role of tight.plan!.roles) for (const d of role.managedPolicies) expect(JSON.stringify(d).length).to.be.at.most(2000);
+        const quotas = { managedPoliciesPerRole: 1, managedPolicyChars: 1500, inlineCharsPerRole: 1500 };
+        const tight = validateFleet(records, { quotas });
+        expect(tight.errors.map(e => e.code)).to.include("IAM_QUOTA_EXCEEDED");
+        expect(tight.errors[0].message).to.match(/raise iam\.roleSlots \(now 16\)/);
+        const spread = validateFleet(records, { quotas, roleSlots: 128 });
+        expect(spread.errors).to.deep.equal([]);
+        expect(spread.plan!.roles.length).to.be.greaterThan(16);
+        for (const role of spread.plan!.roles) for (const d of role.managedPolicies) expect(JSON.stringify(d).length).to.be.at.most(1500);
         const impossible = validateFleet(records, { quotas: { managedPoliciesPerRole: 1, managedPolicyChars: 300, inlineCharsPerRole: 300 } });
         expect(impossible.errors.map(e => e.code)).to.include("IAM_QUOTA_EXCEEDED");
+    });
+
+    it("a new source never moves an existing one to another role, whatever its name sorts as (800 sources, then one more)", () => {
+        const rows = syntheticRoutes({ routes: 800, sourceAccounts: 1 });
+        const roleOf = (rs: Row[]) => new Map(validateFleet(recordsFromObjects(rs, { path: "routes" }, []), {}).plan!.sources.map(x => [x.bucket.name, x.role.name]));
+        const before = roleOf(rows);
+        // A name that sorts first: with packing in name order, it pushed every other source along.
+        const after = roleOf([{ ...rows[0], source_bucket: "aaa-first-source", destination_bucket: "aaa-first-replica" }, ...rows]);
+        for (const [source, role] of before) expect(after.get(source), source).to.equal(role);
+        expect(after.size).to.equal(before.size + 1);
     });
 });
 
@@ -144,19 +159,25 @@ describe("sharding", () => {
     const records = recordsFromObjects(syntheticRoutes({ routes: 300, sourceAccounts: 6, destinationsPerSource: 2 }), { path: "routes" }, []);
     const plan = validateFleet(records, {}).plan!;
 
-    it("index/count partitions routes, sources, buckets and roles exactly", () => {
+    it("index/count partitions routes, sources, buckets and roles exactly; each shard plans its own roles", () => {
         const count = 4;
-        const parts = Array.from({ length: count }, (_, index) => ownedByShard(plan, { index, count }));
+        // Each shard's stack plans the whole fleet with its own selector, as the stacks program does.
+        const parts = Array.from({ length: count }, (_, index) => ownedByShard(validateFleet(records, { shard: { index, count } }).plan!, { index, count }));
         const all = (pick: (p: ReturnType<typeof ownedByShard>) => string[]) => parts.flatMap(pick);
         const routes = all(p => p.routes.map(r => r.key));
         expect(routes.length).to.equal(plan.spec.routes.length);
         expect(new Set(routes).size).to.equal(plan.spec.routes.length);
         const buckets = all(p => p.buckets.map(b => b.bucket.name));
         expect(buckets.sort()).to.deep.equal(plan.buckets.map(b => b.bucket.name).sort());
-        const roles = all(p => p.roles.map(r => r.arn));
-        expect(roles.sort()).to.deep.equal(plan.roles.map(r => r.arn).sort());
         const sources = all(p => p.sources.map(s => s.bucket.name));
         expect(sources.sort()).to.deep.equal(plan.sources.map(s => s.bucket.name).sort());
+        // Roles carry their shard's tag: no two stacks declare one role, and every source's role is in its own stack.
+        const roles = all(p => p.roles.map(r => r.arn));
+        expect(new Set(roles).size).to.equal(roles.length);
+        parts.forEach((p, index) => {
+            for (const r of p.roles) expect(r.name, r.name).to.include(`-s${index}-`);
+            for (const s of p.sources) expect(p.roles.map(r => r.arn)).to.include(s.role.arn);
+        });
         // A source's routes never straddle shards (its configuration is one resource).
         for (const p of parts) for (const s of p.sources) for (const r of s.routes) expect(p.routes).to.include(r);
         expect(parts.every(p => p.routes.length > 0)).to.equal(true);
@@ -177,7 +198,8 @@ describe("sharding", () => {
             route("shard-src-one", A, "us-east-1", "shared-dst", B, "us-west-2"),
             route("shard-src-two", C, "us-east-1", "shared-dst", B, "us-west-2"),
         ];
-        const first = await fleetGraph(rows, { shard: { sourceAccounts: [A] } });
+        // The destination-only account B is managed by exactly one shard (bucketAccounts).
+        const first = await fleetGraph(rows, { shard: { sourceAccounts: [A], bucketAccounts: [A, B] } });
         const second = await fleetGraph(rows, { shard: { sourceAccounts: [C] } });
         const configs = (rs: RecordedResource[]) => byType(rs, T.replication).map(r => r.inputs.bucket);
         expect(configs(first)).to.deep.equal(["shard-src-one"]);
@@ -265,7 +287,7 @@ describe("backfill jobs in the fleet", () => {
         for (const job of jobs) {
             const src = String(job.inputs.sourceBucket);
             const region = src === "bf-src-3" ? "eu-west-1" : "us-east-1";
-            expect(job.inputs).to.include({ accountId: A, region, roleArn: roleArn(A), reportBucket: `s3-replication-reports-${A}-${region}`, trigger: "2026-11", assumeRoleArn: `arn:aws:iam::${A}:role/deployer` });
+            expect(job.inputs).to.include({ accountId: A, region, roleArn: roleArn(A, src), reportBucket: `s3-replication-reports-${A}-${region}`, trigger: "2026-11", assumeRoleArn: `arn:aws:iam::${A}:role/deployer` });
             const config = resources.find(r => r.type === T.replication && r.inputs.bucket === src)!;
             expect(job.dependencies, `${src} waits for its configuration`).to.include(config.urn);
             const report = resources.find(r => r.type === T.versioning && r.inputs.bucket === job.inputs.reportBucket)!;
@@ -298,10 +320,10 @@ describe("adopted sources that already replicate", () => {
     });
 
     it("updates a configuration this package wrote, and replaces a foreign one when told to", async () => {
-        const ours = await fleetGraph(rows, {}, existing(roleArn(A)));
+        const ours = await fleetGraph(rows, {}, existing(roleArn(A, "busy-src")));
         expect(byType(ours, T.replication)).to.have.length(1);
         const told = await fleetGraph(rows, { buckets: { "busy-src": { replaceExistingReplication: true } } }, existing("arn:aws:iam::111111111111:role/boto3-replication"));
-        expect(byType(told, T.replication)[0].inputs.role).to.equal(roleArn(A));
+        expect(byType(told, T.replication)[0].inputs.role).to.equal(roleArn(A, "busy-src"));
     });
 });
 
@@ -315,7 +337,7 @@ describe("adopted buckets as the provider answers for them", () => {
         expect(result.error, result.error?.message).to.equal(undefined);
         const doc = policyDoc(result.resources, "adopt-src");
         expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal(["DenyInsecureTransport"]);
-        expect(byType(result.resources, T.replication)[0].inputs.role).to.equal(roleArn(A));
+        expect(byType(result.resources, T.replication)[0].inputs.role).to.equal(roleArn(A, "adopt-src"));
         // Existence is established once, before the policy and replication reads.
         const tokens = result.invokes.map(i => i.token);
         expect(tokens.filter(t => t === "aws:s3/getBucket:getBucket")).to.have.length(1);
@@ -335,6 +357,13 @@ describe("adopted buckets as the provider answers for them", () => {
         expect(denied.resources.some(r => r.type === T.policy && r.inputs.bucket === "adopt-src")).to.equal(false);
         const elsewhere = await run({ "adopt-src": { region: "eu-west-1" } });
         expect(elsewhere.error?.message).to.match(/adopt-src is in eu-west-1, not us-east-1/);
+    });
+
+    it("refuses to adopt a bucket whose policy grants public access, instead of cutting it off half way", async () => {
+        const publicRead = { Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::adopt-src/*" };
+        const result = await run({ "adopt-src": { region: "us-east-1", policy: JSON.stringify({ Version: "2012-10-17", Statement: [publicRead] }) } });
+        expect(result.error?.message).to.match(/existing policy of adopt-src grants public access .*PublicRead.*Remove the public statement/);
+        expect(result.resources.some(r => r.type === T.policy && r.inputs.bucket === "adopt-src")).to.equal(false);
     });
 
     it("recognises a configuration written by any replication role of this package in the account (by its path)", async () => {

@@ -125,14 +125,16 @@ describe("manifest validation: every code, at its row and column", () => {
             expect(result.diagnostics[0].message).to.match(/renders to \d{7} bytes/);
         });
 
-        it("BUCKET_POLICY_TOO_LARGE when a destination grants too many source roles", async () => {
-            const csv = "source_bucket,source_account,source_region,destination_bucket\n" +
-                Array.from({ length: 160 }, (_, i) => `app-${String(i).padStart(3, "0")}-with-a-longer-name,a,us-east-1,central-archive`).join("\n");
-            const result = await validateManifestContent(csv, "csv", "fan-in.csv", { settings: settings({ iam: { granularity: "bucket" } }) });
+        it("BUCKET_POLICY_TOO_LARGE when a destination grants too many source accounts", async () => {
+            // Grants name source accounts (one role path per account), so only many accounts fill a policy.
+            const rows = (n: number) => "source_bucket,source_account,source_region,destination_bucket,destination_account,create_destination\n" +
+                Array.from({ length: n }, (_, i) => `app-${String(i).padStart(3, "0")},${200000000000 + i},us-east-1,central-archive,999999999999,true`).join("\n");
+            const result = await validateManifestContent(rows(300), "csv", "fan-in.csv", { settings: settings() });
             expect(result.diagnostics.map(d => `${d.code}@${d.row}:${d.column}`)).to.deep.equal(["BUCKET_POLICY_TOO_LARGE@2:destination_bucket"]);
-            // One role per account keeps the same fan-in small.
-            const shared = await validateManifestContent(csv, "csv", "fan-in.csv", { settings: settings() });
-            expect(shared.diagnostics).to.deep.equal([]);
+            expect(result.diagnostics[0].message).to.match(/grants to 300 source accounts/);
+            // However many sources one account has, it is one grant.
+            const oneAccount = rows(300).replace(/,2\d{11},/g, ",200000000000,");
+            expect((await validateManifestContent(oneAccount, "csv", "fan-in.csv", { settings: settings() })).diagnostics).to.deep.equal([]);
         });
     });
 

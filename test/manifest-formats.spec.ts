@@ -3,6 +3,7 @@
  * model; the AWS blog template loads; the example stacks' manifests are clean.
  */
 import { expect } from "chai";
+import { filterKey, shortHash } from "../components/model";
 import * as ExcelJS from "exceljs";
 import * as fs from "fs";
 import * as path from "path";
@@ -79,12 +80,13 @@ describe("manifest formats: one fleet, four formats", () => {
 
     it("the model is what the fleet says: one-to-many, cross-account, KMS, two-way", () => {
         const routes = results.csv.spec!.routes;
+        // The audit route is filtered (a prefix and tags): its key carries its filter's hash.
         expect(routes.map(r => r.key)).to.deep.equal([
-            "customer-docs->customer-docs-dr", "media-east->media-west", "media-west->media-east", "orders->orders-audit", "orders->orders-dr",
+            "customer-docs->customer-docs-dr", "media-east->media-west", "media-west->media-east", `orders->orders-audit-${shortHash(filterKey(routes[3].prefix, routes[3].tags))}`, "orders->orders-dr",
         ]);
         const dr = routes.find(r => r.key === "orders->orders-dr")!;
         expect(dr).to.include({ sourceAccount: "111111111111", destinationAccount: "222222222222", storageClass: "STANDARD_IA", deleteMarkerReplication: true, rtc: true, existingObjects: "eligible", replicaOwnership: "destination" });
-        const audit = routes.find(r => r.key === "orders->orders-audit")!;
+        const audit = routes.find(r => r.destination === "orders-audit")!;
         expect(audit.priority).to.equal(7);
         expect(audit.tags).to.deep.equal({ class: "audit", team: "finance" });
         expect(dr.priority).to.not.equal(7);
@@ -93,11 +95,11 @@ describe("manifest formats: one fleet, four formats", () => {
     });
 
     it("keeps each format's own locations: spreadsheet rows for CSV/XLSX, key lines for YAML", () => {
-        const rowOf = (r: ManifestValidation, key: string) => r.spec!.routes.find(x => x.key === key)!.locs.prefix!.row;
-        expect(rowOf(results.csv, "orders->orders-audit")).to.equal(3);
-        expect(rowOf(results.xlsx, "orders->orders-audit")).to.equal(4); // a blank row 3 in the sheet
-        expect(rowOf(results.yaml, "orders->orders-audit")).to.equal(20);
-        expect(results.yaml.spec!.routes.find(x => x.key === "orders->orders-audit")!.at.row).to.equal(14);
+        const audit = (r: ManifestValidation) => r.spec!.routes.find(x => x.destination === "orders-audit")!;
+        expect(audit(results.csv).locs.prefix!.row).to.equal(3);
+        expect(audit(results.xlsx).locs.prefix!.row).to.equal(4); // a blank row 3 in the sheet
+        expect(audit(results.yaml).locs.prefix!.row).to.equal(20);
+        expect(audit(results.yaml).at.row).to.equal(14);
     });
 });
 

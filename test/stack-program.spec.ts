@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { runStackUnderMocks, T, byType } from "./support/mock-runtime";
-import { runPlan } from "../cli/plan-command";
+import { OFFLINE_INVOKES, runPlan } from "../cli/plan-command";
+import { roleNameForSource } from "../components/model";
 
 function tempManifest(name: string, text: string): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3r-"));
@@ -38,7 +39,7 @@ describe("stacks program", () => {
         const routes = result.outputs.routes as Array<Record<string, unknown>>;
         expect(routes.length).to.be.greaterThan(0);
         for (const r of routes) {
-            expect(r).to.include({ sourceAccount: "111111111111", destinationAccount: "222222222222", role: "arn:aws:iam::111111111111:role/s3-replication/s3-replication-111111111111" });
+            expect(r).to.include({ sourceAccount: "111111111111", destinationAccount: "222222222222", role: `arn:aws:iam::111111111111:role/s3-replication/${roleNameForSource("111111111111", String(r.source))}` });
             expect(r.ruleId).to.be.a("string");
             expect(r.destination).to.equal(`${r.source}-dr`);
         }
@@ -83,9 +84,10 @@ describe("stacks program: routes listed in stack config", () => {
             config: {
                 [`${ns}:accounts`]: JSON.stringify({ dev: { id: "111111111111" } }),
                 [`${ns}:destinationTemplate`]: "{source}-{destination_region}",
-                [`${ns}:defaults`]: JSON.stringify({ source_account: "dev", source_region: "us-east-1", destination_region: "us-west-2", create_source: true }),
+                [`${ns}:defaults`]: JSON.stringify({ source_account: "dev", source_region: "us-east-1", destination_region: "us-west-2", create_source: true, create_destination: true }),
                 [`${ns}:routes`]: JSON.stringify([{ source_bucket: "inline-a" }, { sourceBucket: "inline-b", prefix: "logs/" }]),
             },
+            invokes: OFFLINE_INVOKES,
         });
         expect(result.error, result.error?.message).to.equal(undefined);
         const routes = result.outputs.routes as Array<{ source: string; destination: string }>;

@@ -5,6 +5,7 @@
 import { bucketArn, partitionOf } from "./aws-facts";
 import { DESTINATION_OBJECT_ACTIONS, OWNER_OVERRIDE_ACTIONS, ROLE_PATH } from "./iam";
 import { PolicyDocument, PolicyStatement, policyDocument } from "./policy-document";
+import { checkNoPublicAllow } from "./policy-checks";
 
 export const TLS_DENY_SID = "DenyInsecureTransport";
 
@@ -122,5 +123,12 @@ export function mergeAdoptedPolicy(existing: string | undefined, ours: PolicyDoc
     }
     const list = (Array.isArray(statements) ? statements : [statements]) as PolicyStatement[];
     const kept = list.filter(s => !(typeof s.Sid === "string" && MANAGED_SIDS.includes(s.Sid)));
+    // A public grant cannot survive adoption: the public access block this package applies first
+    // (BlockPublicPolicy) makes S3 refuse the merged policy, and RestrictPublicBuckets cuts the
+    // grant off. Stop instead of breaking the bucket's public readers half way through a deploy.
+    const publicGrant = checkNoPublicAllow({ Version: "2012-10-17", Statement: kept });
+    if (publicGrant.verdict === "fail") {
+        throw new ExistingPolicyError(`the existing policy of ${bucket} grants public access (${publicGrant.problems.join(" ")}); adopting it would block that access (BlockPublicPolicy, RestrictPublicBuckets) and S3 would refuse the merged policy. Remove the public statement by hand (or serve the objects another way, e.g. through CloudFront), then run again.`);
+    }
     return { Version: "2012-10-17", Statement: [...ours.Statement, ...kept] };
 }

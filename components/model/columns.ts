@@ -7,7 +7,7 @@ export const COLUMNS = [
     "source_bucket", "source_account", "source_region",
     "destination_bucket", "destination_account", "destination_region",
     "prefix", "tags", "storage_class", "delete_marker_replication", "replica_ownership",
-    "replicate_kms", "replica_kms_key", "source_kms_key", "rtc", "existing_objects", "bidirectional",
+    "replicate_kms", "replica_kms_key", "source_kms_key", "rtc", "existing_objects", "backfill_trigger", "bidirectional",
     "create_source", "create_destination", "priority", "status", "rule_id",
     "failure_events",
 ] as const;
@@ -34,7 +34,7 @@ export const COLUMN_KINDS: Readonly<Record<Column, ColumnKind>> = {
     source_account: "account", destination_account: "account",
     source_region: "choice", destination_region: "choice", storage_class: "choice", replica_ownership: "choice",
     existing_objects: "choice", status: "choice",
-    prefix: "verbatim", tags: "verbatim", rule_id: "verbatim",
+    prefix: "verbatim", tags: "verbatim", rule_id: "verbatim", backfill_trigger: "verbatim",
     delete_marker_replication: "boolean", replicate_kms: "boolean", rtc: "boolean", bidirectional: "boolean",
     create_source: "boolean", create_destination: "boolean", failure_events: "boolean",
     priority: "integer",
@@ -65,11 +65,12 @@ export const COLUMN_DOCS: Record<Column, { description: string; default: string 
     rtc: { description: "S3 Replication Time Control with metrics (15 minutes).", default: "false" },
     existing_objects: { description: "Backfill objects that existed before the rule with S3 Batch Replication: none, eligible, failed, unreplicated, new-destination, all.", default: "stack `defaults.existing_objects`, else none" },
     bidirectional: { description: "Two-way replication: also replicate destination -> source, with replica modification sync on both rules.", default: "false" },
-    create_source: { description: "Create the source bucket (false adopts an existing bucket without recreating it).", default: "false" },
-    create_destination: { description: "Create the destination bucket (false adopts an existing bucket).", default: "true" },
-    priority: { description: "Rule priority, unique per source bucket (higher wins when rules to one destination overlap).", default: "assigned: lowest free numbers, in a stable order" },
+    create_source: { description: "Create the source bucket (false adopts an existing bucket without recreating it). A bucket the account already owns is imported, not created again.", default: "false" },
+    create_destination: { description: "Create the destination bucket (false adopts an existing bucket). A bucket the account already owns is imported, not created again.", default: "false (adopt); set it in stack `defaults` for new replicas" },
+    backfill_trigger: { description: "Change it to run this route's backfill again: a new Batch Replication job for the route's source, filter and mode (e.g. `2026-12-rerun`).", default: "none" },
+    priority: { description: "Rule priority, unique per source bucket (higher wins when rules to one destination overlap).", default: "derived from the route itself: more specific filters rank higher, then a hash of the route" },
     status: { description: "Enabled or Disabled.", default: "Enabled" },
-    rule_id: { description: "Replication rule id (ASCII, at most 255 characters).", default: "derived from the destination (and filter)" },
+    rule_id: { description: "Replication rule id (ASCII, at most 255 characters).", default: "`to-<destination>`, plus `-<filter hash>` for a filtered route" },
     failure_events: { description: "Send the source bucket's replication failure events (S3 Event Notifications) to the fleet's alert topic. S3 replaces a bucket's whole notification configuration on every write, so an adopted source only gets them when this is true.", default: "true for sources the stack creates, false for adopted ones" },
 };
 
@@ -133,6 +134,17 @@ export function suggestColumn(header: string): Column | undefined {
         if (d < bestDistance) { bestDistance = d; best = column; }
     }
     return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** The candidate closest to `name` (ignoring case), when one is close enough to suggest. */
+export function closestName(name: string, candidates: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = Infinity;
+    for (const candidate of candidates) {
+        const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
+        if (d < bestDistance) { bestDistance = d; best = candidate; }
+    }
+    return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
 
 function editDistance(a: string, b: string): number {

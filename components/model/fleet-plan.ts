@@ -10,21 +10,29 @@ import { BucketSpec, FleetOptions, FleetSpec, RouteRecord, RouteSpec, buildFleet
 import { IamQuotaError, IamQuotas, RolePlan, SourceGrant, TrustConditions, planRoles } from "./iam";
 import { PolicyDocument, policyBytes } from "./policy-document";
 import { ReplicationConfigDoc, ReplicationRuleDoc, checkReplicationConfig } from "./replication-config";
+import { ShardSelector, routeInShard, shardTag } from "./sharding";
 import { failureEventChoices } from "./monitoring";
 
 export interface FleetPlanOptions {
     quotas?: Partial<IamQuotas>;
     /** One role set per source account (default) or per source bucket. */
     roleGranularity?: "account" | "bucket";
+    /** Opt-in conditions in the roles' trust policies (stack config `iam.trustConditions`). */
+    trustConditions?: TrustConditions;
     rtcUnsupportedRegions?: readonly string[];
     /** Replication metrics on rules without RTC (default true; stack config `monitoring.metrics`). */
     replicationMetrics?: boolean;
-    /** Opt-in conditions in the roles' trust policies (stack config `iam.trustConditions`). */
-    trustConditions?: TrustConditions;
     /** Report bucket name for Batch Replication jobs of an account and Region. */
     reportBucketName?: (account: string, region: string) => string;
     /** Per-bucket settings; `create: false` adopts an existing report bucket. */
     buckets?: Record<string, { create?: boolean; kmsKeyArn?: string }>;
+    /** Roles per source account a fleet spreads its sources over (default 16; stack config `iam.roleSlots`). */
+    roleSlots?: number;
+    /**
+     * The shard this stack deploys: roles are planned for its own sources only, under names that
+     * carry the shard's tag, so two stacks never declare the same role.
+     */
+    shard?: ShardSelector;
 }
 
 /** Configuration findings buildFleetSpec reports first (with the offending row); not repeated. */
@@ -141,18 +149,26 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
     for (const [source, routes] of routesBySource) {
         const b = bucketByName.get(source)!;
         const backfill = routes.some(r => r.existingObjects !== "none");
+        // Planned for every shard's sources: the report bucket is owned by the shard its own identity selects.
         const report = backfill ? reportFor(b.account, b.region) : undefined;
+        // Another shard's source: its role is that shard's (destination grants name accounts, not roles).
+        if (!routeInShard(routes[0], options.shard)) continue;
         const keys = new Set<string>();
         if (b.kmsKeyArn) keys.add(b.kmsKeyArn);
         for (const r of routes) if (r.replicateKms && r.sourceKmsKeyArn) keys.add(r.sourceKmsKeyArn);
         const grant: SourceGrant = {
             bucket: source, region: b.region, objectLock: b.objectLock,
             sourceKmsKeys: routes.some(r => r.replicateKms) ? [...keys] : [],
-            destinations: routes.map(r => ({
-                bucket: r.destination, region: r.destinationRegion,
-                ownerOverride: r.sourceAccount !== r.destinationAccount && r.replicaOwnership === "destination",
-                ...(r.replicateKms && r.replicaKmsKeyId ? { replicaKmsKey: r.replicaKmsKeyId } : {}),
-            })),
+            destinations: routes.map(r => {
+                const replicaKey = r.replicateKms && r.replicaKmsKeyId ? r.replicaKmsKeyId : undefined;
+                const defaultKey = bucketByName.get(r.destination)?.kmsKeyArn;
+                return {
+                    bucket: r.destination, region: r.destinationRegion,
+                    ownerOverride: r.sourceAccount !== r.destinationAccount && r.replicaOwnership === "destination",
+                    ...(replicaKey ? { replicaKmsKey: replicaKey } : {}),
+                    ...(defaultKey && defaultKey !== replicaKey ? { defaultKmsKey: defaultKey } : {}),
+                };
+            }),
             ...(report ? { batchReportBucket: { bucket: report.name, region: report.region } } : {}),
         };
         const entry = grantsByAccount.get(b.account) ?? { region: b.region, grants: [] };
@@ -163,7 +179,11 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
     const roleOfSource = new Map<string, RolePlan>();
     for (const [account, { region, grants }] of [...grantsByAccount].sort(([a], [b]) => a.localeCompare(b))) {
         try {
-            for (const role of planRoles(account, region, grants, { quotas: options.quotas, granularity: options.roleGranularity, trustConditions: options.trustConditions })) {
+            const group = shardTag(options.shard);
+            for (const role of planRoles(account, region, grants, {
+                quotas: options.quotas, granularity: options.roleGranularity, trustConditions: options.trustConditions,
+                ...(options.roleSlots !== undefined ? { slots: options.roleSlots } : {}), ...(group ? { group } : {}),
+            })) {
                 roles.push(role);
                 for (const s of role.sources) roleOfSource.set(s, role);
             }

@@ -12,7 +12,7 @@ import { Diagnostic, DiagnosticCode, Severity, SourceLocation, diag, kindOf } fr
 import { REFUSED } from "./records";
 import { accountFromNumber, hasSurroundingWhitespace, parsePriority, parseTagText, screenValue, trimSpaces } from "./values";
 import { EXISTING_OBJECTS_MODES, ExistingObjectsMode, isExistingObjectsMode } from "./batch-job";
-import { shortHash } from "./iam";
+import { assignPriorities, defaultRuleId, filterKey, routeKey } from "./identity";
 
 /** A raw value as a file or an argument holds it. */
 export type Cell = unknown;
@@ -112,6 +112,8 @@ export interface RouteSpec {
     sourceKmsKeyArn?: string;
     rtc: boolean;
     existingObjects: ExistingObjectsMode;
+    /** `backfill_trigger`: a new value runs this route's backfill again. */
+    backfillTrigger?: string;
     /** Two-way: replica modifications are synced on this rule. */
     bidirectional: boolean;
     /** Generated as the reverse of a `bidirectional` row. */
@@ -349,11 +351,6 @@ function fillTemplate(template: string, vars: Record<string, string>): string {
     return template.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 }
 
-/** Canonical, order-independent text of a filter, for identity and duplicate detection. */
-function filterKey(prefix: string, tags: Record<string, string>): string {
-    const t = Object.keys(tags).sort().map(k => `${k}=${tags[k]}`).join(";");
-    return t ? `${prefix}|${t}` : prefix;
-}
 
 /** Parsed but not yet cross-checked. */
 interface Draft extends Omit<RouteSpec, "ruleId" | "priority" | "key"> {
@@ -437,6 +434,7 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
             else if (isExistingObjectsMode(s)) existing = s;
             else r.report("INVALID_VALUE", "existing_objects", `existing_objects must be one of ${EXISTING_OBJECTS_MODES.join(", ")} (or Enabled/Disabled), not ${JSON.stringify(existingRaw)}.`);
         }
+        const backfillTrigger = r.verbatim("backfill_trigger");
         const bidirectional = r.bool("bidirectional") ?? false;
         const createSource = r.explicit("create_source") || defaults.create_source !== undefined ? r.bool("create_source") : undefined;
         const createDestination = r.explicit("create_destination") || defaults.create_destination !== undefined ? r.bool("create_destination") : undefined;
@@ -511,6 +509,7 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
             ...(sourceKey !== undefined ? { sourceKmsKeyArn: sourceKey } : {}),
             rtc,
             existingObjects: existing ?? "none",
+            ...(backfillTrigger !== undefined ? { backfillTrigger } : {}),
             bidirectional,
             implied: false,
             createSource, createDestination,
@@ -605,16 +604,12 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         }
     }
 
-    // Rule ids and priorities, per source, in an order that does not depend on rows.
+    // Rule ids and priorities, per source: each a function of the route's own identity (identity.ts).
     const bySource = new Map<string, Draft[]>();
     for (const d of all) bySource.set(d.source, [...(bySource.get(d.source) ?? []), d]);
     const routes: RouteSpec[] = [];
     for (const [, group] of bySource) {
         group.sort((a, b) => identity(a).localeCompare(identity(b)));
-        const perDest = new Map<string, number>();
-        for (const d of group) perDest.set(d.destination, (perDest.get(d.destination) ?? 0) + 1);
-        const used = new Set(group.map(d => d.priority).filter((p): p is number => p !== undefined));
-        let next = 1;
         // Every route sharing a priority with an earlier row is reported, whatever the row order.
         const byPriority = new Map<number, Draft[]>();
         for (const d of group) {
@@ -632,22 +627,14 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
             const d = [...group].sort((a, b) => (a.at.row ?? 0) - (b.at.row ?? 0))[LIMITS.maxRulesPerConfiguration];
             report(d, "TOO_MANY_RULES", "source_bucket", `${d.source} has ${group.length} routes; S3 allows at most ${LIMITS.maxRulesPerConfiguration} rules per bucket: combine routes with a shared prefix or split the source.`);
         }
+        const keyOf = (d: Draft) => routeKey(d.source, d.destination, d.prefix, d.tags);
+        const priorities = assignPriorities(group.map(d => ({ key: keyOf(d), prefix: d.prefix, tags: d.tags, ...(d.priority !== undefined ? { explicit: d.priority } : {}) })));
         for (const d of group) {
-            let priority = d.priority;
-            if (priority === undefined) {
-                while (used.has(next)) next++;
-                priority = next;
-                used.add(next);
-            }
-            const filterSuffix = (perDest.get(d.destination) ?? 1) > 1 ? `-${shortHash(filterKey(d.prefix, d.tags))}` : "";
-            const ruleId = d.ruleId ?? `to-${d.destination}${filterSuffix}`;
+            const key = keyOf(d);
+            const ruleId = d.ruleId ?? defaultRuleId(d.destination, d.prefix, d.tags);
             ids.set(ruleId, [...(ids.get(ruleId) ?? []), d]);
             const { createSource: _cs, createDestination: _cd, replicaOwnershipExplicit: _ro, ...rest } = d;
-            routes.push({
-                ...rest,
-                key: `${d.source}->${d.destination}${filterSuffix}`,
-                ruleId, priority,
-            });
+            routes.push({ ...rest, key, ruleId, priority: priorities.get(key)! });
         }
         // Flag every route after the first (by row) that reuses a rule id, as for priorities.
         for (const [ruleId, sharing] of ids) {
@@ -708,9 +695,12 @@ function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOpti
 
     const buckets: BucketSpec[] = [];
     for (const [name, acc] of [...byName].sort(([a], [b]) => a.localeCompare(b))) {
-        const o = options.buckets?.[name];
-        // Buckets that send data already hold it: adopt unless told to create. Pure destinations are created.
-        acc.spec.create = o?.create ?? acc.createExplicit?.value ?? !acc.spec.isSource;
+        // A bucket named `constructor` is an ordinary bucket, not Object.prototype's.
+        const o = options.buckets && Object.hasOwn(options.buckets, name) ? options.buckets[name] : undefined;
+        // Created only when something says so (stack config, a create_* column or its default):
+        // never inferred from the other routes that use the bucket, so adding a route that reads
+        // from a destination never turns it from created into adopted.
+        acc.spec.create = o?.create ?? acc.createExplicit?.value ?? false;
         if (o?.kmsKeyArn) acc.spec.kmsKeyArn = o.kmsKeyArn;
         // A created destination encrypts with its replica key when all routes into it agree on one.
         if (!acc.spec.kmsKeyArn && acc.replicaKeys.size === 1) acc.spec.kmsKeyArn = [...acc.replicaKeys][0];

@@ -118,6 +118,12 @@ export interface SourceGrant {
         ownerOverride: boolean;
         /** Replica key (kms:Decrypt, kms:Encrypt, kms:GenerateDataKey via S3 in the destination Region). */
         replicaKmsKey?: string;
+        /**
+         * The destination's default-encryption key when it is another key than the replica key:
+         * objects that replicate unencrypted (SSE-S3, and what backfill jobs copy) are encrypted
+         * with it on the role's behalf, so the role needs the replica-key actions on it too.
+         */
+        defaultKmsKey?: string;
     }>;
     /** Batch Replication: the report/manifest bucket, when a backfill job uses this role. */
     batchReportBucket?: { bucket: string; region: string };
@@ -180,6 +186,7 @@ function unitsFor(g: SourceGrant): GrantUnit[] {
         unit(DESTINATION_OBJECT_ACTIONS, `${dst}/*`);
         if (d.ownerOverride) unit(OWNER_OVERRIDE_ACTIONS, `${dst}/*`);
         if (d.replicaKmsKey) unit(REPLICA_KEY_ACTIONS, d.replicaKmsKey, kmsCondition(d.region, [dst, `${dst}/*`]));
+        if (d.defaultKmsKey && d.defaultKmsKey !== d.replicaKmsKey) unit(REPLICA_KEY_ACTIONS, d.defaultKmsKey, kmsCondition(d.region, [dst, `${dst}/*`]));
     }
     if (g.batchReportBucket) {
         unit(BATCH_SOURCE_OBJECT_ACTIONS, `${src}/*`);
@@ -221,8 +228,15 @@ export interface RolePlan {
 
 export interface RolePlanOptions {
     quotas?: Partial<IamQuotas>;
-    /** Role name for an account's n-th shard (n from 0). */
-    roleName?: (account: string, shard: number, key: string) => string;
+    /** Role name for an account's role slot `slot` (from 0) of `slots`, and the group's key. */
+    roleName?: (account: string, slot: number, key: string, slots: number) => string;
+    /**
+     * How many roles an account's sources are spread over (default 16): a source's role is the
+     * slot its bucket name hashes to, so adding or removing a source never moves another one.
+     */
+    slots?: number;
+    /** Part of every role name (the shard's tag), so that two stacks never declare one role. */
+    group?: string;
     /** How roles are keyed: one set per source account (default), per source bucket, or per route. */
     granularity?: "account" | "bucket";
     /** Opt-in trust policy conditions (default none, as AWS documents the trust policies). */
@@ -231,10 +245,28 @@ export interface RolePlanOptions {
 
 export const ROLE_PATH = "/s3-replication/";
 
-export function defaultRoleName(account: string, shard: number, key: string): string {
+/** Role slots per account unless stack config says otherwise (`iam.roleSlots`). */
+export const DEFAULT_ROLE_SLOTS = 16;
+
+/**
+ * `s3-replication-<account>[-<group>]-<slot>`, or `s3-replication-<account>[-<group>]` with one
+ * slot; `s3-replication-<bucket>` per source bucket. At most 64 characters.
+ */
+export function defaultRoleName(account: string, slot: number, key: string, slots = 1, group?: string): string {
     const base = key === account ? `s3-replication-${account}` : `s3-replication-${key}`;
-    const name = shard === 0 ? base : `${base}-${shard + 1}`;
+    const name = [base, ...(group ? [group] : []), ...(slots > 1 ? [String(slot).padStart(String(slots - 1).length, "0")] : [])].join("-");
     return name.length <= 64 ? name : `${name.slice(0, 55)}-${shortHash(name)}`;
+}
+
+/** The role slot of a source bucket: a hash of its name, never its position among the others. */
+export function roleSlotOf(bucket: string, slots: number): number {
+    return parseInt(shortHash(bucket), 16) % slots;
+}
+
+/** The name of the role a fleet gives a source bucket (account granularity). */
+export function roleNameForSource(account: string, bucket: string, options: { slots?: number; group?: string } = {}): string {
+    const slots = options.slots ?? DEFAULT_ROLE_SLOTS;
+    return defaultRoleName(account, roleSlotOf(bucket, slots), account, slots, options.group);
 }
 
 export function shortHash(s: string): string {
@@ -251,48 +283,49 @@ export function shortHash(s: string): string {
  */
 export function planRoles(account: string, region: string, grants: readonly SourceGrant[], options: RolePlanOptions = {}): RolePlan[] {
     const q: IamQuotas = { ...DEFAULT_IAM_QUOTAS, ...options.quotas };
-    const nameOf = options.roleName ?? defaultRoleName;
+    const slots = Math.max(1, Math.floor(options.slots ?? DEFAULT_ROLE_SLOTS));
+    const nameOf = options.roleName ?? ((a: string, slot: number, key: string, n: number) => defaultRoleName(a, slot, key, n, options.group));
     const sorted = [...grants].sort((a, b) => a.bucket.localeCompare(b.bucket));
-    const groups: Array<{ key: string; grants: SourceGrant[] }> = options.granularity === "bucket"
-        ? sorted.map(g => ({ key: g.bucket, grants: [g] }))
-        : [{ key: account, grants: sorted }];
+    // A source's role is a function of the source alone: its own role, or the slot its name
+    // hashes to. Nothing spills from a full role into the next, so nothing ever moves.
+    const groups: Array<{ key: string; slot: number; slots: number; grants: SourceGrant[] }> = [];
+    if (options.granularity === "bucket") {
+        for (const g of sorted) groups.push({ key: g.bucket, slot: 0, slots: 1, grants: [g] });
+    } else {
+        const bySlot = new Map<number, SourceGrant[]>();
+        for (const g of sorted) {
+            const slot = roleSlotOf(g.bucket, slots);
+            bySlot.set(slot, [...(bySlot.get(slot) ?? []), g]);
+        }
+        for (const [slot, gs] of [...bySlot].sort(([a], [b]) => a - b)) groups.push({ key: account, slot, slots, grants: gs });
+    }
 
     const roles: RolePlan[] = [];
     const trustOf = (gs: readonly SourceGrant[]) => trustFor(account, region, gs, options.trustConditions);
     // Without aws:SourceArn the trust policy has a fixed size; with it, it grows with each source.
     const trustGrows = options.trustConditions?.sourceArn === true;
     for (const group of groups) {
-        let shard = 0;
-        let current: { grants: SourceGrant[]; units: GrantUnit[] } = { grants: [], units: [] };
-        const flush = () => {
-            if (current.grants.length === 0) return;
-            const name = nameOf(account, shard, group.key);
-            roles.push(renderRole(account, region, name, current.grants, current.units, q, trustOf(current.grants)));
-            shard++;
-            current = { grants: [], units: [] };
-        };
-        const trustFits = (gs: readonly SourceGrant[]) => !trustGrows || policyChars(trustOf(gs)) <= q.trustPolicyChars;
-        let fit = RoleFit.start(q);
+        const name = nameOf(account, group.slot, group.key, group.slots);
+        const units: GrantUnit[] = [];
+        let fit: RoleFit | undefined = RoleFit.start(q);
         for (const g of group.grants) {
-            const units = unitsFor(g);
-            let next = trustFits([...current.grants, g]) ? fit.with(units) : undefined;
-            if (!next) {
-                flush();
-                fit = RoleFit.start(q);
-                next = trustFits([g]) ? fit.with(units) : undefined;
-                if (!next) {
-                    throw new IamQuotaError(`the permissions of source bucket ${g.bucket} alone (${g.destinations.length} destinations) do not fit in one role under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters, a trust policy of ${q.trustPolicyChars}); raise the quotas in stack config or split its routes.`, g.bucket);
-                }
+            const mine = unitsFor(g);
+            fit = fit.with(mine);
+            if (!fit) {
+                const alone = RoleFit.start(q).with(mine) !== undefined;
+                throw new IamQuotaError(alone
+                    ? `role ${name} would hold the permissions of ${group.grants.length} source buckets, more than one role fits under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise iam.roleSlots (now ${slots}) in stack config to spread them over more roles (plan --diff shows which sources move), or raise the quotas.`
+                    : `the permissions of source bucket ${g.bucket} alone (${g.destinations.length} destinations) do not fit in one role under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise the quotas in stack config or split its routes.`, g.bucket);
             }
-            fit = next;
-            current.grants.push(g);
-            current.units.push(...units);
+            units.push(...mine);
         }
-        flush();
+        if (trustGrows && policyChars(trustOf(group.grants)) > q.trustPolicyChars) {
+            throw new IamQuotaError(`the trust policy of role ${name} (aws:SourceArn for ${group.grants.length} sources) is over the ${q.trustPolicyChars}-character quota; raise iam.roleSlots or drop the sourceArn trust condition.`, group.grants[0].bucket);
+        }
+        roles.push(renderRole(account, region, name, group.grants, units, q, trustOf(group.grants)));
     }
-    const perAccount = roles.length;
-    if (perAccount > q.rolesPerAccount) {
-        throw new IamQuotaError(`account ${account} would need ${perAccount} replication roles, over the quota of ${q.rolesPerAccount}.`, account);
+    if (roles.length > q.rolesPerAccount) {
+        throw new IamQuotaError(`account ${account} would need ${roles.length} replication roles, over the quota of ${q.rolesPerAccount}.`, account);
     }
     return roles;
 }

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { Diagnostic, diag, kindOf } from "./diagnostics";
-import { COLUMNS, Column } from "./columns";
+import { COLUMNS, Column, closestName } from "./columns";
 import { FleetOptions } from "./fleet-spec";
 import { FleetPlanOptions } from "./fleet-plan";
 import { monitoringSettingsSchema } from "./monitoring";
@@ -16,17 +16,26 @@ export const CONFIG_NAMESPACE = "pulumi-s3-replication";
  * drops a key named `__proto__`, and a plain object answers `constructor` or `toString` from
  * Object.prototype. Account aliases, bucket names and tag keys are ordinary names here.
  */
+/** The value schema of each ownRecord, for naming the keys a misspelled one was meant to be. */
+const RECORD_VALUES = new WeakMap<object, z.ZodType>();
+
 function ownRecord<T extends z.ZodType>(value: T) {
-    return z.custom<Record<string, unknown>>(v => v !== null && typeof v === "object" && !Array.isArray(v), { error: issue => `Invalid input: expected a mapping of names to values, received ${kindOf(issue.input)}` })
+    const schema = z.custom<Record<string, unknown>>(v => v !== null && typeof v === "object" && !Array.isArray(v), { error: issue => `Invalid input: expected a mapping of names to values, received ${kindOf(issue.input)}` })
         .transform((input, ctx) => {
             const out = Object.create(null) as Record<string, z.output<T>>;
             for (const [k, v] of Object.entries(input)) {
                 const parsed = value.safeParse(v);
                 if (parsed.success) out[k] = parsed.data;
-                else for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: [k, ...issue.path] });
+                // Unrecognized keys keep their kind, so they can be named with a suggestion.
+                else for (const issue of parsed.error.issues) {
+                    if (issue.code === "unrecognized_keys") ctx.addIssue({ code: "unrecognized_keys", keys: issue.keys, message: issue.message, path: [k, ...issue.path], input: issue.input });
+                    else ctx.addIssue({ code: "custom", message: issue.message, path: [k, ...issue.path] });
+                }
             }
             return out;
         });
+    RECORD_VALUES.set(schema, value);
+    return schema;
 }
 
 const emptyRecord = <T>() => Object.create(null) as Record<string, T>;
@@ -51,6 +60,8 @@ const shard = z.object({
     sourceRegions: z.array(z.string()).optional(),
     index: z.number().int().min(0).optional(),
     count: z.number().int().min(1).optional(),
+    bucketAccounts: z.array(z.union([z.string(), z.number()]).transform(v => String(v))).optional(),
+    bucketRegions: z.array(z.string()).optional(),
 }).strict().refine(s => (s.index === undefined) === (s.count === undefined), { message: "shard.index and shard.count go together" })
     .refine(s => s.index === undefined || s.count === undefined || s.index < s.count, { message: "shard.index must be below shard.count" });
 
@@ -64,6 +75,8 @@ const iam = z.object({
     }).strict().optional(),
     /** Opt-in trust policy conditions (see TrustConditions: AWS documents the trust policies without them). */
     trustConditions: z.object({ sourceAccount: z.boolean().optional(), sourceArn: z.boolean().optional() }).strict().optional(),
+    /** Roles per source account, sources spread over them by a hash of their names (default 16). */
+    roleSlots: z.number().int().min(1).max(1000).optional(),
 }).strict();
 
 const backfill = z.object({
@@ -117,7 +130,17 @@ export function parseStackSettings(raw: Record<string, unknown>): { settings?: S
     const parsed = stackSettingsSchema.safeParse(decoded);
     if (!parsed.success) {
         for (const issue of parsed.error.issues) {
-            const path = [CONFIG_NAMESPACE + ":" + String(issue.path[0] ?? ""), ...issue.path.slice(1).map(String)].join(".");
+            if (issue.code === "unrecognized_keys") {
+                // A misspelled key is named with the key it was probably meant to be.
+                const known = objectKeysAt(stackSettingsSchema, issue.path) ?? [];
+                for (const key of issue.keys) {
+                    const path = configPath([...issue.path, key]);
+                    const near = closestName(key, known);
+                    diagnostics.push(diag("INVALID_CONFIG", `stack config ${path} is not a setting of this package${near ? `; did you mean ${configPath([...issue.path, near])}?` : known.length ? `; the settings here are ${known.join(", ")}.` : "."}`, { path }));
+                }
+                continue;
+            }
+            const path = configPath(issue.path);
             diagnostics.push(diag("INVALID_CONFIG", `stack config ${path}: ${issue.message}.`, { path }));
         }
         return { diagnostics };
@@ -129,6 +152,34 @@ export function parseStackSettings(raw: Record<string, unknown>): { settings?: S
         }
     }
     return { settings, diagnostics };
+}
+
+/** `pulumi-s3-replication:key.sub.path` for a path into the settings. */
+function configPath(path: readonly PropertyKey[]): string {
+    return [`${CONFIG_NAMESPACE}:${String(path[0] ?? "")}`, ...path.slice(1).map(String)].join(".");
+}
+
+/** The zod schema internals walked to find which keys an object accepts (zod 4 `def`). */
+interface SchemaNode { def: { type: string; innerType?: SchemaNode; in?: SchemaNode; valueType?: SchemaNode }; shape?: Record<string, SchemaNode> }
+
+/** The keys the object schema at `path` accepts, or undefined when there is no object there. */
+function objectKeysAt(schema: unknown, path: readonly PropertyKey[]): string[] | undefined {
+    const unwrap = (n: SchemaNode | undefined): SchemaNode | undefined => {
+        let cur = n;
+        while (cur && !RECORD_VALUES.has(cur) && (cur.def.type === "optional" || cur.def.type === "default" || cur.def.type === "nullable" || cur.def.type === "pipe")) {
+            cur = cur.def.innerType ?? cur.def.in;
+        }
+        return cur;
+    };
+    let node = unwrap(schema as SchemaNode);
+    for (const segment of path) {
+        const recordValue = node ? RECORD_VALUES.get(node) : undefined;
+        if (recordValue) node = unwrap(recordValue as unknown as SchemaNode);
+        else if (node?.def.type === "object" && node.shape) node = unwrap(node.shape[String(segment)]);
+        else if (node?.def.type === "record") node = unwrap(node.def.valueType);
+        else return undefined;
+    }
+    return node?.def.type === "object" && node.shape ? Object.keys(node.shape) : undefined;
 }
 
 /** `column=value` pairs from `--set`, checked against the columns. */
@@ -160,6 +211,7 @@ export function fleetOptionsFrom(settings: StackSettings, set: Partial<Record<Co
         ...(settings.iam.quotas ? { quotas: settings.iam.quotas } : {}),
         ...(settings.iam.granularity ? { roleGranularity: settings.iam.granularity } : {}),
         ...(settings.iam.trustConditions ? { trustConditions: settings.iam.trustConditions } : {}),
+        ...(settings.iam.roleSlots !== undefined ? { roleSlots: settings.iam.roleSlots } : {}),
         ...(template ? { reportBucketName: (account: string, region: string) => template.replace("{account}", account).replace("{region}", region) } : {}),
     };
 }

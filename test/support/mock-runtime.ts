@@ -12,9 +12,13 @@ export async function runStackUnderMocks(stack: string, options: { manifest?: st
     return runUnderMocks(runStack, { project: projectName(), stack, config, invokes: { ...OFFLINE_INVOKES, ...options.invokes } });
 }
 
-/** Run a program function under mocks; fails the test on a program error unless `allowError`. */
+/**
+ * Run a program function under mocks; fails the test on a program error unless `allowError`.
+ * Invokes are answered as the provider answers them in the offline world (provider-fixtures.ts)
+ * unless the test gives its own.
+ */
 export async function runProgram(program: () => unknown, options: { invokes?: Record<string, InvokeHandler>; config?: Record<string, string>; allowError?: boolean } = {}): Promise<RunResult> {
-    const result = await runUnderMocks(program, { project: "test", stack: "test", config: options.config ?? {}, invokes: options.invokes ?? {} });
+    const result = await runUnderMocks(program, { project: "test", stack: "test", config: options.config ?? {}, invokes: options.invokes ?? OFFLINE_INVOKES });
     if (result.error && !options.allowError) throw result.error;
     return result;
 }
