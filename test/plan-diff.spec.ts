@@ -1,0 +1,105 @@
+/**
+ * `plan --diff`: known edits of the prod example give exactly the expected lines and exit codes.
+ * The base is main's plan (`plan --json`); the edit is planned and compared by URN.
+ */
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { runPlan } from "../cli/plan-command";
+import { diffPlans, PlanDocument } from "../cli/plan-diff";
+
+const STACKS = path.join(__dirname, "..", "stacks");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3r-diff-"));
+const manifest = fs.readFileSync(path.join(STACKS, "manifests", "prod.csv"), "utf8").trimEnd().split("\n");
+
+async function plan(args: { manifest?: string; stacksDir?: string; diff?: string; allowDeletes?: boolean; json?: boolean }) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runPlan({ stack: "prod", ...args }, { out: s => out.push(s), err: s => err.push(s) });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+function file(name: string, lines: string[]): string {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, lines.join("\n") + "\n");
+    return p;
+}
+
+describe("plan --diff on known edits of the prod example", function () {
+    this.timeout(60_000);
+    const base = path.join(dir, "base.json");
+
+    before(async () => {
+        const r = await plan({ json: true });
+        expect(r.code, r.err).to.equal(0);
+        fs.writeFileSync(base, r.out);
+    });
+
+    it("the same manifest: nothing changes, exit 0", async () => {
+        const r = await plan({ diff: base });
+        expect(r.code).to.equal(0);
+        expect(r.out.split("\n").slice(1, 3)).to.deep.equal([
+            "Safety: 0 buckets deleted, 0 buckets replaced, 0 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 0 replication configurations deleted or replaced, 0 rules added, 0 rules changed, 0 rules removed, 0 backfill jobs started.",
+            "Changes: 0 to create, 0 to update, 0 to replace, 0 to delete, 68 unchanged.",
+        ]);
+    });
+
+    it("a second route between the same buckets (another prefix): one rule and its alarms added, nothing renamed, exit 0", async () => {
+        const added = manifest[1].replace(/^(acme-prod-orders,prod,us-east-1,acme-dr-orders,dr,us-west-2),,/, "$1,exports/,");
+        const r = await plan({ manifest: file("second-route.csv", [...manifest, added]), diff: base });
+        expect(r.code, r.out).to.equal(0);
+        const lines = r.out.split("\n");
+        expect(lines[1]).to.equal("Safety: 0 buckets deleted, 0 buckets replaced, 0 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 0 replication configurations deleted or replaced, 1 rule added, 0 rules changed, 0 rules removed, 0 backfill jobs started.");
+        expect(lines.filter(l => /^ {0,2}[+~-]/.test(l)).map(l => l.trim().replace(/\s+/g, " "))).to.deep.equal([
+            "~ aws.s3.BucketReplicationConfig acme-prod-orders-replication (111111111111 · us-east-1)",
+            "~ aws.cloudwatch.Dashboard dashboard-111111111111-us-east-1 (111111111111 · us-east-1)",
+            "+ aws.cloudwatch.MetricAlarm alarm-failed-acme-prod-orders-to-acme-dr-orders-94e104bd (111111111111 · us-east-1)",
+            // The copied row has RTC on: its latency alarm comes too.
+            "+ aws.cloudwatch.MetricAlarm alarm-latency-acme-prod-orders-to-acme-dr-orders-94e104bd (111111111111 · us-west-2)",
+        ]);
+        expect(r.out).to.match(/rules: \+ to-acme-dr-orders-94e104bd$/m);
+    });
+
+    it("one route's storage class: its rule changes in place, exit 0", async () => {
+        const edited = manifest.map(l => (l.startsWith("acme-prod-analytics,") ? l.replace("INTELLIGENT_TIERING", "GLACIER_IR") : l));
+        const r = await plan({ manifest: file("storage.csv", edited), diff: base });
+        expect(r.code).to.equal(0);
+        expect(r.out.split("\n").slice(1, 3)).to.deep.equal([
+            "Safety: 0 buckets deleted, 0 buckets replaced, 0 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 0 replication configurations deleted or replaced, 0 rules added, 1 rule changed, 0 rules removed, 0 backfill jobs started.",
+            "Changes: 0 to create, 1 to update, 0 to replace, 0 to delete, 67 unchanged.",
+        ]);
+        expect(r.out).to.include("rules: ~ to-acme-dr-analytics");
+    });
+
+    it("a route removed: its configuration, replica bucket and settings go (retained in AWS), exit 3 unless --allow-deletes", async () => {
+        const edited = manifest.filter(l => !l.startsWith("acme-prod-analytics,"));
+        const r = await plan({ manifest: file("removed.csv", edited), diff: base });
+        expect(r.code).to.equal(3);
+        expect(r.out.split("\n")[1]).to.equal("Safety: 1 bucket deleted, 0 buckets replaced, 10 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 1 replication configuration deleted or replaced, 0 rules added, 0 rules changed, 1 rule removed, 0 backfill jobs started.");
+        expect(r.out).to.include("removed from the stack; kept in AWS (retainOnDelete)");
+        expect(r.out).to.match(/^ {2}- aws\.s3\.BucketReplicationConfig +acme-prod-analytics-replication/m);
+        const allowed = await plan({ manifest: file("removed.csv", edited), diff: base, allowDeletes: true });
+        expect(allowed.code).to.equal(0);
+    });
+
+    it("more role slots: every source's role may move, so roles and their policies are replaced, exit 3; --json for machines", async () => {
+        const stacksDir = fs.mkdtempSync(path.join(dir, "stacks-"));
+        const stackFile = fs.readFileSync(path.join(STACKS, "Pulumi.prod.yaml"), "utf8")
+            .replace("pulumi-s3-replication:manifest: manifests/prod.csv", `pulumi-s3-replication:manifest: ${path.join(STACKS, "manifests", "prod.csv")}\n  pulumi-s3-replication:iam:\n    roleSlots: 4`);
+        fs.writeFileSync(path.join(stacksDir, "Pulumi.prod.yaml"), stackFile);
+        const r = await plan({ stacksDir, diff: base, json: true });
+        expect(r.code).to.equal(3);
+        const json = JSON.parse(r.out) as { summary: Record<string, number>; destructive: boolean; changes: Array<{ op: string; type: string }> };
+        expect(json.destructive).to.equal(true);
+        expect(json.summary.rolesDeletedOrReplaced).to.be.greaterThan(0);
+        expect(json.changes.filter(c => c.type === "aws:iam/role:Role").map(c => c.op)).to.include.members(["create", "delete"]);
+    });
+
+    it("classifies by the provider's replace-on properties: a policy description is a replacement, a policy document an update", () => {
+        const res = (inputs: Record<string, unknown>) => ({ urn: "urn:pulumi:s::p::aws:iam/policy:Policy::x", type: "aws:iam/policy:Policy", name: "x", inputs });
+        const doc = (r: ReturnType<typeof res>): PlanDocument => ({ resources: [r] });
+        expect(diffPlans(doc(res({ description: "a", policy: "{}" })), doc(res({ description: "b", policy: "{}" }))).changes[0]).to.include({ op: "replace" });
+        expect(diffPlans(doc(res({ description: "a", policy: "{}" })), doc(res({ description: "a", policy: "{\"x\":1}" }))).changes[0]).to.include({ op: "update" });
+    });
+});
