@@ -6,12 +6,21 @@ import { AccountInput, Diagnostic, diag, isAccountId, isKnownRegion, partitionHo
 /** Tag on every resource this package manages (through the providers' default tags). */
 export const MANAGED_BY_TAG = { "managed-by": "pulumi-s3-replication" };
 
+/** An account that needs a provider, and a Region it deploys to. */
+export interface AccountTarget {
+    /** The account's 12-digit id. */
+    account: string;
+    /** A Region the account deploys to, e.g. "us-east-1"; it tells the account's partition (aws, aws-cn, aws-us-gov or aws-eusc). */
+    region: string;
+}
+
+/** Arguments of {@link AccountProviders}. */
 export interface AccountProvidersArgs {
     /**
      * The accounts that need a provider, each with a Region it deploys to (the Regions only tell
      * the account's partition: aws, aws-cn, aws-us-gov or aws-eusc). Duplicates are merged.
      */
-    targets: Array<{ account: string; region: string }>;
+    targets: AccountTarget[];
     /**
      * How to reach each account, keyed by alias or id: an assume-role ARN or a named profile,
      * and the provider's home Region. An account with neither role nor profile uses the ambient

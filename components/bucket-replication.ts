@@ -6,39 +6,65 @@ import {
     recordsFromObjects, replicationConfigFor,
 } from "./model";
 
-/** One destination of a source bucket, in the manifest's terms (camelCase). */
-export interface ReplicationDestinationArgs {
+/** One destination of a source bucket, in the manifest's terms (camelCase); every Pulumi language can pass it. */
+export interface ReplicationDestinationBaseArgs {
     /** Destination bucket name. */
     bucket: string;
     /** Destination account (12 digits). Default: the source account. */
     account?: string;
     /** Destination Region. Default: the source Region. */
     region?: string;
+    /** Replicate only keys starting with this prefix (at most 1,024 characters). Default: everything. */
     prefix?: string;
-    /** Tag filter. */
+    /** Replicate only objects with all of these tags (not with delete-marker replication). */
     tags?: Record<string, string>;
+    /** Storage class of the replicas, e.g. "STANDARD_IA" or "GLACIER_IR". Default: the source object's class. */
     storageClass?: string;
+    /** Replicate delete markers (not with a tag filter). Default false. */
     deleteMarkerReplication?: boolean;
-    /** `destination` (default cross-account) makes the destination account own replicas. */
-    replicaOwnership?: "destination" | "source";
+    /** "destination" (the default cross-account) makes the destination account own the replicas; "source" keeps the source owner. */
+    replicaOwnership?: string;
+    /** Replicate SSE-KMS encrypted objects (needs `replicaKmsKey`). Default: true when `replicaKmsKey` is set. */
     replicateKms?: boolean;
     /** KMS key ARN in the destination Region for replicas. */
     replicaKmsKey?: string;
+    /** S3 Replication Time Control (15 minutes) with its metrics. Default false. */
     rtc?: boolean;
-    /** Two-way: sync replica modifications. */
+    /** Two-way: also replicate the destination back to the source, with replica modification sync on both rules. */
     bidirectional?: boolean;
+    /** Rule priority, unique per source bucket. Default: derived from the route itself. */
     priority?: number;
+    /** Replication rule id (at most 255 characters). Default: `to-<destination>`, plus a filter hash for a filtered route. */
     ruleId?: string;
+    /** "Enabled" (default) or "Disabled". */
+    status?: string;
+}
+
+/** {@link ReplicationDestinationBaseArgs} with the documented string values as TypeScript literal types. */
+export interface ReplicationDestinationArgs extends ReplicationDestinationBaseArgs {
+    replicaOwnership?: "destination" | "source";
     status?: "Enabled" | "Disabled";
 }
 
-export interface BucketReplicationArgs {
+/** BucketReplication's arguments that every Pulumi language can pass. */
+export interface BucketReplicationBaseArgs {
+    /** Name of the source bucket, whose ONE replication configuration this is. */
     sourceBucket: string;
     /** Source account (12 digits). */
     sourceAccount: string;
+    /** The source bucket's Region. */
     sourceRegion: string;
     /** ARN of the replication role (see ReplicationRole). */
     roleArn: pulumi.Input<string>;
+    /** Destinations, one rule each. */
+    destinations?: ReplicationDestinationBaseArgs[];
+}
+
+/**
+ * Arguments of {@link BucketReplication}: {@link BucketReplicationBaseArgs} and what only a
+ * TypeScript program can pass (rendered rules, resources to wait for).
+ */
+export interface BucketReplicationArgs extends BucketReplicationBaseArgs {
     /** Destinations, one rule each; or give `rules` already rendered. */
     destinations?: ReplicationDestinationArgs[];
     /** Rules in the V2 schema, already rendered (ReplicationFleet passes these). */

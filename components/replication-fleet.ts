@@ -11,38 +11,25 @@ import { ReplicationMonitoring } from "./replication-monitoring";
 import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, monitoringShardTag, planMonitoring } from "./model";
 import {
     AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, ShardSelector, backfillJobName,
-    bucketInShard, routeInShard, formatRouteName, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
+    bucketInShard, routeInShard, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
     TrustConditions, escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
 } from "./model";
 
 export { ShardSelector, bucketInShard, routeInShard, shardOf } from "./model";
 
-export interface ReplicationFleetArgs {
-    /**
-     * Routes as objects keyed by manifest column (`source_bucket` or `sourceBucket`, ...).
-     * Give `routes` or `records`.
-     */
-    routes?: Array<Record<string, unknown>>;
-    /** Routes already loaded from a manifest, with file/row/column for every value. */
-    records?: RouteRecord[];
-    /** Problems found while loading `records` (or config), reported together with the fleet's own. */
-    loadDiagnostics?: Diagnostic[];
+/**
+ * ReplicationFleet's arguments that every Pulumi language can pass; {@link ReplicationFleetArgs}
+ * adds what a TypeScript program passes (routes keyed by manifest column, loaded records).
+ */
+export interface ReplicationFleetBaseArgs {
     /** Alias -> account id and how to reach it (assume-role ARN or profile). */
     accounts?: Record<string, AccountInput>;
-    /** Values for columns a route leaves blank. */
-    defaults?: Partial<Record<Column, unknown>>;
     /** Destination name template, e.g. `{source}-replica`. */
     destinationTemplate?: string;
     /** Per-bucket settings: default-encryption key, Object Lock, create or adopt. */
     buckets?: Record<string, BucketOverride>;
     /** IAM role layout and quotas. */
-    iam?: {
-        granularity?: "account" | "bucket";
-        quotas?: Partial<IamQuotas>;
-        /** Roles per source account the sources are spread over by a hash of their names (default 16). */
-        roleSlots?: number;
-        trustConditions?: TrustConditions;
-    };
+    iam?: FleetIamSettings;
     /** Regions without Replication Time Control (replaces the built-in list). */
     rtcUnsupportedRegions?: string[];
     /** Report bucket name template for backfill jobs: `{account}`, `{region}`. */
@@ -54,7 +41,7 @@ export interface ReplicationFleetArgs {
     /** Deploy only part of the routes (sharded stacks). */
     shard?: ShardSelector;
     /** S3 Batch Replication jobs for routes whose `existing_objects` is not `none`. */
-    backfill?: BackfillSettings;
+    backfill?: BackfillBaseSettings;
     /**
      * Replication metrics on every rule, alarms, dashboards, alert topics and failure events
      * (all on by default; see MonitoringSettings).
@@ -62,14 +49,44 @@ export interface ReplicationFleetArgs {
     monitoring?: MonitoringSettings;
 }
 
+/** Arguments of {@link ReplicationFleet}. */
+export interface ReplicationFleetArgs extends ReplicationFleetBaseArgs {
+    /**
+     * Routes as objects keyed by manifest column (`source_bucket` or `sourceBucket`, ...).
+     * Give `routes` or `records`.
+     */
+    routes?: Array<Record<string, unknown>>;
+    /** Routes already loaded from a manifest, with file/row/column for every value. */
+    records?: RouteRecord[];
+    /** Problems found while loading `records` (or config), reported together with the fleet's own. */
+    loadDiagnostics?: Diagnostic[];
+    /** Values for columns a route leaves blank. */
+    defaults?: Partial<Record<Column, unknown>>;
+    iam?: FleetIamSettings & { granularity?: "account" | "bucket" };
+    backfill?: BackfillSettings;
+}
+
+/** How the fleet lays out its replication roles. */
+export interface FleetIamSettings {
+    /** "account" (default): one role layout per source account; "bucket": a role per source bucket. */
+    granularity?: string;
+    /** IAM quotas the role documents must fit (defaults: AWS's default quotas). */
+    quotas?: Partial<IamQuotas>;
+    /** Roles per source account the sources are spread over by a hash of their names (default 16). */
+    roleSlots?: number;
+    /** Stricter trust policy conditions (aws:SourceAccount, aws:SourceArn), opt-in: AWS documents the trust without them. */
+    trustConditions?: TrustConditions;
+}
+
 /** How backfill jobs are started; every field is optional. */
-export interface BackfillSettings {
+export interface BackfillBaseSettings {
     /** Register jobs at all (default true). */
     enabled?: boolean;
     /** Changing it starts new jobs for every backfill route; nothing else does. */
     trigger?: string;
-    /** Block `pulumi up` until jobs reach this state (default none). */
-    waitFor?: BatchJobWaitFor;
+    /** Block `pulumi up` until jobs reach this state: "none" (default), "created", "ready" or "complete". */
+    waitFor?: string;
+    /** Longest wait for `waitFor`, in seconds (default 1800). */
     waitTimeoutSeconds?: number;
     /** Jobs wait in Suspended until confirmed (default false). */
     confirmationRequired?: boolean;
@@ -81,6 +98,11 @@ export interface BackfillSettings {
     endpoint?: string;
     /** Deleting a job resource cancels the job while it still awaits confirmation (default false). */
     cancelOnDelete?: boolean;
+}
+
+/** {@link BackfillBaseSettings} with `waitFor` as a TypeScript literal type. */
+export interface BackfillSettings extends BackfillBaseSettings {
+    waitFor?: BatchJobWaitFor;
 }
 
 /** What the fleet did with one route: the route's identity and settings, and the role it uses. */

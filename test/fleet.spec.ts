@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
 import { ReplicationFleet, ownedByShard, routeInShard } from "../components";
-import { DEFAULT_IAM_QUOTAS, roleNameForSource, planFleet, policyChars, recordsFromObjects, validateFleet } from "../components/model";
+import { DEFAULT_IAM_QUOTAS, roleNameForSource, policyChars, recordsFromObjects, validateFleet } from "../components/model";
 import { syntheticRoutes } from "../bench/fleet-fixture";
 import { RecordedResource, T, byType, runProgram } from "./support/mock-runtime";
 import { OFFLINE_INVOKES } from "../cli/plan-command";
