@@ -18,9 +18,8 @@ import { credentialsFor } from "../components/batch-replication-job";
 import { loadStackContext, validateStack } from "../components/manifest";
 import {
     AccountInput, FleetPlan, MonitoringPlan, ReplicationMetricName, StackSettings, escapeTerminal,
-    WatchedRoute, formatDiagnostic, monitoringShardTag, planMonitoring, routeMetricQueries, safeJson,
+    WatchedRoute, formatDiagnostic, planMonitoring, routeInShard, routeMetricQueries, safeJson, shardTag,
 } from "../components/model";
-import { routeInShard } from "../components/replication-fleet";
 
 export interface StatusEndpoints {
     /** S3 Control endpoint (default: stack config backfill.endpoint, else the Region's). */
@@ -592,7 +591,7 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
     const inShard = (r: { source: string; sourceAccount: string; sourceRegion: string }) => routeInShard(r, settings.shard);
     const view: StackView = {
         stack: options.stack, plan: { ...plan, spec: { ...plan.spec, routes: plan.spec.routes.filter(inShard) } }, settings,
-        monitoring: planMonitoring(plan, settings.monitoring, { inShard, shardTag: monitoringShardTag(settings.shard) }),
+        monitoring: planMonitoring(plan, settings.monitoring, { inShard, shardTag: shardTag(settings.shard) }),
     };
     const endpoints: StatusEndpoints = {
         ...(settings.backfill.endpoint ? { s3control: settings.backfill.endpoint } : {}),

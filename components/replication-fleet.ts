@@ -8,7 +8,7 @@ import { HardenedBucket } from "./hardened-bucket";
 import { ReplicationRole } from "./replication-role";
 import { AdoptedBucketError, AdoptedBucketReader } from "./adoption";
 import { ReplicationMonitoring } from "./replication-monitoring";
-import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, monitoringShardTag, planMonitoring } from "./model";
+import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, planMonitoring, shardTag } from "./model";
 import {
     AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, ShardSelector, backfillJobName,
     bucketInShard, routeInShard, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
@@ -217,7 +217,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         const failureEvents = failureEventChoices(args.records ?? recordsFromObjects(args.routes ?? [], { path: "routes" }, []), args.defaults).bySource;
         this.monitoring = new ReplicationMonitoring(`${name}-monitoring`, {
             plan: planMonitoring(plan, args.monitoring, {
-                inShard: r => routeInShard(r, args.shard), failureEvents, shardTag: monitoringShardTag(args.shard),
+                inShard: r => routeInShard(r, args.shard), failureEvents, shardTag: shardTag(args.shard),
             }),
             providers: providers.providers,
             bucketDependencies: Object.fromEntries(Object.entries(this.hardenedBuckets).map(([bucket, hb]) => [bucket, [hb]])),

@@ -372,26 +372,15 @@ export interface PlanMonitoringOptions {
     /** Whether this stack deploys a route (sharded stacks); default: every route. */
     inShard?: (route: RouteSpec) => boolean;
     /**
-     * A sharded stack's tag (monitoringShardTag): appended to the names of what an account and Region
-     * share (topic, fleet alarm, dashboard), so shards that meet in one account and Region never
-     * register the same name.
+     * A sharded stack's tag (sharding.ts `shardTag`, which names its roles too): appended to the
+     * names of what an account and Region share (topic, fleet alarm, dashboard), so shards that
+     * meet in one account and Region never register the same name.
      */
     shardTag?: string;
     /** The `failure_events` choices (see failureEventChoices). */
     failureEvents?: ReadonlyMap<string, boolean>;
 }
 
-
-/**
- * The tag a sharded stack adds to the names of what an account and Region share: `s<index>` for
- * count sharding (so a new count keeps the names of the shards that stay), else a hash of the
- * source selectors; undefined without sharding. The same scheme names a shard's roles.
- */
-export function monitoringShardTag(shard: { sourceAccounts?: readonly string[]; sourceRegions?: readonly string[]; index?: number } | undefined): string | undefined {
-    if (!shard) return undefined;
-    if (shard.index !== undefined && !shard.sourceAccounts && !shard.sourceRegions) return `s${shard.index}`;
-    return `s${shortHash(JSON.stringify([[...(shard.sourceAccounts ?? [])].sort(), [...(shard.sourceRegions ?? [])].sort(), shard.index ?? null]))}`;
-}
 
 /** Alarm periods: 5 minutes, the granularity the alarms and dashboards use. */
 export const ALARM_PERIOD_SECONDS = 300;
