@@ -13,7 +13,7 @@ import { checkManifestFile } from "../components/manifest/load";
 import { resolveLimits } from "../components/manifest/limits";
 import { PlanProgress, ProgressOptions } from "./progress";
 import { DEFAULT_MAX_DIAGNOSTICS } from "./validate-command";
-import { PlanDocument, diffPlans, diffText } from "./plan-diff";
+import { PlanDocument, diffPlans, diffText, stateMoves } from "./plan-diff";
 
 export interface PlanOptions {
     stack: string;
@@ -30,6 +30,8 @@ export interface PlanOptions {
     diff?: string;
     /** With `diff`: exit 0 even when the diff deletes or replaces resources. */
     allowDeletes?: boolean;
+    /** With `diff`: base plans of the other stacks of a sharded fleet, to find resources that move between stacks. */
+    shardBase?: string[];
 }
 
 export interface Io {
@@ -132,18 +134,31 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
 
 /** `--diff`: exit 3 when the change deletes or replaces what must not go unnoticed, unless allowed. */
 function printDiff(options: PlanOptions, next: PlanDocument, io: Io): number {
-    let base: PlanDocument;
-    try {
-        base = JSON.parse(fs.readFileSync(options.diff!, "utf8")) as PlanDocument;
-        if (!Array.isArray(base?.resources)) throw new Error("it has no resources list");
-    } catch (e) {
-        io.err(`--diff ${options.diff}: not a plan from \`plan --json\` (${(e as Error).message}).`);
-        return 2;
-    }
+    const read = (file: string, flag: string): PlanDocument | undefined => {
+        try {
+            const doc = JSON.parse(fs.readFileSync(file, "utf8")) as PlanDocument;
+            if (!Array.isArray(doc?.resources)) throw new Error("it has no resources list");
+            return doc;
+        } catch (e) {
+            io.err(`${flag} ${file}: not a plan from \`plan --json\` (${(e as Error).message}).`);
+            return undefined;
+        }
+    };
+    const base = read(options.diff!, "--diff");
+    const others = (options.shardBase ?? []).map(f => read(f, "--shard-base"));
+    if (!base || others.some(o => o === undefined)) return 2;
     const diff = diffPlans(base, next);
-    if (options.json) io.out(safeJson({ stack: options.stack, base: options.diff, ...diff }, 2));
-    else io.out(diffText(diff, `for stack "${options.stack}" against ${options.diff}`).split("\n").map(escapeTerminal).join("\n"));
-    return diff.destructive && !options.allowDeletes ? 3 : 0;
+    const moves = stateMoves(base, next, others as PlanDocument[]);
+    if (options.json) io.out(safeJson({ stack: options.stack, base: options.diff, ...diff, moves }, 2));
+    else {
+        const lines = [diffText(diff, `for stack "${options.stack}" against ${options.diff}`)];
+        if (moves.length > 0) {
+            lines.push("", `${moves.reduce((n, m) => n + m.urns.length, 0)} resource(s) move to this stack from another; move their state BEFORE \`pulumi up\` on either stack, or the other stack deletes them:`);
+            for (const m of moves) lines.push(`  ${m.command}`);
+        }
+        io.out(lines.join("\n").split("\n").map(escapeTerminal).join("\n"));
+    }
+    return (diff.destructive || moves.length > 0) && !options.allowDeletes ? 3 : 0;
 }
 
 /** The program's error: its first line, then at most `max` problem lines (0: all), escaped. */
@@ -214,6 +229,7 @@ export function planJson(result: RunResult, stack?: string) {
             urn: r.urn,
             retainOnDelete: r.retainOnDelete,
             custom: r.custom,
+            parentUrn: r.parent ?? null,
             provider: r.provider?.urn ?? null,
             dependsOn: r.dependencies.map(u => nameOf.get(u) ?? u),
         })),

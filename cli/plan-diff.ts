@@ -25,6 +25,8 @@ export interface PlannedResource {
     provider?: string | null;
     /** False for components: they group resources and have no state of their own in AWS. */
     custom?: boolean;
+    /** URN of the resource's parent (the stack's own resources have none). */
+    parentUrn?: string | null;
 }
 
 export interface PlanDocument {
@@ -252,4 +254,62 @@ export function diffText(diff: PlanDiff, what: string): string {
     }
     if (diff.destructive) lines.push("", "This change deletes or replaces buckets, bucket settings, roles, policies or replication configurations (exit 3). Review it; pass --allow-deletes to accept.");
     return lines.join("\n");
+}
+
+/** A resource's URN without its stack: the same resource in two stacks of one project. */
+function stackless(urn: string): string {
+    return urn.replace(/^urn:pulumi:[^:]*::/, "");
+}
+
+/** Resources that move into this stack from another, and the command that moves their state. */
+export interface StateMove {
+    from: string;
+    to: string;
+    /** Top-level URNs in the source stack (`pulumi state move` carries their children along). */
+    urns: string[];
+    command: string;
+}
+
+/**
+ * Resources this plan declares that another stack's base plan holds (a changed shard setting
+ * moves ownership): without `pulumi state move` first, the other stack deletes them and this
+ * one creates them again. Components count too, so that moving a component carries its children.
+ */
+/** Every stack has its own: never moved (a new stack creates them, an old one keeps them). */
+const PER_STACK = /^(pulumi:providers:|pulumi:pulumi:Stack$|pulumi-s3-replication:index:(ReplicationFleet|AccountProviders|ReplicationMonitoring)$|aws:sns\/topicPolicy:TopicPolicy$)/;
+
+/** The name the resource has in AWS, where its inputs give one. */
+function awsName(r: PlannedResource): unknown {
+    return r.inputs.name ?? r.inputs.dashboardName ?? r.inputs.bucket ?? null;
+}
+
+export function stateMoves(base: PlanDocument, next: PlanDocument, others: readonly PlanDocument[]): StateMove[] {
+    const here = new Set(base.resources.map(r => stackless(r.urn)));
+    const to = next.stack ?? "(this stack)";
+    const byStack = new Map<string, string[]>();
+    const moved = new Set<string>();
+    for (const other of others) {
+        const there = new Map(other.resources.map(r => [stackless(r.urn), r]));
+        for (const r of next.resources) {
+            const key = stackless(r.urn);
+            const source = there.get(key);
+            if (here.has(key) || !source || other.stack === next.stack || PER_STACK.test(r.type)) continue;
+            // The same logical name for another AWS object (a shard's own topic, dashboard or fleet alarm).
+            if (awsName(source) !== awsName(r)) continue;
+            moved.add(key);
+            const list = byStack.get(other.stack ?? "(another stack)") ?? [];
+            list.push(source.urn);
+            byStack.set(other.stack ?? "(another stack)", list);
+        }
+    }
+    const moves: StateMove[] = [];
+    for (const [from, urns] of [...byStack].sort(([a], [b]) => a.localeCompare(b))) {
+        const all = new Map(urns.map(u => [stackless(u), u]));
+        const parentOf = new Map(next.resources.map(r => [stackless(r.urn), r.parentUrn ? stackless(r.parentUrn) : undefined]));
+        // Only the topmost: a resource whose parent moves too goes along with it. A topmost one is
+        // re-parented to the stack's root by the move, which the fleet's children answer to (alias).
+        const top = [...all.entries()].filter(([k]) => { const p = parentOf.get(k); return !p || !all.has(p); }).map(([, u]) => u).sort();
+        moves.push({ from, to, urns: top, command: `pulumi state move --source ${from} --dest ${to} ${top.map(u => `'${u}'`).join(" ")}` });
+    }
+    return moves;
 }

@@ -18,6 +18,14 @@ import {
 export { ShardSelector, bucketInShard, routeInShard, shardOf } from "./model";
 
 /**
+ * What a resource that can move between sharded stacks also answers to: `pulumi state move`
+ * re-parents a moved resource to the destination stack's root when its parent (this fleet) stays
+ * behind (pulumi pkg/cmd/pulumi/state/state_move.go), so the fleet's per-bucket and per-source
+ * children take that state back under the fleet instead of being created again.
+ */
+const MOVABLE: pulumi.Input<pulumi.URN | pulumi.Alias>[] = [{ parent: pulumi.rootStackResource }];
+
+/**
  * ReplicationFleet's arguments that every Pulumi language can pass; {@link ReplicationFleetArgs}
  * adds what a TypeScript program passes (routes keyed by manifest column, loaded records).
  */
@@ -280,7 +288,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                     : guardExistingReplication(readerOf(s.bucket), s.role.arn),
                 rules: s.config.rules ?? [],
                 waitFor: [...new Set(waitFor)],
-            }, { parent: this, provider });
+            }, { parent: this, provider, aliases: MOVABLE });
             this.replications[s.bucket.name] = replication;
             this.registerBackfill(s, replication, role, reportBuckets, ensureBucket);
         }
@@ -344,7 +352,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                 ...(access?.roleArn ? { assumeRoleArn: access.roleArn } : {}),
                 ...(access?.externalId ? { assumeRoleExternalId: pulumi.secret(access.externalId) } : {}),
                 ...(access?.profile ? { profile: access.profile } : {}),
-            }, { parent: this, dependsOn: waitFor });
+            }, { parent: this, dependsOn: waitFor, aliases: MOVABLE });
             this.backfillJobs[name] = job;
         }
     }
@@ -363,7 +371,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             objectLock: spec.objectLock,
             policyStatements: grants,
             ...(!spec.create ? { existingPolicy: readerOf(spec).policy() } : {}),
-        }, { parent: this, provider });
+        }, { parent: this, provider, aliases: MOVABLE });
     }
 
     /**

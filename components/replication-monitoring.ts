@@ -72,6 +72,9 @@ export class ReplicationMonitoring extends pulumi.ComponentResource {
         for (const a of plan.alarms) {
             this.alarms[a.resourceName] = new aws.cloudwatch.MetricAlarm(a.resourceName, alarmArgs(a), {
                 parent: this, provider: providerOf(a.account, `alarm ${a.alarmName}`), dependsOn: ready.get(a.topicArn) ?? [],
+                // A route's alarm moves with its route between sharded stacks; `pulumi state move`
+                // re-parents it to the root when this component stays (see ReplicationFleet's MOVABLE).
+                aliases: [{ parent: pulumi.rootStackResource }],
             });
         }
 

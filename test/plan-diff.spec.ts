@@ -96,6 +96,39 @@ describe("plan --diff on known edits of the prod example", function () {
         expect(json.changes.filter(c => c.type === "aws:iam/role:Role").map(c => c.op)).to.include.members(["create", "delete"]);
     });
 
+    it("a new shard count: what moves to a stack is listed with the `pulumi state move` commands that carry it, exit 3", async () => {
+        const rows = ["source_bucket,source_account,source_region,destination_bucket,destination_account,destination_region,create_destination",
+            ...Array.from({ length: 12 }, (_, i) => `sh-src-${String(i).padStart(2, "0")},111111111111,us-east-1,sh-dst-${String(i).padStart(2, "0")},222222222222,us-west-2,true`)];
+        const csv = file("sharded.csv", rows);
+        const stacksDir = (count: number) => {
+            const d = fs.mkdtempSync(path.join(dir, `shards-${count}-`));
+            for (let index = 0; index < count; index++) {
+                fs.writeFileSync(path.join(d, `Pulumi.s${index}.yaml`), `config:\n  pulumi-s3-replication:manifest: ${csv}\n  pulumi-s3-replication:shard:\n    index: ${index}\n    count: ${count}\n`);
+            }
+            return d;
+        };
+        const two = stacksDir(2);
+        const bases: string[] = [];
+        for (const stack of ["s0", "s1"]) {
+            const out: string[] = [];
+            expect(await runPlan({ stack, stacksDir: two, json: true }, { out: x => out.push(x), err: () => undefined })).to.equal(0);
+            bases.push(path.join(dir, `${stack}.json`));
+            fs.writeFileSync(bases[bases.length - 1], out.join("\n"));
+        }
+        const empty = path.join(dir, "s2-empty.json");
+        fs.writeFileSync(empty, JSON.stringify({ stack: "s2", resources: [] }));
+        const out: string[] = [];
+        const code = await runPlan({ stack: "s2", stacksDir: stacksDir(3), diff: empty, shardBase: bases, json: true }, { out: x => out.push(x), err: () => undefined });
+        expect(code).to.equal(3);
+        const moves = (JSON.parse(out.join("\n")) as { moves: Array<{ from: string; to: string; urns: string[]; command: string }> }).moves;
+        expect(moves.map(m => `${m.from}->${m.to}`)).to.deep.equal(["s0->s2", "s1->s2"]);
+        const moved = moves.flatMap(m => m.urns.map(u => u.split("::").slice(2).join("::")));
+        // Per-source and per-bucket resources move; each stack's own fleet, providers, topic and dashboard do not.
+        expect(moved.some(u => u.endsWith("BucketReplication::sh-src-00") || /BucketReplication::sh-src-\d\d$/.test(u))).to.equal(true);
+        expect(moved.filter(u => /ReplicationFleet::fleet$|providers:|Dashboard|Topic/.test(u))).to.deep.equal([]);
+        expect(moves[0].command).to.match(/^pulumi state move --source s0 --dest s2 'urn:pulumi:s0::pulumi-s3-replication::/);
+    });
+
     it("classifies by the provider's replace-on properties: a policy description is a replacement, a policy document an update", () => {
         const res = (inputs: Record<string, unknown>) => ({ urn: "urn:pulumi:s::p::aws:iam/policy:Policy::x", type: "aws:iam/policy:Policy", name: "x", inputs });
         const doc = (r: ReturnType<typeof res>): PlanDocument => ({ resources: [r] });
