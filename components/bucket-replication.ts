@@ -58,6 +58,12 @@ export interface BucketReplicationBaseArgs {
     roleArn: pulumi.Input<string>;
     /** Destinations, one rule each. */
     destinations?: ReplicationDestinationBaseArgs[];
+    /**
+     * The source bucket's versioning, encryption, public access block and ownership are declared in
+     * another stack (a sharded fleet). Recorded on this component so that the replication-guard
+     * pack does not ask this stack to declare them too. Default false.
+     */
+    sourceSettingsElsewhere?: boolean;
 }
 
 /**
@@ -88,7 +94,7 @@ export class BucketReplication extends pulumi.ComponentResource {
 
     constructor(name: string, args: BucketReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         const rules = BucketReplication.rulesOf(name, args);
-        super(typeToken("BucketReplication"), name, {}, opts);
+        super(typeToken("BucketReplication"), name, args.sourceSettingsElsewhere ? { sourceSettingsElsewhere: true } : {}, opts);
         this.ruleIds = pulumi.output(rules.map(r => r.id ?? ""));
         this.sourceBucket = pulumi.output(args.sourceBucket);
         if (opts?.urn) return;

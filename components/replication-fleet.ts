@@ -288,6 +288,8 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                     : guardExistingReplication(readerOf(s.bucket), s.role.arn),
                 rules: s.config.rules ?? [],
                 waitFor: [...new Set(waitFor)],
+                // Another shard owns the source bucket's settings (a bucket belongs to the shard its name selects).
+                ...(bucketPlans.has(s.bucket.name) ? {} : { sourceSettingsElsewhere: true }),
             }, { parent: this, provider, aliases: MOVABLE });
             this.replications[s.bucket.name] = replication;
             this.registerBackfill(s, replication, role, reportBuckets, ensureBucket);

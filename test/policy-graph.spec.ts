@@ -211,3 +211,28 @@ describe("policy pack on a hand-written program in preview (not this package's c
         expect(messageOf(d[0])).to.contain("in us-west-2");
     });
 });
+
+describe("policy pack on every shard of a sharded fleet (recorded by the mock runtime)", function () {
+    this.timeout(30000);
+
+    it("passes each shard, though a source's bucket settings live in another shard's stack", async () => {
+        const { ReplicationFleet } = await import("../components");
+        const { runProgram } = await import("./support/mock-runtime");
+        const { syntheticRoutes, sourceAccountId, DR_ACCOUNT } = await import("../bench/fleet-fixture");
+        const routes = syntheticRoutes({ routes: 8, sourceAccounts: 2 });
+        const [a0, a1] = [sourceAccountId(0), sourceAccountId(1)];
+        // Sharded by source account, with each source account's buckets managed by the OTHER shard.
+        const shards = [
+            { sourceAccounts: [a0], bucketAccounts: [a1, DR_ACCOUNT] },
+            { sourceAccounts: [a1], bucketAccounts: [a0] },
+        ];
+        for (const [index, shard] of shards.entries()) {
+            const result = await runProgram(() => new ReplicationFleet("fleet", { routes, shard }));
+            const marked = result.resources.filter(r => r.type === "pulumi-s3-replication:index:BucketReplication" && r.inputs.sourceSettingsElsewhere === true);
+            expect(marked.length, `shard ${index}: sources whose settings the other shard declares`).to.equal(4);
+            const graph = fromRecorded(result.resources);
+            // The pack's defaults (the example config's allowed Regions are the prod example's).
+            expect(summary(await runPack(packArgs, graph.inputs, graph.outputs, {})), `shard ${index}`).to.deep.equal([]);
+        }
+    });
+});

@@ -118,6 +118,19 @@ describe("policy s3-replicated-buckets-hardened", () => {
         expect(await stack(hardenedReplicatedBucketsPolicy, resources)).to.deep.equal([]);
     });
 
+    it("leaves a source whose settings another stack declares: marked by its program, or named in config", async () => {
+        // A sharded fleet: the source bucket's settings belong to another shard's stack.
+        const base = pair({ adoptSource: true, omit: ["src-pab", "src-versioning", "src-encryption", "src-ownership"] });
+        expect((await stack(hardenedReplicatedBucketsPolicy, base.resources)).map(messageOf)).to.have.length(4);
+        const marked = new StackBuilder();
+        const component = marked.add("pulumi-s3-replication:index:BucketReplication", "acme-src", { sourceSettingsElsewhere: true });
+        const withParent = base.resources.map(r => (r.name === "replication" ? { ...r, parent: component.urn! } : r));
+        expect(await stack(hardenedReplicatedBucketsPolicy, [component, ...withParent])).to.deep.equal([]);
+        expect(await stack(hardenedReplicatedBucketsPolicy, base.resources, { "s3-replicated-buckets-hardened": { managedElsewhere: ["acme-*"] } })).to.deep.equal([]);
+        // Anything else is still asked for.
+        expect(await stack(hardenedReplicatedBucketsPolicy, base.resources, { "s3-replicated-buckets-hardened": { managedElsewhere: ["other-*"] } })).to.have.length(4);
+    });
+
     it("requires a bucket policy when requiredSettings says so", async () => {
         const d = await stack(hardenedReplicatedBucketsPolicy, pair().resources, { "s3-replicated-buckets-hardened": { requiredSettings: ["bucketPolicy"] } });
         expect(d).to.have.length(2);

@@ -39,7 +39,7 @@ export const DIAGNOSTIC_CODES = {
     KMS_REPLICA_KEY_MISSING: "SSE-KMS objects are replicated but no replica key is given.",
     KMS_KEY_WITHOUT_REPLICATION: "A replica KMS key is given but SSE-KMS objects are not selected for replication.",
     RTC_UNSUPPORTED_REGION: "Replication Time Control is not available in a route's Region.",
-    RTC_METRICS_MISMATCH: "Replication Time Control and its metrics must be set together, at 15 minutes.",
+    RTC_METRICS_MISMATCH: "Replication Time Control needs replication metrics on the same rule, both at 15 minutes (metrics alone are fine).",
     REPLICATION_CHAIN: "A -> B -> C does not carry A's objects to C: replicas are never re-replicated.",
     TWO_WAY_NOT_DECLARED: "A -> B and B -> A exist but are not marked bidirectional (replica modifications stay off).",
     BUCKET_POLICY_TOO_LARGE: "A destination bucket's rendered policy is over 20 KB.",

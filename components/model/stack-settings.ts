@@ -212,6 +212,8 @@ export function fleetOptionsFrom(settings: StackSettings, set: Partial<Record<Co
         ...(settings.iam.granularity ? { roleGranularity: settings.iam.granularity } : {}),
         ...(settings.iam.trustConditions ? { trustConditions: settings.iam.trustConditions } : {}),
         ...(settings.iam.roleSlots !== undefined ? { roleSlots: settings.iam.roleSlots } : {}),
+        // Rendered as the stack renders them: metrics off when the stack turns them off.
+        ...(settings.monitoring?.metrics === false ? { replicationMetrics: false } : {}),
         ...(template ? { reportBucketName: (account: string, region: string) => template.replace("{account}", account).replace("{region}", region) } : {}),
     };
 }

@@ -4,7 +4,7 @@
  * resource-level policies check the VALUES of those settings; this one checks that they exist,
  * which no single resource can tell.
  */
-import { StackValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { UNKNOWN, at, configOf } from "./common";
 import { SettingKind, StackGraph } from "./graph";
 
@@ -14,9 +14,23 @@ export const REQUIRED_SETTINGS: readonly RequiredSetting[] = ["versioning", "enc
 
 export interface HardenedConfig extends Record<string, unknown> {
     requiredSettings: RequiredSetting[];
+    /** Buckets whose settings another stack declares (names; a trailing `*` matches a prefix). */
+    managedElsewhere: string[];
 }
 
-export const HARDENED_DEFAULTS: HardenedConfig = { requiredSettings: ["versioning", "encryption", "publicAccessBlock", "ownership"] };
+export const HARDENED_DEFAULTS: HardenedConfig = { requiredSettings: ["versioning", "encryption", "publicAccessBlock", "ownership"], managedElsewhere: [] };
+
+/** Whether a replication's program says its source's settings live in another stack (a sharded fleet's BucketReplication does). */
+function sourceSettingsElsewhere(graph: StackGraph, resource: PolicyResource): boolean {
+    for (let p = resource.parent; p; p = p.parent) {
+        if (graph.props(p).sourceSettingsElsewhere === true) return true;
+    }
+    return false;
+}
+
+function matchesAny(name: string, patterns: readonly string[]): boolean {
+    return patterns.some(p => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : name === p));
+}
 
 const WHAT: Record<RequiredSetting, string> = {
     versioning: "versioning (aws.s3.BucketVersioning with status Enabled)",
@@ -59,6 +73,12 @@ export const hardenedReplicatedBucketsPolicy: StackValidationPolicy = {
                 default: [...HARDENED_DEFAULTS.requiredSettings],
                 description: "The settings every replicated bucket must have declared.",
             },
+            managedElsewhere: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "Buckets whose settings another stack declares (exact names, or a prefix ending in *). A sharded ReplicationFleet marks such sources itself.",
+            },
         },
     },
     validateStack: (args, report) => {
@@ -73,7 +93,8 @@ export const hardenedReplicatedBucketsPolicy: StackValidationPolicy = {
             subjects.set(key, s);
         };
         for (const rep of graph.replications) {
-            if (rep.sourceKey !== undefined) add(rep.sourceKey, "replication source", rep.resource.urn);
+            const elsewhere = sourceSettingsElsewhere(graph, rep.resource) || (rep.sourceKey !== undefined && matchesAny(graph.buckets.get(rep.sourceKey)?.name ?? rep.sourceKey, cfg.managedElsewhere));
+            if (rep.sourceKey !== undefined && !elsewhere) add(rep.sourceKey, "replication source", rep.resource.urn);
             for (const route of rep.routes) {
                 if (route.destinationKey !== undefined && route.destinationKey !== rep.sourceKey && graph.isDeclared(route.destinationKey)) {
                     add(route.destinationKey, "replication destination", rep.resource.urn);
