@@ -17,12 +17,8 @@
  * replaces the resource and so starts a new job.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type {
-    DescribeJobCommandOutput, JobDescriptor, S3ControlClient, S3ControlClientConfig,
-} from "@aws-sdk/client-s3-control";
-import {
-    type BatchJobMode, type BatchJobSpec, DEFAULT_REPORT_PREFIX, batchJobSpecProblems, buildCreateJobInput,
-} from "./model/batch-job";
+import type { DescribeJobCommandOutput, JobDescriptor, S3ControlClient, S3ControlClientConfig } from "@aws-sdk/client-s3-control";
+import { type BatchJobMode, type BatchJobSpec, DEFAULT_REPORT_PREFIX, batchJobSpecProblems, buildCreateJobInput } from "./model/batch-job";
 
 /** How long `create` waits for the new job: not at all, until S3 knows it, until it can run, or until it is done. */
 export type BatchJobWaitFor = "none" | "created" | "ready" | "complete";
@@ -95,15 +91,48 @@ export const BATCH_JOB_REPLACE_KEYS: readonly (keyof BatchReplicationJobInputs)[
  * them, so `check` refuses a change unless `trigger` changes too (which replaces the resource).
  */
 export const BATCH_JOB_DEFINITION_KEYS: readonly (keyof BatchReplicationJobInputs)[] = [
-    "mode", "createdBefore", "createdAfter", "keyPrefix", "reportBucket", "reportPrefix", "reportScope", "roleArn",
-    "routeName", "description", "tags",
+    "mode",
+    "createdBefore",
+    "createdAfter",
+    "keyPrefix",
+    "reportBucket",
+    "reportPrefix",
+    "reportScope",
+    "roleArn",
+    "routeName",
+    "description",
+    "tags",
 ];
 
 const INPUT_KEYS: readonly (keyof BatchReplicationJobInputs)[] = [
-    "accountId", "region", "sourceBucket", "roleArn", "reportBucket", "reportPrefix", "reportScope", "mode",
-    "createdBefore", "createdAfter", "keyPrefix", "priority", "confirmationRequired", "cancelOnDelete",
-    "routeName", "description", "tags", "trigger", "waitFor", "waitTimeoutSeconds", "pollIntervalSeconds",
-    "assumeRoleArn", "assumeRoleExternalId", "profile", "endpoint", "stsEndpoint", "maxAttempts", "retryMode",
+    "accountId",
+    "region",
+    "sourceBucket",
+    "roleArn",
+    "reportBucket",
+    "reportPrefix",
+    "reportScope",
+    "mode",
+    "createdBefore",
+    "createdAfter",
+    "keyPrefix",
+    "priority",
+    "confirmationRequired",
+    "cancelOnDelete",
+    "routeName",
+    "description",
+    "tags",
+    "trigger",
+    "waitFor",
+    "waitTimeoutSeconds",
+    "pollIntervalSeconds",
+    "assumeRoleArn",
+    "assumeRoleExternalId",
+    "profile",
+    "endpoint",
+    "stsEndpoint",
+    "maxAttempts",
+    "retryMode",
     "requestTimeoutSeconds",
 ];
 
@@ -132,7 +161,7 @@ function isUnknown(value: unknown): boolean {
 
 /** Drops `undefined` (the engine's Struct encoding rejects it), recursively. */
 function compact<T>(value: T): T {
-    if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(compact) as unknown as T;
+    if (Array.isArray(value)) return value.filter(v => v !== undefined).map(compact) as unknown as T;
     if (value !== null && typeof value === "object" && !(value instanceof Date)) {
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = compact(v);
@@ -160,16 +189,28 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 function toSpec(inputs: BatchReplicationJobInputs): BatchJobSpec {
     return {
-        accountId: inputs.accountId, region: inputs.region, sourceBucket: inputs.sourceBucket, roleArn: inputs.roleArn,
-        reportBucket: inputs.reportBucket, reportPrefix: inputs.reportPrefix, reportScope: inputs.reportScope,
-        mode: inputs.mode, createdBefore: inputs.createdBefore, createdAfter: inputs.createdAfter,
-        keyPrefix: inputs.keyPrefix, priority: inputs.priority, confirmationRequired: inputs.confirmationRequired,
-        routeName: inputs.routeName, description: inputs.description, tags: inputs.tags, trigger: inputs.trigger,
+        accountId: inputs.accountId,
+        region: inputs.region,
+        sourceBucket: inputs.sourceBucket,
+        roleArn: inputs.roleArn,
+        reportBucket: inputs.reportBucket,
+        reportPrefix: inputs.reportPrefix,
+        reportScope: inputs.reportScope,
+        mode: inputs.mode,
+        createdBefore: inputs.createdBefore,
+        createdAfter: inputs.createdAfter,
+        keyPrefix: inputs.keyPrefix,
+        priority: inputs.priority,
+        confirmationRequired: inputs.confirmationRequired,
+        routeName: inputs.routeName,
+        description: inputs.description,
+        tags: inputs.tags,
+        trigger: inputs.trigger,
     };
 }
 
 function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
+    return new Promise(resolve => setTimeout(resolve, ms));
 }
 
 interface CredentialCacheEntry {
@@ -200,14 +241,14 @@ export function credentialsFor(inputs: CredentialInputs): S3ControlClientConfig[
     const base = inputs.profile ? providers.fromIni({ profile: inputs.profile }) : undefined;
     const source = inputs.assumeRoleArn
         ? providers.fromTemporaryCredentials({
-            params: {
-                RoleArn: inputs.assumeRoleArn,
-                RoleSessionName: `pulumi-s3-replication-${inputs.accountId}`,
-                ...(inputs.assumeRoleExternalId ? { ExternalId: inputs.assumeRoleExternalId } : {}),
-            },
-            ...(base ? { masterCredentials: base } : {}),
-            clientConfig: { region: inputs.region, ...(inputs.stsEndpoint ? { endpoint: inputs.stsEndpoint } : {}) },
-        })
+              params: {
+                  RoleArn: inputs.assumeRoleArn,
+                  RoleSessionName: `pulumi-s3-replication-${inputs.accountId}`,
+                  ...(inputs.assumeRoleExternalId ? { ExternalId: inputs.assumeRoleExternalId } : {}),
+              },
+              ...(base ? { masterCredentials: base } : {}),
+              clientConfig: { region: inputs.region, ...(inputs.stsEndpoint ? { endpoint: inputs.stsEndpoint } : {}) },
+          })
         : base;
     if (!source) return undefined;
     type Identity = Awaited<ReturnType<typeof source>>;
@@ -217,8 +258,15 @@ export function credentialsFor(inputs: CredentialInputs): S3ControlClientConfig[
         const fresh = current && (!current.expiration || current.expiration.getTime() - Date.now() > 300_000);
         if (fresh && current) return current;
         pending ??= source().then(
-            (c) => { current = c; pending = undefined; return c; },
-            (e: unknown) => { pending = undefined; throw e; },
+            c => {
+                current = c;
+                pending = undefined;
+                return c;
+            },
+            (e: unknown) => {
+                pending = undefined;
+                throw e;
+            },
         );
         return pending;
     };
@@ -281,7 +329,8 @@ function describeAwsError(err: unknown, inputs: BatchReplicationJobInputs, opera
             hint = "Correct the input AWS objects to and run `pulumi up` again.";
             break;
         case "IdempotencyException":
-            hint = `A job with ClientRequestToken ${token ?? "(unknown)"} was already created from different settings. ` +
+            hint =
+                `A job with ClientRequestToken ${token ?? "(unknown)"} was already created from different settings. ` +
                 "Restore the settings it was created with, or set a new `trigger` to start a new job.";
             break;
         case "AccessDenied":
@@ -289,13 +338,15 @@ function describeAwsError(err: unknown, inputs: BatchReplicationJobInputs, opera
         case "InvalidAccessKeyId":
         case "ExpiredToken":
         case "CredentialsProviderError":
-            hint = "Check the credentials the provider uses: `assumeRoleArn` or `profile` must reach account " +
+            hint =
+                "Check the credentials the provider uses: `assumeRoleArn` or `profile` must reach account " +
                 `${inputs.accountId} with s3:CreateJob, s3:DescribeJob and iam:PassRole on the job role.`;
             break;
         case "TooManyRequestsException":
         case "SlowDown":
         case "ThrottlingException":
-            hint = `Still throttled after ${attempts ?? inputs.maxAttempts} attempts; raise \`maxAttempts\` or run again ` +
+            hint =
+                `Still throttled after ${attempts ?? inputs.maxAttempts} attempts; raise \`maxAttempts\` or run again ` +
                 "(the same ClientRequestToken means a rerun cannot start a second job).";
             break;
         default:
@@ -306,14 +357,16 @@ function describeAwsError(err: unknown, inputs: BatchReplicationJobInputs, opera
 }
 
 /** The progress part of the outputs, from a DescribeJob answer. */
-function progressOf(job: JobDescriptor | undefined): Pick<BatchReplicationJobOutputs, "status" | "totalTasks" | "succeededTasks" | "failedTasks" | "failureReasons" | "jobArn"> {
+function progressOf(
+    job: JobDescriptor | undefined,
+): Pick<BatchReplicationJobOutputs, "status" | "totalTasks" | "succeededTasks" | "failedTasks" | "failureReasons" | "jobArn"> {
     return {
         status: job?.Status ?? "Unknown",
         jobArn: job?.JobArn,
         totalTasks: job?.ProgressSummary?.TotalNumberOfTasks ?? 0,
         succeededTasks: job?.ProgressSummary?.NumberOfTasksSucceeded ?? 0,
         failedTasks: job?.ProgressSummary?.NumberOfTasksFailed ?? 0,
-        failureReasons: (job?.FailureReasons ?? []).map((f) => `${f.FailureCode ?? "Unknown"}: ${f.FailureReason ?? ""}`.trim()),
+        failureReasons: (job?.FailureReasons ?? []).map(f => `${f.FailureCode ?? "Unknown"}: ${f.FailureReason ?? ""}`.trim()),
     };
 }
 
@@ -338,9 +391,12 @@ function initError(message: string, outs: BatchReplicationJobOutputs): Error {
 function waitSatisfied(waitFor: BatchJobWaitFor, status: string): boolean {
     switch (waitFor) {
         case "none":
-        case "created": return true;
-        case "ready": return READY_STATUSES.includes(status);
-        case "complete": return status === "Complete";
+        case "created":
+            return true;
+        case "ready":
+            return READY_STATUSES.includes(status);
+        case "complete":
+            return status === "Complete";
     }
 }
 
@@ -359,13 +415,19 @@ async function waitForJob(client: S3ControlClient, outs: BatchReplicationJobOutp
                 throw initError(`Batch Replication job ${outs.jobId} for route "${outs.routeName}" is ${current.status}${reasons}.`, current);
             }
             if (outs.waitFor === "complete" && current.status === "Suspended" && answer.Job?.ConfirmationRequired) {
-                throw initError(`Batch Replication job ${outs.jobId} for route "${outs.routeName}" awaits confirmation, so waitFor "complete" ` +
-                    "cannot finish: confirm it (set confirmationRequired to false and run `pulumi up`, or confirm in the S3 console), or wait for \"ready\".", current);
+                throw initError(
+                    `Batch Replication job ${outs.jobId} for route "${outs.routeName}" awaits confirmation, so waitFor "complete" ` +
+                        'cannot finish: confirm it (set confirmationRequired to false and run `pulumi up`, or confirm in the S3 console), or wait for "ready".',
+                    current,
+                );
             }
         }
         if (Date.now() + interval > deadline) {
-            throw initError(`Batch Replication job ${outs.jobId} for route "${outs.routeName}" is still ${answer ? current.status : "not visible"} ` +
-                `after ${outs.waitTimeoutSeconds} s (waitFor "${outs.waitFor}"). The job keeps running; \`pulumi refresh\` shows its progress.`, current);
+            throw initError(
+                `Batch Replication job ${outs.jobId} for route "${outs.routeName}" is still ${answer ? current.status : "not visible"} ` +
+                    `after ${outs.waitTimeoutSeconds} s (waitFor "${outs.waitFor}"). The job keeps running; \`pulumi refresh\` shows its progress.`,
+                current,
+            );
         }
         await sleep(interval);
         interval = Math.min(interval * 1.5, 60_000);
@@ -374,13 +436,16 @@ async function waitForJob(client: S3ControlClient, outs: BatchReplicationJobOutp
 
 // ---- provider methods (the dynamic provider's signatures; provider/ adapts them to the gRPC ones) ----
 
-export async function checkJob(olds: BatchReplicationJobInputs, news: BatchReplicationJobInputs): Promise<pulumi.dynamic.CheckResult<BatchReplicationJobInputs>> {
+export async function checkJob(
+    olds: BatchReplicationJobInputs,
+    news: BatchReplicationJobInputs,
+): Promise<pulumi.dynamic.CheckResult<BatchReplicationJobInputs>> {
     const raw = news as unknown as Record<string, unknown>;
     const inputs: Record<string, unknown> = {};
     for (const key of INPUT_KEYS) if (raw[key] !== undefined && raw[key] !== null) inputs[key] = raw[key];
     for (const [key, value] of Object.entries(BATCH_JOB_DEFAULTS)) inputs[key] ??= value;
 
-    const skip = new Set(Object.keys(inputs).filter((k) => isUnknown(inputs[k])));
+    const skip = new Set(Object.keys(inputs).filter(k => isUnknown(inputs[k])));
     const failures = batchJobSpecProblems(inputs, skip);
     const add = (property: string, reason: string): void => {
         if (!skip.has(property)) failures.push({ property, reason });
@@ -389,13 +454,16 @@ export async function checkJob(olds: BatchReplicationJobInputs, news: BatchRepli
         const v = inputs[key];
         if (typeof v !== "number" || !(v > 0) || v > max) add(key, `must be a number of seconds greater than 0 and at most ${max} (got ${JSON.stringify(v)})`);
     };
-    if (!["none", "created", "ready", "complete"].includes(inputs.waitFor as string)) add("waitFor", `must be "none", "created", "ready" or "complete" (got ${JSON.stringify(inputs.waitFor)})`);
+    if (!["none", "created", "ready", "complete"].includes(inputs.waitFor as string))
+        add("waitFor", `must be "none", "created", "ready" or "complete" (got ${JSON.stringify(inputs.waitFor)})`);
     positive("waitTimeoutSeconds", 43_200);
     positive("pollIntervalSeconds", 3_600);
     positive("requestTimeoutSeconds", 3_600);
     const attempts = inputs.maxAttempts;
-    if (typeof attempts !== "number" || !Number.isInteger(attempts) || attempts < 1 || attempts > 20) add("maxAttempts", `must be an integer from 1 to 20 (got ${JSON.stringify(attempts)})`);
-    if (inputs.retryMode !== "standard" && inputs.retryMode !== "adaptive") add("retryMode", `must be "standard" or "adaptive" (got ${JSON.stringify(inputs.retryMode)})`);
+    if (typeof attempts !== "number" || !Number.isInteger(attempts) || attempts < 1 || attempts > 20)
+        add("maxAttempts", `must be an integer from 1 to 20 (got ${JSON.stringify(attempts)})`);
+    if (inputs.retryMode !== "standard" && inputs.retryMode !== "adaptive")
+        add("retryMode", `must be "standard" or "adaptive" (got ${JSON.stringify(inputs.retryMode)})`);
     if (typeof inputs.cancelOnDelete !== "boolean") add("cancelOnDelete", "must be true or false");
     for (const key of ["endpoint", "stsEndpoint"]) {
         const v = inputs[key];
@@ -404,10 +472,15 @@ export async function checkJob(olds: BatchReplicationJobInputs, news: BatchRepli
         try {
             const u = new URL(String(v));
             ok = u.protocol === "https:" || u.protocol === "http:";
-        } catch { /* reported below */ }
+        } catch {
+            /* reported below */
+        }
         if (!ok) add(key, `must be an http(s) URL such as "https://s3-control.us-east-1.amazonaws.com" (got ${JSON.stringify(v)})`);
     }
-    if (inputs.assumeRoleArn !== undefined && (typeof inputs.assumeRoleArn !== "string" || !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(inputs.assumeRoleArn))) {
+    if (
+        inputs.assumeRoleArn !== undefined &&
+        (typeof inputs.assumeRoleArn !== "string" || !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(inputs.assumeRoleArn))
+    ) {
         add("assumeRoleArn", `must be an IAM role ARN (got ${JSON.stringify(inputs.assumeRoleArn)})`);
     }
     if (inputs.profile !== undefined && (typeof inputs.profile !== "string" || inputs.profile.length === 0)) add("profile", "must be a profile name");
@@ -417,8 +490,11 @@ export async function checkJob(olds: BatchReplicationJobInputs, news: BatchRepli
     if (previous.accountId !== undefined && sameValue(previous.trigger, inputs.trigger)) {
         for (const key of BATCH_JOB_DEFINITION_KEYS) {
             if (skip.has(key) || sameValue(previous[key], inputs[key])) continue;
-            add(key, `cannot change after the job was created (it ran with ${JSON.stringify(previous[key] ?? null)}); ` +
-                "set a new `trigger` to start a new job with the new settings, or restore the old value");
+            add(
+                key,
+                `cannot change after the job was created (it ran with ${JSON.stringify(previous[key] ?? null)}); ` +
+                    "set a new `trigger` to start a new job with the new settings, or restore the old value",
+            );
         }
     }
     return { inputs: inputs as unknown as BatchReplicationJobInputs, failures };
@@ -427,8 +503,8 @@ export async function checkJob(olds: BatchReplicationJobInputs, news: BatchRepli
 export async function diffJob(_id: pulumi.ID, olds: BatchReplicationJobOutputs, news: BatchReplicationJobInputs): Promise<pulumi.dynamic.DiffResult> {
     const o = olds as unknown as Record<string, unknown>;
     const n = news as unknown as Record<string, unknown>;
-    const changed = INPUT_KEYS.filter((k) => isUnknown(n[k]) || !sameValue(o[k], n[k]));
-    const replaces = changed.filter((k) => BATCH_JOB_REPLACE_KEYS.includes(k));
+    const changed = INPUT_KEYS.filter(k => isUnknown(n[k]) || !sameValue(o[k], n[k]));
+    const replaces = changed.filter(k => BATCH_JOB_REPLACE_KEYS.includes(k));
     return {
         changes: changed.length > 0,
         replaces,
@@ -453,8 +529,14 @@ export async function createJob(inputs: BatchReplicationJobInputs): Promise<pulu
         }
         if (!jobId) throw new Error(`BatchReplicationJob for route "${inputs.routeName}": CreateJob answered without a JobId.`);
         let outs: BatchReplicationJobOutputs = {
-            ...inputs, jobId, clientRequestToken: token,
-            status: "New", totalTasks: 0, succeededTasks: 0, failedTasks: 0, failureReasons: [],
+            ...inputs,
+            jobId,
+            clientRequestToken: token,
+            status: "New",
+            totalTasks: 0,
+            succeededTasks: 0,
+            failedTasks: 0,
+            failureReasons: [],
         };
         if (inputs.waitFor !== "none") {
             try {
@@ -473,8 +555,10 @@ export async function createJob(inputs: BatchReplicationJobInputs): Promise<pulu
 
 export async function readJob(id: pulumi.ID, props?: BatchReplicationJobOutputs): Promise<pulumi.dynamic.ReadResult<BatchReplicationJobOutputs>> {
     if (!props || !props.accountId || !props.region) {
-        throw new Error(`BatchReplicationJob ${id}: reading a job needs accountId and region in its state; ` +
-            "declare the resource in the program instead of importing it by id alone.");
+        throw new Error(
+            `BatchReplicationJob ${id}: reading a job needs accountId and region in its state; ` +
+                "declare the resource in the program instead of importing it by id alone.",
+        );
     }
     const client = newClient(props);
     try {
@@ -488,7 +572,11 @@ export async function readJob(id: pulumi.ID, props?: BatchReplicationJobOutputs)
     }
 }
 
-export async function updateJob(id: pulumi.ID, olds: BatchReplicationJobOutputs, news: BatchReplicationJobInputs): Promise<pulumi.dynamic.UpdateResult<BatchReplicationJobOutputs>> {
+export async function updateJob(
+    id: pulumi.ID,
+    olds: BatchReplicationJobOutputs,
+    news: BatchReplicationJobInputs,
+): Promise<pulumi.dynamic.UpdateResult<BatchReplicationJobOutputs>> {
     const sdk = s3control();
     const client = newClient(news);
     try {
@@ -507,10 +595,14 @@ export async function updateJob(id: pulumi.ID, olds: BatchReplicationJobOutputs,
         // Turning confirmationRequired off is how a program confirms a job that waits for it.
         if (status === "Suspended" && answer?.Job?.ConfirmationRequired && olds.confirmationRequired && !news.confirmationRequired) {
             try {
-                await client.send(new sdk.UpdateJobStatusCommand({
-                    AccountId: news.accountId, JobId: id, RequestedJobStatus: "Ready",
-                    StatusUpdateReason: "confirmed by pulumi up (confirmationRequired set to false)",
-                }));
+                await client.send(
+                    new sdk.UpdateJobStatusCommand({
+                        AccountId: news.accountId,
+                        JobId: id,
+                        RequestedJobStatus: "Ready",
+                        StatusUpdateReason: "confirmed by pulumi up (confirmationRequired set to false)",
+                    }),
+                );
             } catch (err) {
                 throw describeAwsError(err, news, `UpdateJobStatus ${id} (confirm)`);
             }
@@ -521,8 +613,10 @@ export async function updateJob(id: pulumi.ID, olds: BatchReplicationJobOutputs,
         // Exactly the new inputs and what S3 reports: an input removed from the program leaves the
         // state too (credentials and endpoints included), and the job keeps its identity.
         const outs: BatchReplicationJobOutputs = {
-            ...news, ...progress,
-            jobId: id, clientRequestToken: olds.clientRequestToken,
+            ...news,
+            ...progress,
+            jobId: id,
+            clientRequestToken: olds.clientRequestToken,
             ...(!("jobArn" in progress && progress.jobArn) && olds.jobArn !== undefined ? { jobArn: olds.jobArn } : {}),
         } as BatchReplicationJobOutputs;
         return { outs: compact(outs) };
@@ -543,10 +637,14 @@ export async function deleteJob(id: pulumi.ID, props: BatchReplicationJobOutputs
         // backfill is left to finish rather than leave a half-replicated destination.
         if (!job || job.Status !== "Suspended" || !job.ConfirmationRequired) return;
         try {
-            await client.send(new sdk.UpdateJobStatusCommand({
-                AccountId: props.accountId, JobId: id, RequestedJobStatus: "Cancelled",
-                StatusUpdateReason: "cancelled by pulumi destroy (cancelOnDelete)",
-            }));
+            await client.send(
+                new sdk.UpdateJobStatusCommand({
+                    AccountId: props.accountId,
+                    JobId: id,
+                    RequestedJobStatus: "Cancelled",
+                    StatusUpdateReason: "cancelled by pulumi destroy (cancelOnDelete)",
+                }),
+            );
         } catch (err) {
             if (isNotFound(err)) return;
             throw describeAwsError(err, props, `UpdateJobStatus ${id} (cancel)`);
