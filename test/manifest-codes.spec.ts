@@ -63,6 +63,7 @@ const CASES: Case[] = [
     { fixture: "partition-mismatch.csv", code: "PARTITION_MISMATCH", row: 2, column: "destination_region" },
     { fixture: "surrounding-whitespace.csv", code: "SURROUNDING_WHITESPACE", row: 2, column: "prefix" },
     { fixture: "control-character.csv", code: "CONTROL_CHARACTER", row: 2, column: "prefix" },
+    { fixture: "account-without-credentials.csv", code: "ACCOUNT_WITHOUT_CREDENTIALS", row: 2, column: "destination_account", severity: "warning", extra: { accounts: { ...ACCOUNTS, a: { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/deployer" } } } },
 ];
 
 /**

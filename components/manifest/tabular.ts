@@ -3,7 +3,7 @@
  * the header, every later non-blank row is a route, and every value keeps the row a spreadsheet
  * shows for it. Shared by the CSV and XLSX loaders so both behave the same.
  */
-import { Column, Diagnostic, REFUSED, RouteRecord, SourceLocation, diag, isTextColumn, mapHeader } from "../model";
+import { Column, Diagnostic, REFUSED, RouteRecord, SourceLocation, diag, isBlogTemplateHeader, isTextColumn, mapHeader } from "../model";
 
 /** A plain cell value, as the format-specific loader normalized it. */
 export type PlainCell = string | number | boolean | Date | undefined;
@@ -91,6 +91,8 @@ export function recordsFromTable(rows: readonly TableRow[], file: string, out: D
         columnAt[i] = column;
     });
     const width = header.cells.length;
+    // The AWS Storage Blog template's rows default their destination to `<source>-target`.
+    const blogTemplate = isBlogTemplateHeader(header.cells.map(headerText));
 
     let filled = 0;
     for (let k = headerIndex + 1; k < rows.length; k++) {
@@ -129,7 +131,7 @@ export function recordsFromTable(rows: readonly TableRow[], file: string, out: D
                 out.push(diag("UNKNOWN_COLUMN", `column ${columnLetter(i)} has a value (${JSON.stringify(headerText(cell).slice(0, 40))}) but no header; add a header naming its column, or delete the value.`, { ...at, column: columnLetter(i) }));
             }
         }
-        records.push({ at, values, locs });
+        records.push({ at, values, locs, ...(blogTemplate ? { template: "aws-storage-blog" as const } : {}) });
     }
     if (records.length === 0) {
         out.push(diag("MANIFEST_EMPTY", "the manifest has a header but no routes: add one row per replication route below the header.", headerAt));

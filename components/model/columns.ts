@@ -51,7 +51,7 @@ export const COLUMN_DOCS: Record<Column, { description: string; default: string 
     source_bucket: { description: "Source bucket name.", default: "required" },
     source_account: { description: "Source account: 12-digit id or an alias from stack config `accounts`.", default: "required (or `--set` / stack `defaults`)" },
     source_region: { description: "Source bucket Region.", default: "required (or `--set` / stack `defaults`)" },
-    destination_bucket: { description: "Destination bucket name.", default: "stack `destinationTemplate`, e.g. `{source}-replica`" },
+    destination_bucket: { description: "Destination bucket name.", default: "stack `destinationTemplate`, e.g. `{source}-replica`; in a manifest with the AWS Storage Blog template's headers, `{source}-target`" },
     destination_account: { description: "Destination account (id or alias).", default: "the source account" },
     destination_region: { description: "Destination Region.", default: "the source Region" },
     prefix: { description: "Replicate only keys starting with this prefix (at most 1,024 characters).", default: "everything" },
@@ -88,6 +88,19 @@ export const BLOG_TEMPLATE_ALIASES: Record<string, Column> = {
     "DeleteMarkerReplication": "delete_marker_replication",
     "Existing Object Replication": "existing_objects",
 };
+
+/**
+ * Whether a header row is the AWS Storage Blog template's: it names the source bucket with the
+ * template's own header. Such a manifest names no destination, and the blog's buckets are
+ * `<source>-target`, so that is its default destination (see buildFleetSpec).
+ */
+export function isBlogTemplateHeader(headers: readonly string[]): boolean {
+    const key = headerKey("Source Bucket Name");
+    return headers.some(h => headerKey(h) === key);
+}
+
+/** The destination a blog-template row gets when nothing else names one. */
+export const BLOG_TEMPLATE_DESTINATION = "{source}-target";
 
 /** Other spellings people use, mapped to columns. */
 export const EXTRA_ALIASES: Record<string, Column> = {

@@ -50,6 +50,7 @@ export const DIAGNOSTIC_CODES = {
     SOURCE_KMS_KEY_MISSING: "SSE-KMS replication without the source key: the role cannot be granted kms:Decrypt.",
     IAM_QUOTA_EXCEEDED: "The replication role's permissions cannot fit inside the configured IAM quotas.",
     INVALID_CONFIG: "A stack config or component argument is malformed.",
+    ACCOUNT_WITHOUT_CREDENTIALS: "An account the routes use has no roleArn or profile in stack config while other accounts do: its provider uses the ambient credentials.",
     PARTITION_MISMATCH: "A route, key or account spans AWS partitions (aws, aws-cn, aws-us-gov, aws-eusc); replication cannot cross partitions.",
     MANIFEST_TOO_LARGE: "The manifest is over a size limit (file size, decompressed workbook size or rows).",
     DUPLICATE_KEY: "A YAML or JSON mapping gives the same key twice (a second `routes:`, a tag key).",

@@ -7,7 +7,7 @@ import {
     LIMITS, bucketNameProblems, describePartition, isAccountId, isAscii, isKnownRegion, isReplicationStorageClass,
     KNOWN_REGIONS, parseKmsKeyArn, partitionOf, REPLICATION_STORAGE_CLASSES,
 } from "./aws-facts";
-import { Column, COLUMNS, REQUIRED_COLUMNS } from "./columns";
+import { BLOG_TEMPLATE_DESTINATION, Column, COLUMNS, REQUIRED_COLUMNS } from "./columns";
 import { Diagnostic, DiagnosticCode, Severity, SourceLocation, diag, kindOf } from "./diagnostics";
 import { REFUSED } from "./records";
 import { accountFromNumber, hasSurroundingWhitespace, parsePriority, parseTagText, screenValue, trimSpaces } from "./values";
@@ -24,6 +24,8 @@ export interface RouteRecord {
     values: Partial<Record<Column, Cell>>;
     /** Per-column location; defaults to `at` with the column name. */
     locs?: Partial<Record<Column, SourceLocation>>;
+    /** The row comes from a manifest with the AWS Storage Blog template's headers (see isBlogTemplateHeader). */
+    template?: "aws-storage-blog";
 }
 
 /** An account in stack config: its id and how to reach it. */
@@ -396,6 +398,9 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
         if (destName === undefined && source !== undefined) {
             if (options.destinationTemplate) {
                 destName = fillTemplate(options.destinationTemplate, vars());
+            } else if (record.template === "aws-storage-blog") {
+                // The blog's spreadsheet names no target: its buckets are `<source>-target`.
+                destName = fillTemplate(BLOG_TEMPLATE_DESTINATION, vars());
             } else if (sourceName !== undefined) {
                 r.report("MISSING_FIELD", "destination_bucket", "destination_bucket is required when stack config has no destinationTemplate (e.g. \"{source}-replica\").");
             }
@@ -526,7 +531,35 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
     for (const id of new Set(routes.flatMap(r => [r.sourceAccount, r.destinationAccount]))) {
         if (!accountSpecs.some(a => a.id === id)) accountSpecs.push({ id });
     }
+    diagnostics.push(...accountsWithoutCredentials(routes, accountSpecs));
     return { spec: { accounts: accountSpecs, buckets, routes }, diagnostics };
+}
+
+/**
+ * ACCOUNT_WITHOUT_CREDENTIALS: an account the routes use that stack config gives neither a role
+ * nor a profile, in a fleet where other accounts have one. Its provider then uses whatever
+ * credentials `pulumi up` runs with; allowedAccountIds stops them deploying into the wrong
+ * account, but only at deploy time. A fleet where no account has credentials uses the ambient
+ * ones on purpose (one account, `aws sso login`), so it is not warned about.
+ */
+function accountsWithoutCredentials(routes: readonly RouteSpec[], accounts: readonly AccountSpec[]): Diagnostic[] {
+    const reachable = (a: AccountSpec | undefined) => !!(a?.roleArn || a?.profile);
+    if (!accounts.some(reachable)) return [];
+    const out: Diagnostic[] = [];
+    const seen = new Set<string>();
+    // Rows in file order, so the warning points at the first row that names the account.
+    const byRow = [...routes].filter(r => !r.implied).sort((a, b) => (a.at.row ?? 0) - (b.at.row ?? 0));
+    for (const r of byRow) {
+        for (const [id, column] of [[r.sourceAccount, "source_account"], [r.destinationAccount, "destination_account"]] as const) {
+            if (seen.has(id)) continue;
+            seen.add(id);
+            const account = accounts.find(a => a.id === id);
+            if (reachable(account)) continue;
+            const name = account?.alias ? `accounts.${account.alias}` : "accounts.<alias>";
+            out.push(diag("ACCOUNT_WITHOUT_CREDENTIALS", `account ${id}${account?.alias ? ` (${account.alias})` : ""} has no roleArn or profile in stack config, while other accounts do: its provider will use the ambient credentials of whoever runs pulumi (allowedAccountIds refuses the wrong account, but only at deploy); give ${name}.roleArn or ${name}.profile${account?.alias ? "" : ` with id "${id}"`}.`, r.locs[column] ?? r.at, "warning"));
+        }
+    }
+    return out;
 }
 
 /** Duplicates, self-routes, two-way pairs, chains; then rule ids and priorities. */
