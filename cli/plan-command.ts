@@ -279,12 +279,22 @@ function shortType(type: string): string {
     return m ? `aws.${m[1]}.${m[2]}` : type;
 }
 
+/** A provider input that is an object or list travels as JSON text; anything else as is. */
+function jsonInput(v: unknown): unknown {
+    if (typeof v !== "string" || !/^[[{]/.test(v)) return v;
+    try { return JSON.parse(v) as unknown; } catch { return v; }
+}
+
 /** The settings that matter, one line per resource. */
-function settingsOf(r: RecordedResource): string {
+export function settingsOf(r: RecordedResource): string {
     const i = r.inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- recorded wire values
     switch (r.type) {
-        case "pulumi:providers:aws":
-            return `region=${i.region} allowedAccountIds=${JSON.stringify(i.allowedAccountIds)}${i.assumeRoles ? ` assumeRole=${i.assumeRoles[0]?.roleArn}` : ""}${i.profile ? ` profile=${i.profile}` : ""}`;
+        case "pulumi:providers:aws": {
+            // Provider inputs that are objects or lists arrive as JSON text (see plan-diff.ts `decoded`).
+            const assumeRoles = jsonInput(i.assumeRoles) as Array<{ roleArn?: string }> | undefined;
+            const role = Array.isArray(assumeRoles) ? assumeRoles[0]?.roleArn : undefined;
+            return `region=${i.region} allowedAccountIds=${JSON.stringify(jsonInput(i.allowedAccountIds))}${role ? ` assumeRole=${role}` : ""}${i.profile ? ` profile=${i.profile}` : ""}`;
+        }
         case "aws:s3/bucket:Bucket":
             return `bucket=${i.bucket} forceDestroy=${i.forceDestroy ?? false}${i.objectLockEnabled ? " objectLock" : ""}`;
         case "aws:s3/bucketVersioning:BucketVersioning":

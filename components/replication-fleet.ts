@@ -12,7 +12,7 @@ import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, pl
 import {
     AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, ShardSelector, backfillJobName,
     bucketInShard, routeInShard, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
-    TrustConditions, escalateWarnings, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
+    TrustConditions, escalateWarnings, formatDiagnostic, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
 } from "./model";
 
 export { ShardSelector, bucketInShard, routeInShard, shardOf } from "./model";
@@ -60,13 +60,87 @@ export interface ReplicationFleetBaseArgs {
     monitoring?: MonitoringSettings;
 }
 
+// ---- typed route input (issue 14) ----
+/**
+ * One route as a TypeScript program writes it: the manifest's columns, camelCase. Every value is
+ * read exactly as the same cell of a manifest would be (see the README's column table), so a
+ * boolean column also takes "true"/"false", "yes"/"no" or "Enabled"/"Disabled".
+ */
+export interface RouteFields {
+    /** Source bucket name. Required. */
+    sourceBucket?: string;
+    /** Source account: 12-digit id or an alias from `accounts`. Required unless `defaults` gives it. */
+    sourceAccount?: string | number;
+    /** Source bucket Region, e.g. "us-east-1". Required unless `defaults` gives it. */
+    sourceRegion?: string;
+    /** Destination bucket name (default: `destinationTemplate`, e.g. "{source}-replica"). */
+    destinationBucket?: string;
+    /** Destination account, id or alias (default: the source account). */
+    destinationAccount?: string | number;
+    /** Destination Region (default: the source Region). */
+    destinationRegion?: string;
+    /** Replicate only keys starting with this prefix (at most 1,024 characters). */
+    prefix?: string;
+    /** Replicate only objects with these tags: "key=value;key2=value2", or an object of tags. */
+    tags?: string | Record<string, string>;
+    /** Storage class of replicas: STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE or REDUCED_REDUNDANCY. */
+    storageClass?: string;
+    /** Replicate delete markers (not with a tag filter). Default false. */
+    deleteMarkerReplication?: boolean | string;
+    /** "destination" makes the destination account own replicas (cross-account only); "source" keeps the source owner. */
+    replicaOwnership?: string;
+    /** Replicate SSE-KMS encrypted objects (default: true when `replicaKmsKey` is given). */
+    replicateKms?: boolean | string;
+    /** KMS key ARN in the destination Region that encrypts replicas. */
+    replicaKmsKey?: string;
+    /** KMS key ARN the source bucket encrypts with (kms:Decrypt for the role). */
+    sourceKmsKey?: string;
+    /** S3 Replication Time Control with metrics (15 minutes). Default false. */
+    rtc?: boolean | string;
+    /** Backfill existing objects with S3 Batch Replication: "none" (default), "eligible", "failed", "unreplicated", "new-destination" or "all". */
+    existingObjects?: string;
+    /** Change it to run this route's backfill again (a new Batch Replication job). */
+    backfillTrigger?: string;
+    /** Two-way replication, with replica modification sync on both rules. Default false. */
+    bidirectional?: boolean | string;
+    /** Create the source bucket (false adopts an existing bucket without recreating it). Default false. */
+    createSource?: boolean | string;
+    /** Create the destination bucket (false adopts an existing bucket). Default false. */
+    createDestination?: boolean | string;
+    /** Rule priority 0-2147483647, unique per source bucket (default: derived from the route itself). */
+    priority?: number | string;
+    /** "Enabled" (default) or "Disabled". */
+    status?: string;
+    /** Replication rule id (ASCII, at most 255 characters; default `to-<destination>[-<filter hash>]`). */
+    ruleId?: string;
+    /** Send the source's replication failure events to the alert topic (default: true for created sources, false for adopted ones). */
+    failureEvents?: boolean | string;
+}
+
+/** `sourceBucket` -> `source_bucket`, at the type level. */
+type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}`
+    ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}`
+    : S;
+
+/** {@link RouteFields} under the manifest's own snake_case column names (`source_bucket`, ...). */
+export type SnakeCaseRouteFields = { [K in keyof RouteFields as SnakeCase<K>]: RouteFields[K] };
+
+/**
+ * A route for {@link ReplicationFleetArgs.routes}: the manifest's columns in camelCase or
+ * snake_case (use one spelling per column). A misspelled column in an object literal does not
+ * compile; rows typed `Record<string, unknown>` (parsed from a file) are still accepted, and
+ * checked when the fleet is constructed.
+ */
+export type RouteInput = RouteFields & SnakeCaseRouteFields;
+// ---- end typed route input ----
+
 /** Arguments of {@link ReplicationFleet}. */
 export interface ReplicationFleetArgs extends ReplicationFleetBaseArgs {
     /**
-     * Routes as objects keyed by manifest column (`source_bucket` or `sourceBucket`, ...).
+     * Routes as objects keyed by manifest column (`sourceBucket` or `source_bucket`, ...).
      * Give `routes` or `records`.
      */
-    routes?: Array<Record<string, unknown>>;
+    routes?: RouteInput[];
     /** Routes already loaded from a manifest, with file/row/column for every value. */
     records?: RouteRecord[];
     /** Problems found while loading `records` (or config), reported together with the fleet's own. */
@@ -178,6 +252,8 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         super(typeToken("ReplicationFleet"), name, {}, opts);
         this.plan = plan;
         this.warnings = warnings;
+        // Logged here, so any program that builds a fleet shows them (stacks/program.ts does not repeat them).
+        for (const w of warnings) pulumi.log.warn(formatDiagnostic(w), this);
         this.backfill = args.backfill ?? {};
         this.accounts = args.accounts ?? {};
         const owned = ownedByShard(plan, args.shard);

@@ -68,7 +68,6 @@ export async function runStack(options: RunStackOptions = {}): Promise<Record<st
         backfill: settings.backfill,
         monitoring: settings.monitoring,
     });
-    for (const w of fleet.warnings) pulumi.log.warn(formatDiagnostic(w));
 
     return {
         routes: fleet.routes,
