@@ -1,6 +1,8 @@
 /** `s3-replication`: the offline commands (plan, validate). */
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_MAX_DIAGNOSTICS, runValidate } from "./validate-command";
+import { packageVersion } from "./package-info";
+import { ProjectError, ProjectLocation, locateProject } from "./project";
 
 /** An option value that must say something: `--manifest ""` is a mistake, not "no manifest". */
 function nonEmpty(value: string): string {
@@ -14,6 +16,19 @@ function count(value: string): number {
     if (!/^[0-9]+$/.test(value)) throw new InvalidArgumentError("it must be a whole number (0 prints every problem).");
     return Number(value);
 }
+
+/** The project whose stack files `--stack` names (see locateProject); undefined after printing why not. */
+function projectOf(projectDir: string | undefined, io: { err: (s: string) => void }): ProjectLocation | undefined {
+    try {
+        return locateProject(projectDir);
+    } catch (e) {
+        if (!(e instanceof ProjectError)) throw e;
+        io.err(e.message);
+        return undefined;
+    }
+}
+
+const PROJECT_DIR_HELP = "the Pulumi project whose stack files --stack names (default: the nearest Pulumi.yaml from here up, else this package's example stacks)";
 
 /**
  * Output that survives its reader going away: once stdout is closed (`validate ... | head`),
@@ -36,7 +51,20 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
     const program = new Command("s3-replication")
         .description("Amazon S3 replication at fleet scale: validate manifests and plan stacks offline.")
         .exitOverride()
-        .configureOutput({ writeOut: s => io.out(s.replace(/\n$/, "")), writeErr: s => io.err(s.replace(/\n$/, "")) });
+        .configureOutput({ writeOut: s => io.out(s.replace(/\n$/, "")), writeErr: s => io.err(s.replace(/\n$/, "")) })
+        .version(packageVersion(), "-V, --version", "print the package version");
+
+    program.command("init")
+        .description("Create a Pulumi project that deploys a fleet from a manifest with this package's stack program: Pulumi.yaml, index.ts, tsconfig.json, a stack file and a manifest in the AWS Storage Blog template's format.")
+        .addArgument(new Argument("[dir]", "where to create it (default: the current directory)").argParser(nonEmpty))
+        .addOption(new Option("--name <project>", "project name (default: the directory's name)").argParser(nonEmpty))
+        .addOption(new Option("--stack <name>", "the stack file to write").default("dev").argParser(nonEmpty))
+        .addOption(new Option("--account <id>", "the 12-digit account of the source buckets (default: a placeholder to replace)").argParser(nonEmpty))
+        .option("--force", "overwrite files that exist")
+        .action(async (dir: string | undefined, opts: { name?: string; stack: string; account?: string; force?: boolean }) => {
+            const { runInit } = await import("./init-command");
+            code = runInit(dir, opts, io);
+        });
 
     program.command("plan")
         .description("Run the stacks program offline (Pulumi mock runtime, no AWS calls) and print what would be registered.")
@@ -48,10 +76,13 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
         .addOption(new Option("--max-diagnostics <n>", "print at most n problems, then how many more (0: all)").default(DEFAULT_MAX_DIAGNOSTICS).argParser(count))
         .addOption(new Option("--diff <base.json>", "compare with a base plan (plan --json output): creates, updates, replaces and deletes under a safety summary; exit 3 if it deletes or replaces buckets, bucket settings, roles, policies or replication configurations").argParser(nonEmpty))
         .option("--allow-deletes", "with --diff: exit 0 even when the plan deletes or replaces resources")
-        .action(async (opts: { stack: string; json?: boolean; manifest?: string; sheet?: string; set: string[]; maxDiagnostics: number; diff?: string; allowDeletes?: boolean }) => {
+        .addOption(new Option("--project-dir <dir>", PROJECT_DIR_HELP).argParser(nonEmpty))
+        .action(async (opts: { stack: string; json?: boolean; manifest?: string; sheet?: string; set: string[]; maxDiagnostics: number; diff?: string; allowDeletes?: boolean; projectDir?: string }) => {
+            const project = projectOf(opts.projectDir, io);
+            if (!project) { code = 2; return; }
             // Loaded only for plan: it brings the Pulumi SDK, which validate does not need.
             const { runPlan } = await import("./plan-command");
-            code = await runPlan(opts, { ...io, progress: { stream: process.stderr } });
+            code = await runPlan({ ...opts, stacksDir: project.stacksDir }, { ...io, progress: { stream: process.stderr } });
         });
 
     program.command("validate")
@@ -63,8 +94,11 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
         .option("--strict", "treat warnings as errors")
         .addOption(new Option("--sheet <name>", "XLSX worksheet (default: the first visible one)").argParser(nonEmpty))
         .addOption(new Option("--max-diagnostics <n>", "print at most n problems, then how many more (0: all)").default(DEFAULT_MAX_DIAGNOSTICS).argParser(count))
-        .action(async (manifest: string | undefined, opts: { stack?: string; set: string[]; json?: boolean; strict?: boolean; sheet?: string; maxDiagnostics: number }) => {
-            code = await runValidate(manifest, opts, io);
+        .addOption(new Option("--project-dir <dir>", PROJECT_DIR_HELP).argParser(nonEmpty))
+        .action(async (manifest: string | undefined, opts: { stack?: string; set: string[]; json?: boolean; strict?: boolean; sheet?: string; maxDiagnostics: number; projectDir?: string }) => {
+            const project = opts.stack !== undefined ? projectOf(opts.projectDir, io) : undefined;
+            if (opts.stack !== undefined && !project) { code = 2; return; }
+            code = await runValidate(manifest, { ...opts, ...(project ? { stacksDir: project.stacksDir } : {}) }, io);
         });
 
     // status (issue 12): asks AWS, unlike the offline commands; loaded only when used.
