@@ -1,8 +1,14 @@
 /** `s3-replication`: the offline commands (plan, validate). */
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
-import { DEFAULT_MAX_DIAGNOSTICS, runValidate } from "./validate-command";
 import { packageVersion } from "./package-info";
 import { ProjectError, ProjectLocation, locateProject } from "./project";
+
+/**
+ * validate-command's DEFAULT_MAX_DIAGNOSTICS (test/package-install.spec.ts checks they agree): that
+ * module loads the whole model, about 180 ms that `--help` and `--version` must not spend, so it is
+ * imported only by the commands that run it.
+ */
+export const DEFAULT_MAX_DIAGNOSTICS = 200;
 
 /** An option value that must say something: `--manifest ""` is a mistake, not "no manifest". */
 function nonEmpty(value: string): string {
@@ -98,6 +104,7 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
         .action(async (manifest: string | undefined, opts: { stack?: string; set: string[]; json?: boolean; strict?: boolean; sheet?: string; maxDiagnostics: number; projectDir?: string }) => {
             const project = opts.stack !== undefined ? projectOf(opts.projectDir, io) : undefined;
             if (opts.stack !== undefined && !project) { code = 2; return; }
+            const { runValidate } = await import("./validate-command");
             code = await runValidate(manifest, { ...opts, ...(project ? { stacksDir: project.stacksDir } : {}) }, io);
         });
 

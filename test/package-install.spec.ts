@@ -10,7 +10,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as cliMain from "../cli/main";
 import { OFFLINE_INVOKES } from "../cli/provider-fixtures";
+import * as validateCommand from "../cli/validate-command";
 import { readStackFile } from "../components/manifest/stack-file";
 import { ROOT, ensureBuilt } from "./support/build";
 import { Consumer, installConsumer } from "./support/consumer";
@@ -99,6 +101,13 @@ describe("the packed package, installed alone in a fresh project", function () {
         });
     });
 
+    it("keeps the bin/ it was published with when npm runs `prepare` inside it (as `pulumi package add <its directory>` installs it)", () => {
+        const before = fs.statSync(path.join(consumer.dir, "node_modules", pkg.name, "bin", "provider", "schema.json")).mtimeMs;
+        consumer.run("npm", ["run", "prepare"], { cwd: path.join(consumer.dir, "node_modules", pkg.name) });
+        expect(fs.statSync(path.join(consumer.dir, "node_modules", pkg.name, "bin", "provider", "schema.json")).mtimeMs).to.equal(before);
+        expect(fs.existsSync(path.join(consumer.dir, "node_modules", pkg.name, pkg.main))).to.equal(true);
+    });
+
     it("answers --version and --help from the compiled CLI, quickly", () => {
         const timed = (args: string[]) => {
             const start = Date.now();
@@ -115,6 +124,8 @@ describe("the packed package, installed alone in a fresh project", function () {
         // `npm run bench:cli` measures precisely; here only a bound a loaded CI machine keeps.
         expect(version.ms, `--version took ${version.ms} ms`).to.be.below(1500);
         expect(help.ms, `--help took ${help.ms} ms`).to.be.below(1500);
+        // main.ts keeps its own copy of the default so that help loads no model; they must agree.
+        expect(cliMain.DEFAULT_MAX_DIAGNOSTICS).to.equal(validateCommand.DEFAULT_MAX_DIAGNOSTICS);
     });
 
     describe("init, validate and plan in the user's own project", () => {
