@@ -7,11 +7,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import fc from "fast-check";
+import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
     PACK_NAME, encryptionPolicy, hardenedReplicatedBucketsPolicy, packArgs, resourcePolicies, routeRequirementsPolicy, stackPolicies,
 } from "../policy-packs/replication-guard/policies";
-import { TYPES, typeToken } from "../policy-packs/replication-guard/policies/common";
+import { TYPES } from "../policy-packs/replication-guard/policies/common";
 import { ENCRYPTION_DEFAULTS } from "../policy-packs/replication-guard/policies/encryption";
 import { HARDENED_DEFAULTS } from "../policy-packs/replication-guard/policies/hardened-buckets";
 import { ROUTE_DEFAULTS } from "../policy-packs/replication-guard/policies/routes";
@@ -28,7 +29,18 @@ describe("policy pack: files", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8")) as { version?: string; main?: string; dependencies?: Record<string, string> };
         expect(pkg.version).to.match(/^\d+\.\d+\.\d+$/);
         expect(fs.existsSync(path.join(PACK_DIR, pkg.main ?? "index.js"))).to.equal(true);
-        expect(pkg.dependencies).to.deep.equal({ "@pulumi/aws": "7.48.0", "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.248.0" });
+        expect(pkg.dependencies).to.deep.equal({ "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.248.0" });
+    });
+
+    it("names each resource type by the token @pulumi/aws gives its class, and does not load @pulumi/aws", () => {
+        const classes = [aws.s3, aws.iam].flatMap(m => Object.values(m)).filter(c => typeof c === "function");
+        const tokens = new Set(classes.map(c => (c as { __pulumiType?: string }).__pulumiType).filter(Boolean));
+        const all = Object.values(TYPES).flat();
+        expect(all.length).to.be.greaterThan(15);
+        expect(all.filter(t => !tokens.has(t))).to.deep.equal([]);
+        for (const f of fs.readdirSync(path.join(PACK_DIR, "policies"))) {
+            expect(fs.readFileSync(path.join(PACK_DIR, "policies", f), "utf8"), f).not.to.match(/from "@pulumi\/aws"/);
+        }
     });
 
     it("starts the pack only from index.ts, under a valid pack name", () => {
@@ -105,7 +117,7 @@ describe("policy pack: README section", () => {
 
 describe("policy harness: engine rules", () => {
     const pab = (flag: boolean): HarnessResource => ({
-        type: typeToken(TYPES.publicAccessBlock[0]), name: "pab",
+        type: TYPES.publicAccessBlock[0], name: "pab",
         props: { bucket: "b", blockPublicAcls: flag, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
     });
     const policy = resourcePolicies.find(p => p.name === "s3-public-access-block")!;
@@ -169,7 +181,7 @@ const { value: knownValue } = fc.letrec(tie => ({
         fc.array(tie("value"), { maxLength: 2 }),
         fc.dictionary(fc.constantFrom(...KEYS), tie("value"), { maxKeys: 4 })),
 }));
-const allTypes = Object.values(TYPES).flat().map(typeToken);
+const allTypes = Object.values(TYPES).flat();
 
 describe("policy pack: robustness", () => {
     it("no resource policy throws or gives up (can't-run) on any props the engine could send", async () => {
@@ -181,7 +193,7 @@ describe("policy pack: robustness", () => {
 
     it("the replication checks never throw on fully known rules of any shape", async () => {
         const rules = fc.array(fc.dictionary(fc.constantFrom(...KEYS), knownValue, { maxKeys: 8 }), { maxLength: 4 });
-        const types = [typeToken(TYPES.replication[0]), typeToken(TYPES.bucket[0])];
+        const types = [TYPES.replication[0], TYPES.bucket[0]];
         await fc.assert(fc.asyncProperty(fc.constantFrom(...types), rules, async (type, rs) => {
             const props = type === types[0] ? { bucket: "src", role: "arn:aws:iam::111111111111:role/r", rules: rs } : { bucket: "src", replicationConfiguration: { role: "r", rules: rs } };
             const r = await analyzeResource(resourcePolicies, { type, name: "r", props });

@@ -2,7 +2,6 @@
  * What every policy of the pack shares: resource type groups, reading props that may hold
  * unknown values (a preview), a resource's Region and account, and config helpers.
  */
-import * as aws from "@pulumi/aws";
 import * as policySdk from "@pulumi/policy";
 import {
     PolicyProviderResource, ReportViolation, ResourceValidation, ResourceValidationArgs,
@@ -12,37 +11,45 @@ import { UNKNOWN, Unknown, accountOfArn } from "../../../components/model/policy
 export { UNKNOWN };
 export type { Unknown };
 
-/** A Pulumi resource class, as `isType` takes it. */
-export type ResourceClass = Parameters<ResourceValidationArgs["isType"]>[0];
-
-/** The @pulumi/aws (v7) classes each policy looks at; deprecated V2 aliases are included so older programs are covered too. */
+/**
+ * The pulumi-aws (v7) type tokens each policy looks at, as the engine sends them in `args.type`;
+ * deprecated V2 aliases are included so older programs are covered too. Tokens, not the
+ * @pulumi/aws classes: the published pack then needs neither @pulumi/aws nor its size, and a test
+ * holds each token to the class's own `__pulumiType`.
+ */
 const TYPE_GROUPS = {
-    bucket: [aws.s3.Bucket, aws.s3.BucketV2],
-    versioning: [aws.s3.BucketVersioning, aws.s3.BucketVersioningV2],
-    encryption: [aws.s3.BucketServerSideEncryptionConfiguration, aws.s3.BucketServerSideEncryptionConfigurationV2],
-    publicAccessBlock: [aws.s3.BucketPublicAccessBlock],
-    ownership: [aws.s3.BucketOwnershipControls],
-    bucketPolicy: [aws.s3.BucketPolicy],
-    acl: [aws.s3.BucketAcl, aws.s3.BucketAclV2],
-    objectLock: [aws.s3.BucketObjectLockConfiguration, aws.s3.BucketObjectLockConfigurationV2],
-    replication: [aws.s3.BucketReplicationConfig],
-    role: [aws.iam.Role],
-    rolePolicy: [aws.iam.RolePolicy],
-    iamPolicy: [aws.iam.Policy],
-    rolePolicyAttachment: [aws.iam.RolePolicyAttachment],
-} satisfies Record<string, ResourceClass[]>;
+    bucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
+    versioning: ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"],
+    encryption: [
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    ],
+    publicAccessBlock: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
+    ownership: ["aws:s3/bucketOwnershipControls:BucketOwnershipControls"],
+    bucketPolicy: ["aws:s3/bucketPolicy:BucketPolicy"],
+    acl: ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"],
+    objectLock: [
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+    ],
+    replication: ["aws:s3/bucketReplicationConfig:BucketReplicationConfig"],
+    role: ["aws:iam/role:Role"],
+    rolePolicy: ["aws:iam/rolePolicy:RolePolicy"],
+    iamPolicy: ["aws:iam/policy:Policy"],
+    rolePolicyAttachment: ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"],
+} satisfies Record<string, string[]>;
 
 export type TypeGroup = keyof typeof TYPE_GROUPS;
 
-export const TYPES: { readonly [K in TypeGroup]: readonly ResourceClass[] } = TYPE_GROUPS;
+export const TYPES: { readonly [K in TypeGroup]: readonly string[] } = TYPE_GROUPS;
 
-/** The type token of a resource class (`aws:s3/bucket:Bucket`). */
-export function typeToken(cls: ResourceClass): string {
-    return (cls as unknown as { __pulumiType: string }).__pulumiType;
+/** Whether a type token is one of the given ones. */
+export function isAnyOf(type: string, tokens: readonly string[]): boolean {
+    return tokens.includes(type);
 }
 
 export function isOfGroup(type: string, group: TypeGroup): boolean {
-    return TYPES[group].some(c => typeToken(c) === type);
+    return isAnyOf(type, TYPES[group]);
 }
 
 /** Plain data read from props: JSON values, with UNKNOWN where the engine does not know a value yet. */
@@ -134,21 +141,21 @@ export function providerAccount(provider: PolicyProviderResource | undefined): s
 }
 
 /**
- * A validation that applies to the given classes only (notApplicable otherwise, as
+ * A validation that applies to the given types only (notApplicable otherwise, as
  * validateResourceOfType does) and receives the props as plain data.
  */
 export function validateTypes(
-    classes: readonly ResourceClass[],
+    tokens: readonly string[],
     validate: (props: Plain, args: ResourceValidationArgs, report: ReportViolation) => void,
 ): ResourceValidation {
     const fn: ResourceValidation = (args, report) => {
-        if (!classes.some(c => args.isType(c))) {
-            args.notApplicable(`Policy only applies to resources of type ${classes.map(typeToken).map(t => `'${t}'`).join(" or ")}`);
+        if (!isAnyOf(args.type, tokens)) {
+            args.notApplicable(`Policy only applies to resources of type ${tokens.map(t => `'${t}'`).join(" or ")}`);
         }
         validate(peelProps(args.props), args, report);
     };
     // Like validateResourceOfType: lets the engine skip other types without calling us.
-    if (classes.length === 1) (fn as unknown as { __pulumiType: string }).__pulumiType = typeToken(classes[0]);
+    if (tokens.length === 1) (fn as unknown as { __pulumiType: string }).__pulumiType = tokens[0];
     return fn;
 }
 

@@ -1,6 +1,6 @@
 /** Default encryption: SSE-S3 or SSE-KMS (a customer managed key where configured), with the bucket key on. */
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, UNKNOWN, at, asList, configOf, tryRemediate, validateTypes, Plain } from "./common";
+import { TYPES, isAnyOf, UNKNOWN, at, asList, configOf, tryRemediate, validateTypes, Plain } from "./common";
 
 export interface EncryptionConfig extends Record<string, unknown> {
     /** Require SSE-KMS (or DSSE-KMS) with a customer managed key instead of SSE-S3. */
@@ -54,7 +54,7 @@ export function encryptionRuleProblems(rule: unknown, where: string, cfg: Encryp
 
 function validate(props: Plain, args: ResourceValidationArgs, report: (m: string) => void): void {
     const cfg = configOf(args.getConfig<Partial<EncryptionConfig>>(), ENCRYPTION_DEFAULTS);
-    if (TYPES.bucket.some(c => args.isType(c))) {
+    if (isAnyOf(args.type, TYPES.bucket)) {
         // Deprecated inline form on aws.s3.Bucket; a separate configuration resource is checked on its own.
         const inline = props.serverSideEncryptionConfiguration;
         if (inline === undefined || inline === null || inline === UNKNOWN) return;
@@ -76,8 +76,8 @@ interface EncryptionRuleProps { applyServerSideEncryptionByDefault?: { sseAlgori
 
 /** Turn the bucket key on for SSE-KMS rules: safe (no data is rewritten) and only ever cheaper. */
 function remediate(args: ResourceValidationArgs): Record<string, unknown> | undefined {
-    const isBucket = TYPES.bucket.some(c => args.isType(c));
-    if (!isBucket && !TYPES.encryption.some(c => args.isType(c))) {
+    const isBucket = isAnyOf(args.type, TYPES.bucket);
+    if (!isBucket && !isAnyOf(args.type, TYPES.encryption)) {
         args.notApplicable("Policy only applies to S3 buckets and their server-side encryption configurations");
     }
     const cfg = configOf(args.getConfig<Partial<EncryptionConfig>>(), ENCRYPTION_DEFAULTS);

@@ -7,7 +7,7 @@
  * Advisory: metrics are billed like CloudWatch custom metrics, a choice a team may make.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, validateTypes } from "./common";
+import { TYPES, isAnyOf, validateTypes } from "./common";
 import { replicationDocOf } from "./replication-config";
 
 export const replicationMetricsPolicy: ResourceValidationPolicy = {
@@ -19,7 +19,7 @@ export const replicationMetricsPolicy: ResourceValidationPolicy = {
     tags: ["s3", "replication", "monitoring"],
     remediationSteps: "Set destination.metrics to { status: \"Enabled\" } on each rule (ReplicationFleet does unless stack config monitoring.metrics is false), then alarm on OperationsFailedReplication.",
     validateResource: validateTypes([...TYPES.replication, ...TYPES.bucket], (props, args, report) => {
-        const checkable = replicationDocOf(props, TYPES.bucket.some(c => args.isType(c)));
+        const checkable = replicationDocOf(props, isAnyOf(args.type, TYPES.bucket));
         if (!checkable || checkable.rulesUnknown) return;
         const bucket = checkable.doc.bucket ?? "this bucket";
         (checkable.doc.rules ?? []).forEach((rule, i) => {

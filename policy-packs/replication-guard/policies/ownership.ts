@@ -1,6 +1,6 @@
 /** Object ownership BucketOwnerEnforced (ACLs disabled), and no ACLs at all. */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, UNKNOWN, at, asList, validateTypes } from "./common";
+import { TYPES, isAnyOf, UNKNOWN, at, asList, validateTypes } from "./common";
 
 export const ownershipPolicy: ResourceValidationPolicy = {
     name: "s3-bucket-owner-enforced",
@@ -30,7 +30,7 @@ export const noAclPolicy: ResourceValidationPolicy = {
     tags: ["s3", "acl"],
     remediationSteps: "Remove aws.s3.BucketAcl resources and the acl/grants arguments of aws.s3.Bucket; grant access in the bucket policy instead.",
     validateResource: validateTypes([...TYPES.acl, ...TYPES.bucket], (props, args, report) => {
-        if (TYPES.acl.some(c => args.isType(c))) {
+        if (isAnyOf(args.type, TYPES.acl)) {
             report(`bucket ACL resource "${args.name}": ACLs are disabled under BucketOwnerEnforced (S3 rejects all but the default); grant access in the bucket policy instead.`);
             return;
         }

@@ -1,13 +1,13 @@
 /** All four public-access-block flags, and no unconditioned Principal "*" allow in bucket policies. */
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { checkNoPublicAllow } from "../../../components/model/policy-checks";
-import { TYPES, UNKNOWN, peel, validateTypes } from "./common";
+import { TYPES, isAnyOf, UNKNOWN, peel, validateTypes } from "./common";
 
 export const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 
 /** Set every flag to true: it only removes public access, never data. */
 function remediate(args: ResourceValidationArgs): Record<string, unknown> | undefined {
-    if (!TYPES.publicAccessBlock.some(c => args.isType(c))) {
+    if (!isAnyOf(args.type, TYPES.publicAccessBlock)) {
         args.notApplicable("Policy only applies to resources of type 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock'");
     }
     const props = args.props as Record<string, unknown>;

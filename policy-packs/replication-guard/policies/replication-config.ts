@@ -7,7 +7,7 @@ import { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy } fro
 import { DEFAULT_RTC_UNSUPPORTED_REGIONS } from "../../../components/model/aws-facts";
 import { ConfigFinding } from "../../../components/model/replication-config";
 import { accountOfArn } from "../../../components/model/policy-checks";
-import { TYPES, configOf, regionOf, validateTypes, Plain } from "./common";
+import { TYPES, isAnyOf, configOf, regionOf, validateTypes, Plain } from "./common";
 import { CheckableDoc, checkDoc, docFromInlineBucket, docFromReplicationConfig, formatFinding } from "./replication-doc";
 
 export interface ReplicationConfigConfig extends Record<string, unknown> {
@@ -23,7 +23,7 @@ export function replicationDocOf(props: Plain, isBucket: boolean): CheckableDoc 
 }
 
 function findingsOf(props: Plain, args: ResourceValidationArgs): ConfigFinding[] {
-    const isBucket = TYPES.bucket.some(c => args.isType(c));
+    const isBucket = isAnyOf(args.type, TYPES.bucket);
     const doc = replicationDocOf(props, isBucket);
     if (!doc) return [];
     const cfg = configOf(args.getConfig<Partial<ReplicationConfigConfig>>(), REPLICATION_CONFIG_DEFAULTS);

@@ -1,11 +1,11 @@
 /** Versioning Enabled (replication needs it on both ends, and refuses a Suspended source). */
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, UNKNOWN, at, tryRemediate, validateTypes } from "./common";
+import { TYPES, isAnyOf, UNKNOWN, at, tryRemediate, validateTypes } from "./common";
 
 /** Enabled is safe to force: it keeps every version and deletes nothing. */
 function remediate(args: ResourceValidationArgs): Record<string, unknown> | undefined {
-    const isBucket = TYPES.bucket.some(c => args.isType(c));
-    if (!isBucket && !TYPES.versioning.some(c => args.isType(c))) {
+    const isBucket = isAnyOf(args.type, TYPES.bucket);
+    if (!isBucket && !isAnyOf(args.type, TYPES.versioning)) {
         args.notApplicable("Policy only applies to S3 buckets and their versioning resources");
     }
     if (isBucket) {
@@ -33,7 +33,7 @@ export const versioningPolicy: ResourceValidationPolicy = {
     tags: ["s3", "versioning", "replication"],
     remediationSteps: "Set versioningConfiguration.status to \"Enabled\" on the bucket's aws.s3.BucketVersioning (enforcement level \"remediate\" does this automatically).",
     validateResource: validateTypes([...TYPES.versioning, ...TYPES.bucket], (props, args, report) => {
-        if (TYPES.bucket.some(c => args.isType(c))) {
+        if (isAnyOf(args.type, TYPES.bucket)) {
             // Deprecated inline form: only an explicit `enabled: false` is a finding here.
             const enabled = at(props, "versioning", "enabled");
             if (enabled === false) report("the inline versioning sets enabled: false; enable versioning (replication needs it on both buckets).");
