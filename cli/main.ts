@@ -82,8 +82,9 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
         .addOption(new Option("--max-diagnostics <n>", "print at most n problems, then how many more (0: all)").default(DEFAULT_MAX_DIAGNOSTICS).argParser(count))
         .addOption(new Option("--diff <base.json>", "compare with a base plan (plan --json output): creates, updates, replaces and deletes under a safety summary; exit 3 if it deletes or replaces buckets, bucket settings, roles, policies or replication configurations").argParser(nonEmpty))
         .option("--allow-deletes", "with --diff: exit 0 even when the plan deletes or replaces resources")
+        .addOption(new Option("--shard-base <plan.json>", "with --diff: the base plan of another stack of a sharded fleet (repeatable); resources that move here are listed with the `pulumi state move` commands that carry them").default([]).argParser(collect))
         .addOption(new Option("--project-dir <dir>", PROJECT_DIR_HELP).argParser(nonEmpty))
-        .action(async (opts: { stack: string; json?: boolean; manifest?: string; sheet?: string; set: string[]; maxDiagnostics: number; diff?: string; allowDeletes?: boolean; projectDir?: string }) => {
+        .action(async (opts: { stack: string; json?: boolean; manifest?: string; sheet?: string; set: string[]; maxDiagnostics: number; diff?: string; allowDeletes?: boolean; shardBase: string[]; projectDir?: string }) => {
             const project = projectOf(opts.projectDir, io);
             if (!project) { code = 2; return; }
             // Loaded only for plan: it brings the Pulumi SDK, which validate does not need.
