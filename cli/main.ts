@@ -75,6 +75,8 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
     program.command("plan")
         .description("Run the stacks program offline (Pulumi mock runtime, no AWS calls) and print what would be registered.")
         .addOption(new Option("--stack <name>", "stack whose config (stacks/Pulumi.<name>.yaml) to use").makeOptionMandatory().argParser(nonEmpty))
+        // plan review (issue 14): passed to runPlan with the other options, which checks them.
+        .addOption(new Option("--format <format>", "text (default), markdown (a pull-request comment, Mermaid topology included) or json; with --diff, the diff in that form").choices(["text", "markdown", "json"]))
         .option("--json", "print {resources, summary} as JSON")
         .addOption(new Option("--manifest <file>", "use this manifest instead of the one in stack config").argParser(nonEmpty))
         .addOption(new Option("--sheet <name>", "XLSX worksheet (default: stack config manifestSheet, else the first visible sheet)").argParser(nonEmpty))

@@ -14,6 +14,8 @@ import { resolveLimits } from "../components/manifest/limits";
 import { PlanProgress, ProgressOptions } from "./progress";
 import { DEFAULT_MAX_DIAGNOSTICS } from "./validate-command";
 import { PlanDocument, diffPlans, diffText, stateMoves } from "./plan-diff";
+import { planMarkdown } from "./plan-markdown";
+import { diffMarkdown } from "./diff-markdown";
 
 export interface PlanOptions {
     stack: string;
@@ -32,7 +34,20 @@ export interface PlanOptions {
     allowDeletes?: boolean;
     /** With `diff`: base plans of the other stacks of a sharded fleet, to find resources that move between stacks. */
     shardBase?: string[];
+    // ---- plan review (issue 14) ----
+    /** Output format (default text; `json: true` is `format: "json"`). */
+    format?: PlanFormat;
 }
+
+export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
+export type PlanFormat = typeof PLAN_FORMATS[number];
+
+/** `--format`, with `--json` as its alias; a contradiction is a usage error. */
+function formatOf(options: PlanOptions): PlanFormat | string {
+    if (options.json && options.format !== undefined && options.format !== "json") return `--json and --format ${options.format} contradict each other; give one.`;
+    return options.format ?? (options.json ? "json" : "text");
+}
+// ---- end plan review ----
 
 export interface Io {
     out: (s: string) => void;
@@ -91,6 +106,13 @@ export function planConfig(stack: string, manifest?: string, set: string[] = [],
 }
 
 export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
+    // ---- plan review (issue 14): the format, checked before the run ----
+    const format = formatOf(options);
+    if (!(PLAN_FORMATS as readonly string[]).includes(format)) {
+        io.err(format.includes(" ") ? format : `--format must be one of ${PLAN_FORMATS.join(", ")}, not ${JSON.stringify(format)}.`);
+        return 2;
+    }
+    // ---- end plan review ----
     const planned = planConfig(options.stack, options.manifest, options.set, {
         ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
         ...(options.stacksDir !== undefined ? { stacksDir: options.stacksDir } : {}),
@@ -126,14 +148,18 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
         printCapped(result.error.message, options.maxDiagnostics ?? DEFAULT_MAX_DIAGNOSTICS, io.err);
         return 1;
     }
-    if (options.diff !== undefined) return printDiff(options, planJson(result, options.stack), io);
-    if (options.json) io.out(safeJson(planJson(result, options.stack), 2));
+    if (options.diff !== undefined) return printDiff(options, planJson(result, options.stack), io, format as PlanFormat);
+    // ---- plan review (issue 14) ----
+    const doc = planJson(result, options.stack);
+    if (format === "json") io.out(safeJson(doc, 2));
+    else if (format === "markdown") io.out(planMarkdown(doc));
     else io.out(planText(options.stack, result).split("\n").map(escapeTerminal).join("\n"));
+    // ---- end plan review ----
     return 0;
 }
 
 /** `--diff`: exit 3 when the change deletes or replaces what must not go unnoticed, unless allowed. */
-function printDiff(options: PlanOptions, next: PlanDocument, io: Io): number {
+function printDiff(options: PlanOptions, next: PlanDocument, io: Io, format: PlanFormat): number {
     const read = (file: string, flag: string): PlanDocument | undefined => {
         try {
             const doc = JSON.parse(fs.readFileSync(file, "utf8")) as PlanDocument;
@@ -149,7 +175,8 @@ function printDiff(options: PlanOptions, next: PlanDocument, io: Io): number {
     if (!base || others.some(o => o === undefined)) return 2;
     const diff = diffPlans(base, next);
     const moves = stateMoves(base, next, others as PlanDocument[]);
-    if (options.json) io.out(safeJson({ stack: options.stack, base: options.diff, ...diff, moves }, 2));
+    if (format === "json") io.out(safeJson({ stack: options.stack, base: options.diff, ...diff, moves }, 2));
+    else if (format === "markdown") io.out(diffMarkdown({ stack: options.stack, baseName: path.basename(options.diff!), diff, base, next, moves })); // plan review (issue 14)
     else {
         const lines = [diffText(diff, `for stack "${options.stack}" against ${options.diff}`)];
         if (moves.length > 0) {
