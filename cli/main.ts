@@ -77,6 +77,7 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
         .addOption(new Option("--stack <name>", "stack whose config (stacks/Pulumi.<name>.yaml) to use").makeOptionMandatory().argParser(nonEmpty))
         // plan review (issue 14): passed to runPlan with the other options, which checks them.
         .addOption(new Option("--format <format>", "text (default), markdown (a pull-request comment, Mermaid topology included) or json; with --diff, the diff in that form").choices(["text", "markdown", "json"]))
+        .addOption(new Option("--estimate <file>", "YAML/JSON object counts and sizes per route key or source bucket: add a cost and capacity estimate (see docs/plan-review.md)").argParser(nonEmpty))
         .option("--json", "print {resources, summary} as JSON")
         .addOption(new Option("--manifest <file>", "use this manifest instead of the one in stack config").argParser(nonEmpty))
         .addOption(new Option("--sheet <name>", "XLSX worksheet (default: stack config manifestSheet, else the first visible sheet)").argParser(nonEmpty))

@@ -16,6 +16,8 @@ import { DEFAULT_MAX_DIAGNOSTICS } from "./validate-command";
 import { PlanDocument, diffPlans, diffText, stateMoves } from "./plan-diff";
 import { planMarkdown } from "./plan-markdown";
 import { diffMarkdown } from "./diff-markdown";
+import { estimateMarkdown, estimatePlan, estimateText, readEstimateFile } from "./estimate-report";
+import type { EstimateFile } from "../components/model/cost";
 
 export interface PlanOptions {
     stack: string;
@@ -37,6 +39,8 @@ export interface PlanOptions {
     // ---- plan review (issue 14) ----
     /** Output format (default text; `json: true` is `format: "json"`). */
     format?: PlanFormat;
+    /** A YAML/JSON file of object counts and sizes: adds the cost and capacity estimate. */
+    estimate?: string;
 }
 
 export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
@@ -106,11 +110,21 @@ export function planConfig(stack: string, manifest?: string, set: string[] = [],
 }
 
 export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
-    // ---- plan review (issue 14): the format, checked before the run ----
+    // ---- plan review (issue 14): format and estimate file, checked before the run ----
     const format = formatOf(options);
     if (!(PLAN_FORMATS as readonly string[]).includes(format)) {
         io.err(format.includes(" ") ? format : `--format must be one of ${PLAN_FORMATS.join(", ")}, not ${JSON.stringify(format)}.`);
         return 2;
+    }
+    let estimate: EstimateFile | undefined;
+    if (options.estimate !== undefined) {
+        const read = readEstimateFile(options.estimate);
+        if (!read.estimate) {
+            for (const d of read.diagnostics) io.err(formatDiagnostic(d));
+            io.err("plan: nothing was planned; fix the estimate file above.");
+            return 2;
+        }
+        estimate = read.estimate;
     }
     // ---- end plan review ----
     const planned = planConfig(options.stack, options.manifest, options.set, {
@@ -151,9 +165,10 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
     if (options.diff !== undefined) return printDiff(options, planJson(result, options.stack), io, format as PlanFormat);
     // ---- plan review (issue 14) ----
     const doc = planJson(result, options.stack);
-    if (format === "json") io.out(safeJson(doc, 2));
-    else if (format === "markdown") io.out(planMarkdown(doc));
-    else io.out(planText(options.stack, result).split("\n").map(escapeTerminal).join("\n"));
+    const cost = estimate ? estimatePlan(doc, estimate) : undefined;
+    if (format === "json") io.out(safeJson(cost ? { ...doc, estimate: cost } : doc, 2));
+    else if (format === "markdown") io.out([planMarkdown(doc), ...(cost ? ["", estimateMarkdown(cost)] : [])].join("\n"));
+    else io.out([planText(options.stack, result), ...(cost ? ["", estimateText(cost)] : [])].join("\n").split("\n").map(escapeTerminal).join("\n"));
     // ---- end plan review ----
     return 0;
 }
