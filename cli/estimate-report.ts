@@ -58,6 +58,7 @@ export function usd(n: number): string {
 
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
 const gb = (n: number) => `${n.toLocaleString("en-US", { maximumFractionDigits: 1 })} GB`;
+const dashboards = (n: number) => `${n} dashboard${n === 1 ? "" : "s"}`;
 const by = (r: CostEstimate["routes"][number]) => (r.estimatedBy === "none" ? "no estimate" : `by ${r.estimatedBy}`);
 
 export function estimateText(e: CostEstimate): string {
@@ -68,7 +69,7 @@ export function estimateText(e: CostEstimate): string {
         lines.push(`  ${r.key}  [${by(r)}]`);
         lines.push(`      ${int(m.puts)} replication PUTs ${usd(m.putUsd)} · ${gb(m.transferGb)} inter-Region ${usd(m.transferUsd)} · RTC ${usd(m.rtcUsd)} · metrics ${usd(m.metricsUsd)} · ${int(m.kmsRequests)} KMS requests ${usd(m.kmsUsd)} · total ≈ ${usd(m.totalUsd)}`);
     }
-    lines.push("", `Monitoring, per month (estimated): ${int(e.monitoring.alarmMetrics)} alarm metrics ${usd(e.monitoring.alarmsUsd)} · ${e.monitoring.dashboards} dashboards ${usd(e.monitoring.dashboardsUsd)} (replication metrics are in the routes: ${usd(e.monitoring.metricsUsd)})`);
+    lines.push("", `Monitoring, per month (estimated): ${int(e.monitoring.alarmMetrics)} alarm metrics ${usd(e.monitoring.alarmsUsd)} · ${dashboards(e.monitoring.dashboards)} ${usd(e.monitoring.dashboardsUsd)} (replication metrics are in the routes: ${usd(e.monitoring.metricsUsd)})`);
     const backfilled = e.routes.filter(r => r.backfill.objects > 0);
     if (backfilled.length > 0 || e.jobs.length > 0) {
         lines.push("", "Backfill, once (estimated):");
@@ -97,7 +98,7 @@ export function estimateMarkdown(e: CostEstimate): string {
         const m = r.monthly;
         out.push(`| ${code(r.key)} | ${by(r)} | ${int(m.puts)}: ${usd(m.putUsd)} | ${gb(m.transferGb)}: ${usd(m.transferUsd)} | ${usd(m.rtcUsd)} | ${usd(m.metricsUsd)} | ${int(m.kmsRequests)}: ${usd(m.kmsUsd)} | ≈ ${usd(m.totalUsd)} |`);
     }
-    out.push(`| Alarms and dashboards | – | – | – | – | ${int(e.monitoring.alarmMetrics)} alarm metrics: ${usd(e.monitoring.alarmsUsd)}; ${e.monitoring.dashboards} dashboards: ${usd(e.monitoring.dashboardsUsd)} | – | ≈ ${usd(e.monitoring.alarmsUsd + e.monitoring.dashboardsUsd)} |`, "");
+    out.push(`| Alarms and dashboards | – | – | – | – | ${int(e.monitoring.alarmMetrics)} alarm metrics: ${usd(e.monitoring.alarmsUsd)}; ${dashboards(e.monitoring.dashboards)}: ${usd(e.monitoring.dashboardsUsd)} | – | ≈ ${usd(e.monitoring.alarmsUsd + e.monitoring.dashboardsUsd)} |`, "");
     const backfilled = e.routes.filter(r => r.backfill.objects > 0);
     if (backfilled.length > 0 || e.jobs.length > 0) {
         out.push("**Backfill, once (estimated)**", "", "| Route or job | Objects | Replication PUTs | Inter-Region transfer | KMS requests | Batch Operations | Est. once |", "| --- | --- | --- | --- | --- | --- | --- |");
