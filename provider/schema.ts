@@ -65,7 +65,18 @@ export function buildSchema(root: string = path.join(__dirname, "..")): PackageS
     const dir = path.join(root, "provider");
     // The analyzer looks for its entry point through package.json's main: here, the surface itself.
     const analyzer = new Analyzer(dir, PACKAGE_NAME, { name: PACKAGE_NAME, main: "surface.js" }, new Set<string>([...COMPONENT_NAMES, ...RESOURCE_NAMES]));
-    const { components, typeDefinitions, dependencies } = analyzer.analyze();
+    let analyzed: ReturnType<Analyzer["analyze"]>;
+    try {
+        analyzed = analyzer.analyze();
+    } catch (e) {
+        throw new Error(
+            `Pulumi's component analyzer cannot read the cross-language surface (provider/surface.ts and the argument types it reaches): ${(e as Error).message}. ` +
+                "Every language gets these arguments: make the type a plain interface with documented string values (keep a literal union in the TypeScript Args " +
+                "that extends the *BaseArgs, as BucketReplicationArgs does), or use the `as const` object pattern for an enum; see CONTRIBUTING.md.",
+            { cause: e },
+        );
+    }
+    const { components, typeDefinitions, dependencies } = analyzed;
     const schema = generateSchema(PACKAGE_NAME, pkg.version, pkg.description ?? "", components, typeDefinitions, dependencies) as unknown as PackageSchema;
 
     for (const name of RESOURCE_NAMES) {

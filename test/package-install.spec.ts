@@ -159,6 +159,8 @@ describe("the packed package, installed alone in a fresh project", function () {
                     errors: [],
                 });
                 expect(() => cliFrom(elsewhere, ["validate", "--stack", "dev", "--project-dir", elsewhere])).to.throw(/no Pulumi\.yaml in/);
+                // Outside any project: the package's own example stacks (prod has routes of its own).
+                expect(JSON.parse(cliFrom(elsewhere, ["validate", "--stack", "prod", "--json"]))).to.deep.include({ ok: true, errors: [] });
             } finally {
                 fs.rmSync(elsewhere, { recursive: true, force: true });
             }
