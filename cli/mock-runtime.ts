@@ -39,7 +39,8 @@ export interface RecordedInvoke {
 }
 
 export type { InvokeHandler } from "./provider-fixtures";
-import type { InvokeHandler } from "./provider-fixtures";
+import { S3_SDK_CALL, type InvokeHandler } from "./provider-fixtures";
+import { sdkBucketSettingsSource, setBucketSettingsSource } from "../components/bucket-settings";
 
 /** Placeholder for values only AWS assigns (ids of resources that do not exist yet). */
 export const PLACEHOLDER_PREFIX = "(known after deploy)";
@@ -162,6 +163,12 @@ export interface RunResult {
  */
 export async function runUnderMocks(program: () => unknown, options: RunOptions): Promise<RunResult> {
     const recorder = new MockRecorder(options.invokes);
+    // The S3 reads the program makes with the AWS SDK are answered by the same world, never by AWS.
+    const s3 = options.invokes?.[S3_SDK_CALL];
+    const previousSource = setBucketSettingsSource(sdkBucketSettingsSource(async (command, region, access) => {
+        if (!s3) throw new Error(`offline: no answer for S3 ${command.constructor.name} (the world has no ${S3_SDK_CALL} handler)`);
+        return s3({ command: command.constructor.name, input: command.input, region, accountId: access.accountId });
+    }));
     pulumi.runtime.setAllConfig(options.config ?? {});
     await pulumi.runtime.setMocks(recorder, options.project, options.stack, options.preview ?? false);
     wrapMonitor(recorder);
@@ -199,6 +206,7 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     Error.stackTraceLimit = stackTraceLimit;
     Error.prepareStackTrace = prepareStackTrace;
     process.off("unhandledRejection", onRejection);
+    setBucketSettingsSource(previousSource);
     if (recorder.unmocked.length > 0) error = new Error(recorder.unmocked.join("\n"));
     error ??= asyncErrors[0];
     for (const r of recorder.resources) {

@@ -237,6 +237,8 @@ export interface PlanSummary {
     accounts: string[];
     regions: string[];
     warnings: string[];
+    /** Adopted settings (issue 10.7): each change of an adopted bucket's existing setting, `bucket: setting: before -> after`. */
+    adoptedSettingChanges: string[];
 }
 
 export function summarize(result: RunResult): PlanSummary {
@@ -253,6 +255,7 @@ export function summarize(result: RunResult): PlanSummary {
         accounts: [...new Set(custom.map(r => r.account).filter((a): a is string => !!a))].sort(),
         regions: [...new Set(custom.map(r => r.region).filter((a): a is string => !!a))].sort(),
         warnings: Array.isArray(result.outputs.warnings) ? result.outputs.warnings.map(String) : [],
+        adoptedSettingChanges: Array.isArray(result.outputs.adoptedSettingChanges) ? result.outputs.adoptedSettingChanges.map(String) : [], // adopted settings (issue 10.7)
     };
 }
 
@@ -312,6 +315,13 @@ export function planText(stack: string, result: RunResult): string {
     lines.push(`  regions:  ${s.regions.join(", ")}`);
     if (s.warnings.length) {
         lines.push("", `Warnings (${s.warnings.length}):`, ...s.warnings.map(w => `  ${w}`));
+    }
+    // adopted settings (issue 10.7): what this deploy changes on buckets it did not create.
+    if (s.adoptedSettingChanges.length) {
+        lines.push("", `Changes to adopted buckets' existing settings (${s.adoptedSettingChanges.length}):`,
+            "  (offline, each adopted bucket is taken to have what S3 gives a new bucket: SSE-S3, BucketOwnerEnforced, all four",
+            "  public-access-block flags; pulumi preview reads the real settings and reports the real changes)",
+            ...s.adoptedSettingChanges.map(c => `  ~ ${c}`));
     }
     return lines.join("\n");
 }

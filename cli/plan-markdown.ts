@@ -32,7 +32,7 @@ export interface PlannedRoute {
 export interface PlanJson {
     stack?: string;
     resources: PlannedResource[];
-    outputs?: { routes?: PlannedRoute[]; warnings?: string[] };
+    outputs?: { routes?: PlannedRoute[]; warnings?: string[]; adoptedSettingChanges?: string[] };
     summary?: { resources: number; components: number; routes: number; byType: Record<string, number>; accounts: string[]; regions: string[]; warnings: string[] };
 }
 
@@ -349,8 +349,11 @@ function shortType(type: string): string {
     return m ? `aws.${m[1]}.${m[2]}` : type;
 }
 
-/** What adoption changes on an existing bucket, one cell per setting. */
-function adoptionChanges(b: BucketView): { ownership: string; encryption: string; publicAccess: string; versioning: string; policy: string; replication: string } {
+/**
+ * What adoption does to an existing bucket, one cell per setting: kept as it is, or (from the
+ * program's `adoptedSettingChanges`, `bucket: setting: before -> after`) changed.
+ */
+function adoptionChanges(b: BucketView, changes: readonly string[]): { ownership: string; encryption: string; publicAccess: string; versioning: string; policy: string; replication: string } {
     const s = (t: string) => b.settings.get(t)?.inputs ?? {};
     const ownership = str(obj(s(T.ownership).rule).objectOwnership);
     const rule = obj(list(s(T.encryption).rules)[0]);
@@ -359,10 +362,18 @@ function adoptionChanges(b: BucketView): { ownership: string; encryption: string
     const policy = b.settings.get(T.policy);
     const sids = policy ? list(obj(decoded(policy.inputs.policy)).Statement).map(x => str(obj(x).Sid)).filter(Boolean) : [];
     const config = b.settings.get(T.replication);
+    const changed = (setting: string) => {
+        const prefix = `${b.name}: ${setting}: `;
+        const c = changes.find(x => x.startsWith(prefix));
+        if (!c) return undefined;
+        const [before, after] = c.slice(prefix.length).split(" -> ");
+        return `**${text(before)} → ${text(after ?? "")}**`;
+    };
+    const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter(k => pab[k] === true || pab[k] === "true");
     return {
-        ownership: ownership === "BucketOwnerEnforced" ? "→ BucketOwnerEnforced: ACLs off" : ownership ? `→ ${text(ownership)}` : "unchanged",
-        encryption: d.sseAlgorithm === "aws:kms" ? `→ SSE-KMS ${code(str(d.kmsMasterKeyId))}${rule.bucketKeyEnabled ? " + Bucket Key" : ""}` : d.sseAlgorithm ? `→ SSE-S3 (${text(str(d.sseAlgorithm))})` : "unchanged",
-        publicAccess: b.settings.has(T.pab) ? (["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every(k => pab[k] === true || pab[k] === "true") ? "→ all four blocks on" : "→ partly on") : "unchanged",
+        ownership: changed("object ownership") ?? (ownership ? `kept: ${text(ownership)}` : "unchanged"),
+        encryption: changed("default encryption") ?? (d.sseAlgorithm === "aws:kms" ? `kept: SSE-KMS ${code(str(d.kmsMasterKeyId))}${rule.bucketKeyEnabled ? " + Bucket Key" : ""}` : d.sseAlgorithm ? `kept: SSE-S3 (${text(str(d.sseAlgorithm))})` : "unchanged"),
+        publicAccess: changed("public access block") ?? (b.settings.has(T.pab) ? `kept: ${flags.length === 4 ? "all four blocks on" : flags.length === 0 ? "no blocks" : flags.join(", ")}` : "unchanged"),
         versioning: b.settings.has(T.versioning) ? `→ ${text(str(obj(s(T.versioning).versioningConfiguration).status))}` : "unchanged",
         policy: policy ? `existing statements kept; adds ${sids.map(code).join(", ")}` : "unchanged",
         replication: config ? `writes ${list(config.inputs.rules).length} rule(s)` : "–",
@@ -455,10 +466,10 @@ export function planMarkdown(plan: PlanJson, options: MarkdownOptions = {}): str
 
     if (adopted.length > 0) {
         out.push("### Adopted buckets: what changes on them", "");
-        out.push("These buckets exist already; the plan changes settings that are live on them. `BucketOwnerEnforced` turns ACLs off (access an ACL grants stops; S3 refuses the change while ACLs grant other accounts); the default encryption becomes the declared one for new objects; Block Public Access makes a public policy or ACL stop working; the bucket policy keeps its other statements and gains this package's.", "");
+        out.push("These buckets exist already. Their default encryption, object ownership and public access block are read at deploy time and kept, unless stack config (`adoptedSettings: harden`, or a key named for the bucket) changes them; a change that would cut off access the bucket grants stops the deploy. Offline, each is taken to have what S3 gives a new bucket (SSE-S3, BucketOwnerEnforced, all four blocks on): `pulumi preview` reports the real changes. Changes are in **bold**; a changed default encryption applies to new objects. Versioning is always Enabled (replication needs it); the bucket policy keeps its other statements and gains this package's.", "");
         out.push(...table(["Bucket", "Account · Region", "Object ownership", "Default encryption", "Block Public Access", "Versioning", "Bucket policy", "Replication"],
             adopted.map(b => {
-                const c = adoptionChanges(b);
+                const c = adoptionChanges(b, plan.outputs?.adoptedSettingChanges ?? []);
                 return [code(b.name), code(`${b.account} · ${b.region}`), c.ownership, c.encryption, c.publicAccess, c.versioning, c.policy, c.replication];
             }), max, "adopted buckets"), "");
     }

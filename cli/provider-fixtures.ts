@@ -20,7 +20,8 @@
  * Only the text "couldn't find resource" is ever matched (components/adoption.ts); the rest is the
  * wrapping as those sources build it.
  */
-import { partitionOf } from "../components/model";
+import { createHash } from "crypto";
+import { ExistingBucketSettings, newBucketDefaults, partitionOf } from "../components/model";
 
 export type InvokeHandler = (inputs: Record<string, unknown>) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
@@ -30,6 +31,27 @@ export const TOKENS = {
     getBucketReplicationConfiguration: "aws:s3/getBucketReplicationConfiguration:getBucketReplicationConfiguration",
     getBuckets: "aws:s3/getBuckets:getBuckets",
 } as const;
+
+/**
+ * Not an invoke: the AWS SDK S3 calls the program makes itself (components/bucket-settings.ts, for
+ * the settings pulumi-aws has no data source for). Offline they are answered by the same world,
+ * with `{ command, input, region, accountId }` in and the SDK command's output out.
+ */
+export const S3_SDK_CALL = "aws-sdk:s3:send";
+
+/**
+ * An error as @aws-sdk/client-s3 throws it for an S3 error response: an S3ServiceException whose
+ * `name` is the error Code of the XML body and whose `message` is its Message
+ * (smithy-client's decorateServiceException; codes and statuses from the S3 API reference).
+ */
+export function s3ServiceError(code: string, status: number, message: string): Error {
+    return Object.assign(new Error(message), { name: code, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } });
+}
+
+/** A canonical user id (64 hex digits) standing for an account's, stable per account. */
+export function canonicalIdOf(account: string): string {
+    return createHash("sha256").update(`canonical:${account}`).digest("hex");
+}
 
 /** The error the Node SDK sees when the engine's Invoke fails: a gRPC UNKNOWN status whose details the SDK rethrows. */
 export class EngineInvokeError extends Error {
@@ -62,6 +84,72 @@ export interface WorldBucket {
     denied?: Array<"policy" | "replication">;
     /** Owned by another account: HeadBucket works for a reader, but ListBuckets of the caller omits it. */
     foreign?: boolean;
+    /** The owning account (for ExpectedBucketOwner); default: whoever asks. */
+    account?: string;
+    /**
+     * Encryption, ownership, public access block and ACL, over the defaults of a bucket S3 creates
+     * today (SSE-S3, BucketOwnerEnforced, all four flags, owner-only ACL); null: none configured.
+     */
+    settings?: { [K in keyof ExistingBucketSettings]?: ExistingBucketSettings[K] | null };
+    /** SDK reads denied to the caller (AccessDenied), by what they read. */
+    deniedSettings?: Array<"encryption" | "ownership" | "publicAccessBlock" | "acl">;
+}
+
+/** What GetBucket* answers for one bucket of the world, as the SDK returns it. */
+function answerS3(name: string, b: WorldBucket | undefined, command: string, input: Record<string, unknown>, caller: string): Record<string, unknown> {
+    // A bucket that does not exist: 404 NoSuchBucket. ExpectedBucketOwner not matching the owner: 403 AccessDenied.
+    if (!b) throw s3ServiceError("NoSuchBucket", 404, "The specified bucket does not exist");
+    // The offline world's buckets belong to whichever account the reader expects.
+    const owner = b.account ?? (typeof input.ExpectedBucketOwner === "string" ? input.ExpectedBucketOwner : caller);
+    if ((typeof input.ExpectedBucketOwner === "string" && input.ExpectedBucketOwner !== owner) || b.foreign) {
+        throw s3ServiceError("AccessDenied", 403, "Access Denied");
+    }
+    const defaults = newBucketDefaults(canonicalIdOf(owner));
+    const pick = <K extends keyof ExistingBucketSettings>(k: K): ExistingBucketSettings[K] | undefined => {
+        const v = b.settings && Object.prototype.hasOwnProperty.call(b.settings, k) ? b.settings[k] : defaults[k];
+        return v === null ? undefined : (v as ExistingBucketSettings[K]);
+    };
+    const denied = (what: NonNullable<WorldBucket["deniedSettings"]>[number]) => {
+        if (b.deniedSettings?.includes(what)) throw s3ServiceError("AccessDenied", 403, "Access Denied");
+    };
+    switch (command) {
+        case "GetBucketEncryptionCommand": {
+            denied("encryption");
+            const e = pick("encryption");
+            if (!e) throw s3ServiceError("ServerSideEncryptionConfigurationNotFoundError", 404, "The server side encryption configuration was not found");
+            return { ServerSideEncryptionConfiguration: { Rules: [{
+                ApplyServerSideEncryptionByDefault: { SSEAlgorithm: e.sseAlgorithm, ...(e.kmsMasterKeyId ? { KMSMasterKeyID: e.kmsMasterKeyId } : {}) },
+                BucketKeyEnabled: !!e.bucketKeyEnabled,
+            }] } };
+        }
+        case "GetBucketOwnershipControlsCommand": {
+            denied("ownership");
+            const o = pick("objectOwnership");
+            if (!o) throw s3ServiceError("OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found");
+            return { OwnershipControls: { Rules: [{ ObjectOwnership: o }] } };
+        }
+        case "GetPublicAccessBlockCommand": {
+            denied("publicAccessBlock");
+            const p = pick("publicAccessBlock");
+            if (!p) throw s3ServiceError("NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found");
+            return { PublicAccessBlockConfiguration: {
+                BlockPublicAcls: p.blockPublicAcls, IgnorePublicAcls: p.ignorePublicAcls, BlockPublicPolicy: p.blockPublicPolicy, RestrictPublicBuckets: p.restrictPublicBuckets,
+            } };
+        }
+        case "GetBucketAclCommand": {
+            denied("acl");
+            const acl = pick("acl") ?? defaults.acl;
+            return {
+                Owner: { ID: acl.ownerId },
+                Grants: acl.grants.map(g => ({
+                    Grantee: { Type: g.granteeType, ...(g.granteeType === "Group" ? { URI: g.grantee } : g.granteeType === "AmazonCustomerByEmail" ? { EmailAddress: g.grantee } : { ID: g.grantee }) },
+                    Permission: g.permission,
+                })),
+            };
+        }
+        default:
+            throw new Error(`the offline world does not answer S3 ${command} (${name})`);
+    }
 }
 
 /**
@@ -108,6 +196,11 @@ export function providerWorld(buckets?: Record<string, WorldBucket>): Record<str
             }
             if (!b || b.policy === undefined) throw sdkv2DataSourceError(TOKENS.getBucketPolicy, `reading S3 Bucket (${name}) Policy: ${NOT_FOUND}`);
             return { bucket: name, id: name, policy: b.policy, region: String(inputs.region ?? b.region) };
+        },
+        [S3_SDK_CALL]: inputs => {
+            const input = (inputs.input ?? {}) as Record<string, unknown>;
+            const name = String(input.Bucket);
+            return answerS3(name, find({ bucket: name, region: inputs.region }), String(inputs.command), input, String(inputs.accountId));
         },
         [TOKENS.getBucketReplicationConfiguration]: inputs => {
             const name = String(inputs.bucket);

@@ -20,6 +20,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AccountAccess, bucketSettingsSource } from "./bucket-settings";
+import { ExistingBucketSettings } from "./model";
 
 /** The NotFoundError text of terraform-provider-aws (see the module comment for where it comes from). */
 const PROVIDER_NOT_FOUND = "couldn't find resource";
@@ -42,6 +44,7 @@ export class AdoptedBucketError extends Error {}
  */
 export class AdoptedBucketReader {
     private existence?: Promise<void>;
+    private settingsRead?: Promise<ExistingBucketSettings>;
 
     constructor(
         readonly bucket: string,
@@ -73,6 +76,19 @@ export class AdoptedBucketReader {
                     if (isProviderNotFound(e)) return undefined;
                     throw new AdoptedBucketError(`could not read the existing policy of adopted bucket ${this.bucket} (${errorText(e)}); refusing to replace it. Check the deploying identity has s3:GetBucketPolicy.`);
                 })));
+    }
+
+    /**
+     * The bucket's default encryption, object ownership, public access block and ACL: read with
+     * the AWS SDK and the account's credentials (pulumi-aws has no data source for them), once the
+     * bucket is known to exist. A read that fails stops the program.
+     */
+    settings(access: AccountAccess): Promise<ExistingBucketSettings> {
+        this.settingsRead ??= this.exists().then(() =>
+            bucketSettingsSource().read(this.bucket, this.region, access).catch((e: unknown) => {
+                throw new AdoptedBucketError(errorText(e));
+            }));
+        return this.settingsRead;
     }
 
     /** The bucket's current replication configuration, or undefined when it has none. */

@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AdoptedBucketError } from "./adoption";
 import { failOnErrors, typeToken } from "./errors";
 import {
-    Diagnostic, PolicyDocument, PolicyStatement, bucketArn, bucketNameProblems, diag, isAccountId,
-    isKnownRegion, parseKmsKeyArn, policyDocument, tlsDenyStatement, mergeAdoptedPolicy,
+    ADOPTED_SETTINGS_MODES, AdoptedSettingsDecision, AdoptedSettingsMode, Diagnostic, ExistingBucketSettings, PolicyDocument,
+    PolicyStatement, bucketArn, bucketNameProblems, decideAdoptedSettings, diag, isAccountId, isKnownRegion, parseKmsKeyArn,
+    policyDocument, tlsDenyStatement, mergeAdoptedPolicy,
 } from "./model";
 
 /** HardenedBucket's arguments that every Pulumi language can pass. */
@@ -19,8 +21,19 @@ export interface HardenedBucketBaseArgs {
      * encryption and policy without creating or replacing the bucket. Default false.
      */
     adopt?: boolean;
-    /** SSE-KMS with this key (ARN) and a bucket key; SSE-S3 when absent. */
+    /**
+     * SSE-KMS with this key (ARN) and a bucket key; SSE-S3 when absent. On an adopted bucket read
+     * through `existingSettings`, a key given here replaces its default encryption (a named change);
+     * without one the bucket keeps what it has.
+     */
     kmsKeyArn?: string;
+    /**
+     * An adopted bucket read through `existingSettings`: "keep" (default) keeps its default
+     * encryption, object ownership and public access block; "harden" applies BucketOwnerEnforced,
+     * all four public-access-block flags and SSE-S3 (never replacing SSE-KMS), and stops the program
+     * where that would cut off access the bucket's ACL grants today.
+     */
+    adoptedSettings?: string;
     /**
      * Turn Object Lock on (an aws.s3.BucketObjectLockConfiguration, which S3 accepts on an existing
      * versioned bucket, so declaring it later never replaces the bucket). Ignored when adopting:
@@ -58,6 +71,13 @@ export interface HardenedBucketArgs extends HardenedBucketBaseArgs {
     existingPolicy?: pulumi.Input<string | undefined>;
     /** Resources the bucket policy must wait for (principals it names must exist first). */
     policyDependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Adopt mode: the bucket's current encryption, ownership, public access block and ACL (as
+     * ReplicationFleet reads them). With them, `adoptedSettings` decides what the bucket keeps and
+     * nothing about it is declared before that decision; without them, an adopted bucket gets the
+     * hardened settings as for a created one.
+     */
+    existingSettings?: pulumi.Input<ExistingBucketSettings>;
 }
 
 /**
@@ -78,6 +98,8 @@ export class HardenedBucket extends pulumi.ComponentResource {
     readonly encryption!: aws.s3.BucketServerSideEncryptionConfiguration;
     /** Undefined only when adopting without existingPolicy and managePolicy. */
     readonly policy?: aws.s3.BucketPolicy;
+    /** Adopted with `existingSettings`: each of its settings that this program changes (`setting: before -> after`). */
+    readonly settingChanges: pulumi.Output<string[]> = pulumi.output([]);
 
     constructor(name: string, args: HardenedBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         failOnErrors(`HardenedBucket ${name}`, HardenedBucket.check(args));
@@ -89,7 +111,20 @@ export class HardenedBucket extends pulumi.ComponentResource {
         const retain = args.retainOnDelete ?? true;
         // Every child names its Region: one provider per account serves all of its Regions.
         const region = args.region;
-        const bucketRef: pulumi.Input<string> = args.bucketName;
+        // An adopted bucket read first: what it keeps and what changes is decided before anything
+        // about it is declared, and a change that would break access stops the program there.
+        const verdict: pulumi.Output<AdoptedSettingsDecision> | undefined = args.adopt && args.existingSettings !== undefined
+            ? pulumi.output(args.existingSettings).apply(existing => {
+                const d = decideAdoptedSettings(args.bucketName, existing as ExistingBucketSettings, {
+                    mode: (args.adoptedSettings ?? "keep") as AdoptedSettingsMode, ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
+                });
+                if (d.refusals.length) throw new AdoptedBucketError(d.refusals.join("\n"));
+                for (const c of d.changes) pulumi.log.warn(`adopted bucket ${args.bucketName}: changes its ${c}`, this);
+                return d;
+            })
+            : undefined;
+        this.settingChanges = verdict ? verdict.apply(d => d.changes) : pulumi.output([]);
+        const bucketRef: pulumi.Input<string> = verdict ? verdict.apply(() => args.bucketName) : args.bucketName;
         if (!args.adopt) {
             const exists = args.takeOverExisting === false ? Promise.resolve(false) : ownedBucketExists(args.bucketName, region, this);
             this.bucket = exists.then(found => new aws.s3.Bucket(name, {
@@ -121,31 +156,39 @@ export class HardenedBucket extends pulumi.ComponentResource {
         const managesPolicy = !args.adopt || args.existingPolicy !== undefined || args.managePolicy;
         const ours = pulumi.output(args.policyStatements ?? []).apply(extra =>
             policyDocument([tlsDenyStatement(args.bucketName, args.region), ...(extra as PolicyStatement[])]));
+        const hardened = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
+        const block = verdict ? verdict.apply(d => d.publicAccessBlock) : pulumi.output(hardened);
         const document: pulumi.Output<PolicyDocument> | undefined = !managesPolicy ? undefined
             : args.adopt && args.existingPolicy !== undefined
-                ? pulumi.all([ours, pulumi.output(args.existingPolicy)]).apply(([doc, existing]) => mergeAdoptedPolicy(existing, doc, args.bucketName))
+                ? pulumi.all([ours, pulumi.output(args.existingPolicy), block]).apply(([doc, existing, flags]) =>
+                    mergeAdoptedPolicy(existing, doc, args.bucketName, { blocksPublicPolicy: flags.blockPublicPolicy || flags.restrictPublicBuckets }))
                 : ours;
         // The public access block waits for that verdict on an adopted bucket.
-        const blockPublic: pulumi.Input<boolean> = args.adopt && document ? document.apply(() => true) : true;
+        const flags = args.adopt && document ? pulumi.all([block, document]).apply(([b]) => b) : block;
         this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
             bucket: bucketRef,
             region,
-            blockPublicAcls: blockPublic,
-            blockPublicPolicy: blockPublic,
-            ignorePublicAcls: blockPublic,
-            restrictPublicBuckets: blockPublic,
+            blockPublicAcls: flags.apply(f => f.blockPublicAcls),
+            blockPublicPolicy: flags.apply(f => f.blockPublicPolicy),
+            ignorePublicAcls: flags.apply(f => f.ignorePublicAcls),
+            restrictPublicBuckets: flags.apply(f => f.restrictPublicBuckets),
         }, child);
         this.ownershipControls = new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket: bucketRef,
             region,
-            rule: { objectOwnership: "BucketOwnerEnforced" },
+            rule: { objectOwnership: verdict ? verdict.apply(d => d.objectOwnership) : "BucketOwnerEnforced" },
         }, child);
+        const configured = args.kmsKeyArn
+            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn, bucketKeyEnabled: true }
+            : { sseAlgorithm: "AES256" };
+        const encryption = verdict ? verdict.apply(d => d.encryption) : pulumi.output(configured);
         this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucketRef,
             region,
-            rules: [args.kmsKeyArn
-                ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }
-                : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+            rules: [encryption.apply(e => ({
+                applyServerSideEncryptionByDefault: { sseAlgorithm: e.sseAlgorithm, ...(e.kmsMasterKeyId ? { kmsMasterKeyId: e.kmsMasterKeyId } : {}) },
+                ...(e.bucketKeyEnabled ? { bucketKeyEnabled: true } : {}),
+            }))],
         }, child);
 
         if (document) {
@@ -161,7 +204,7 @@ export class HardenedBucket extends pulumi.ComponentResource {
             });
         }
 
-        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, adopted: !!args.adopt });
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, adopted: !!args.adopt, settingChanges: this.settingChanges });
     }
 
     private static check(args: HardenedBucketArgs): Diagnostic[] {
@@ -170,6 +213,9 @@ export class HardenedBucket extends pulumi.ComponentResource {
         if (problems.length) out.push(diag("INVALID_BUCKET_NAME", `bucketName ${JSON.stringify(args.bucketName)} ${problems.join("; ")}.`, { path: "bucketName" }));
         if (!isAccountId(String(args.accountId ?? ""))) out.push(diag("INVALID_ACCOUNT", `accountId ${JSON.stringify(args.accountId)} is not a 12-digit account id.`, { path: "accountId" }));
         if (!isKnownRegion(String(args.region ?? ""))) out.push(diag("INVALID_REGION", `region ${JSON.stringify(args.region)} is not an AWS Region.`, { path: "region" }));
+        if (args.adoptedSettings !== undefined && !(ADOPTED_SETTINGS_MODES as readonly string[]).includes(args.adoptedSettings)) {
+            out.push(diag("INVALID_CONFIG", `adoptedSettings ${JSON.stringify(args.adoptedSettings)} is not one of ${ADOPTED_SETTINGS_MODES.join(", ")}.`, { path: "adoptedSettings" }));
+        }
         if (args.kmsKeyArn !== undefined) {
             const key = parseKmsKeyArn(args.kmsKeyArn);
             if (!key) out.push(diag("KMS_KEY_INVALID", `kmsKeyArn ${JSON.stringify(args.kmsKeyArn)} is not a KMS key ARN or alias ARN.`, { path: "kmsKeyArn" }));

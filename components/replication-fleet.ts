@@ -10,7 +10,7 @@ import { AdoptedBucketError, AdoptedBucketReader } from "./adoption";
 import { ReplicationMonitoring } from "./replication-monitoring";
 import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, planMonitoring, shardTag } from "./model";
 import {
-    AccountInput, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, ShardSelector, backfillJobName,
+    ADOPTED_SETTINGS_MODES, AccountInput, AdoptedSettingsMode, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, ShardSelector, backfillJobName,
     bucketInShard, routeInShard, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
     TrustConditions, escalateWarnings, formatDiagnostic, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
 } from "./model";
@@ -37,8 +37,15 @@ export interface ReplicationFleetBaseArgs {
     accounts?: Record<string, AccountInput>;
     /** Destination name template, e.g. `{source}-replica`. */
     destinationTemplate?: string;
-    /** Per-bucket settings: default-encryption key, Object Lock, create or adopt. */
+    /** Per-bucket settings: default-encryption key, Object Lock, create or adopt, adopted settings. */
     buckets?: Record<string, BucketOverride>;
+    /**
+     * Adopted buckets' default encryption, object ownership and public access block, which the fleet
+     * reads from AWS before changing anything: "keep" (default) keeps them; "harden" applies this
+     * package's settings and stops where that would cut off access the bucket grants today.
+     * `buckets.<name>.adoptedSettings` overrides it per bucket.
+     */
+    adoptedSettings?: string;
     /** IAM role layout and quotas. */
     iam?: FleetIamSettings;
     /** Regions without Replication Time Control (replaces the built-in list). */
@@ -244,8 +251,12 @@ export class ReplicationFleet extends pulumi.ComponentResource {
      * in between, so that a fleet of thousands of routes does not hold them all in flight at once.
      */
     readonly ready: Promise<void> = Promise.resolve();
+    /** Each change this fleet makes to an adopted bucket's existing settings: `bucket: setting: before -> after`. */
+    readonly adoptedSettingChanges: pulumi.Output<string[]> = pulumi.output([]);
     private readonly backfill: BackfillSettings;
     private readonly accounts: Record<string, AccountInput>;
+    private readonly bucketOverrides: Record<string, BucketOverride>;
+    private readonly adoptedSettings: AdoptedSettingsMode;
 
     constructor(name: string, args: ReplicationFleetArgs, opts?: pulumi.ComponentResourceOptions) {
         const { plan, warnings } = ReplicationFleet.validate(name, args);
@@ -256,6 +267,8 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         for (const w of warnings) pulumi.log.warn(formatDiagnostic(w), this);
         this.backfill = args.backfill ?? {};
         this.accounts = args.accounts ?? {};
+        this.bucketOverrides = args.buckets ?? {};
+        this.adoptedSettings = (args.adoptedSettings ?? "keep") as AdoptedSettingsMode; // checked in validate
         const owned = ownedByShard(plan, args.shard);
         const roleOfSource = new Map(plan.sources.map(s => [s.bucket.name, s.role]));
         this.routes = pulumi.output(owned.routes.map(r => ({
@@ -318,6 +331,9 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             }, { parent: this });
             // ---- end monitoring ----
         });
+        this.adoptedSettingChanges = pulumi.output(this.ready.then(() =>
+            pulumi.all(Object.entries(this.hardenedBuckets).map(([bucket, hb]) => hb.settingChanges.apply(cs => cs.map(c => `${bucket}: ${c}`))))
+                .apply(lists => lists.flat().sort())));
         this.registerOutputs(this.ready.then(() => ({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames })));
     }
 
@@ -455,16 +471,37 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         const provider = providers.get(spec.account);
         // Grants name source accounts, not roles: the policy needs no role to exist first.
         const grants = replicationGrantStatements(spec.name, spec.region, b.grants);
+        const override = Object.hasOwn(this.bucketOverrides, spec.name) ? this.bucketOverrides[spec.name] : undefined;
+        // An adopted bucket's default encryption changes only for a key named for it (stack config
+        // buckets.<name>.kmsKeyArn, or the source_kms_key its routes declare), never for an inferred one.
+        const kmsKeyArn = spec.kmsKeyArn;
         return new HardenedBucket(spec.name, {
             bucketName: spec.name,
             accountId: spec.account,
             region: spec.region,
             adopt: !spec.create,
-            ...(spec.kmsKeyArn ? { kmsKeyArn: spec.kmsKeyArn } : {}),
+            ...(kmsKeyArn ? { kmsKeyArn } : {}),
             objectLock: spec.objectLock,
             policyStatements: grants,
-            ...(!spec.create ? { existingPolicy: readerOf(spec).policy() } : {}),
+            ...(!spec.create
+                ? {
+                      existingPolicy: readerOf(spec).policy(),
+                      existingSettings: readerOf(spec).settings(this.accessOf(spec.account)),
+                      adoptedSettings: (override?.adoptedSettings ?? this.adoptedSettings) as AdoptedSettingsMode,
+                  }
+                : {}),
         }, { parent: this, provider, aliases: MOVABLE });
+    }
+
+    /** How the account's provider reaches it (stack config `accounts`), for the SDK reads of adopted buckets. */
+    private accessOf(account: string) {
+        const a = Object.values(this.accounts).find(x => String(x.id) === account);
+        return {
+            accountId: account,
+            ...(a?.roleArn ? { roleArn: a.roleArn } : {}),
+            ...(a?.externalId ? { externalId: a.externalId } : {}),
+            ...(a?.profile ? { profile: a.profile } : {}),
+        };
     }
 
     /**
@@ -521,6 +558,7 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         });
         let diagnostics = [...(args.loadDiagnostics ?? []), ...pre, ...result.diagnostics];
         diagnostics.push(...monitoringSettingsProblems(args.monitoring)); // monitoring (issue 12)
+        diagnostics.push(...adoptedSettingsProblems(args));
         if (args.strict) diagnostics = escalateWarnings(diagnostics);
         if (records.length === 0 && diagnostics.length === 0) {
             diagnostics.push({ code: "MANIFEST_EMPTY", severity: "error", message: "the fleet has no routes; give routes or records.", path: "routes" });
@@ -545,6 +583,16 @@ function guardExistingReplication(reader: AdoptedBucketReader, roleArn: string):
         }
         return roleArn;
     }));
+}
+
+/** `adoptedSettings`, for the fleet and per bucket, is one of the modes. */
+function adoptedSettingsProblems(args: ReplicationFleetBaseArgs): Diagnostic[] {
+    const modes = ADOPTED_SETTINGS_MODES as readonly string[];
+    const given: Array<[string, unknown]> = [["adoptedSettings", args.adoptedSettings]];
+    for (const [bucket, o] of Object.entries(args.buckets ?? {})) given.push([`buckets.${bucket}.adoptedSettings`, o?.adoptedSettings]);
+    return given
+        .filter(([, v]) => v !== undefined && !modes.includes(v as string))
+        .map(([path, v]) => ({ code: "INVALID_CONFIG" as const, severity: "error" as const, message: `${path} ${JSON.stringify(v)} is not one of ${modes.join(", ")}.`, path }));
 }
 
 /** Whether a role ARN names a replication role of this package in `account` (by its path). */

@@ -59,6 +59,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<Record<st
         defaults: settings.defaults as Partial<Record<Column, unknown>>,
         ...(settings.destinationTemplate ? { destinationTemplate: settings.destinationTemplate } : {}),
         buckets: settings.buckets,
+        ...(settings.adoptedSettings ? { adoptedSettings: settings.adoptedSettings } : {}),
         iam: settings.iam,
         ...(settings.rtcUnsupportedRegions ? { rtcUnsupportedRegions: settings.rtcUnsupportedRegions } : {}),
         ...(settings.reportBucketTemplate ? { reportBucketTemplate: settings.reportBucketTemplate } : {}),
@@ -74,6 +75,7 @@ export async function runStack(options: RunStackOptions = {}): Promise<Record<st
         replicationRoles: fleet.roleArns,
         buckets: fleet.bucketNames,
         warnings: fleet.warnings.map(formatDiagnostic),
+        adoptedSettingChanges: fleet.adoptedSettingChanges,
     };
 }
 

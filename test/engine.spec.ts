@@ -38,8 +38,8 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
     this.timeout(180_000);
 
     before(() => {
-        // `npm run build` (also run by npm pack and on install) puts the library at package.json's
-        // `main`; the launcher must still run the stacks program, never the library.
+        // `npm run build` (also run by npm pack and on install) writes bin/, and package.json's `main`
+        // is the plugin entry; the launcher must still run the stacks program (Pulumi.yaml `main`).
         if (!fs.existsSync(path.join(ROOT, pkg.main))) {
             const build = spawnSync("npm", ["run", "--silent", "build"], { cwd: ROOT, encoding: "utf8" });
             expect(build.status, build.stderr + build.stdout).to.equal(0);
@@ -82,7 +82,7 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
                 const fromEngine = update.engine.resources.filter(r => r.type !== "pulumi:pulumi:Stack").map(r => canonical(r.urn, r.inputs)).sort();
                 expect(fromEngine).to.deep.equal(fromMocks);
                 expect(preview.engine.resources.map(r => r.urn).sort()).to.deep.equal(update.engine.resources.map(r => r.urn).sort());
-                expect(Object.keys(update.engine.stackOutputs).sort()).to.deep.equal(["buckets", "replicationRoles", "routes", "warnings"]);
+                expect(Object.keys(update.engine.stackOutputs).sort()).to.deep.equal(["adoptedSettingChanges", "buckets", "replicationRoles", "routes", "warnings"]);
             });
 
             it("runs one provider (one plugin process) per account, with every regional resource naming its Region", () => {
@@ -103,6 +103,25 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
                     expect(first("aws:s3/getBucket:getBucket"), String(bucket)).to.be.within(0, first("aws:s3/getBucketPolicy:getBucketPolicy"));
                 }
                 if (stack === "prod") expect(tokens).to.include("aws:s3/getBucketReplicationConfiguration:getBucketReplicationConfiguration");
+            });
+
+            it("reads each adopted bucket's settings with the AWS SDK, as the account's deployer role, owner checked", () => {
+                const adopted = [...new Set(update.engine.invokes.filter(i => i.token === "aws:s3/getBucketPolicy:getBucketPolicy").map(i => String(i.args.bucket)))].sort();
+                const reads = update.awsRequests.filter(r => r.operation !== "AssumeRole");
+                expect([...new Set(reads.map(r => r.bucket))].sort()).to.deep.equal(adopted);
+                for (const bucket of adopted) {
+                    expect(reads.filter(r => r.bucket === bucket).map(r => r.operation).sort(), bucket).to.deep.equal(
+                        ["GetBucketAclCommand", "GetBucketEncryptionCommand", "GetBucketOwnershipControlsCommand", "GetPublicAccessBlockCommand"]);
+                }
+                // Through the role stack config names for the bucket's account, with that account as expected owner.
+                for (const r of reads) expect(r.accessKey, r.bucket).to.equal(`ASIAFAKE${r.expectedBucketOwner}`);
+                const assumed = update.awsRequests.filter(r => r.operation === "AssumeRole").map(r => r.params?.RoleArn);
+                if (stack === "prod") expect(assumed).to.include("arn:aws:iam::111111111111:role/pulumi-deployer");
+                // Offline, adopted buckets have what S3 gives a new bucket: only the source keys the
+                // prod manifest names for its sources change anything, and each change is listed.
+                const keyed = stack === "prod" ? ["acme-prod-customer-docs", "acme-prod-orders"] : [];
+                expect((update.engine.stackOutputs.adoptedSettingChanges as string[]).map(c => c.split(":")[0])).to.deep.equal(keyed);
+                for (const c of update.engine.stackOutputs.adoptedSettingChanges as string[]) expect(c).to.match(/: default encryption: AES256 -> aws:kms arn:aws:kms:us-east-1:111111111111:key\/[0-9a-f-]+ \(bucket key\)$/);
             });
         });
     }
@@ -132,7 +151,8 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
         const config = { ...readStackFile("dev").pulumiConfig, [`${NS}:manifest`]: manifest, [`${NS}:accounts`]: "{}", [`${NS}:defaults`]: JSON.stringify({ create_source: true }) };
         const r = await runUnderEngine({
             rootDirectory: ROOT, stack: "dev", config, preview: true, invokes: OFFLINE_INVOKES,
-            hold: { match: type => type === "aws:s3/bucketVersioning:BucketVersioning", quietMs: 3000 },
+            // Quiet for 6 s: on a loaded 2-core machine the program can stall for seconds between registrations.
+            hold: { match: type => type === "aws:s3/bucketVersioning:BucketVersioning", quietMs: 6000 },
         });
         expect(r.errors, r.errors.join("\n")).to.deep.equal([]);
         const held = r.engine.held!;

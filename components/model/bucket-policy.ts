@@ -109,7 +109,13 @@ export class ExistingPolicyError extends Error {}
  * manages, which are replaced by `ours`), so adopting never silently drops someone's grants.
  * Throws when the existing policy cannot be read as a policy document, rather than replace it.
  */
-export function mergeAdoptedPolicy(existing: string | undefined, ours: PolicyDocument, bucket = "the bucket"): PolicyDocument {
+export function mergeAdoptedPolicy(
+    existing: string | undefined,
+    ours: PolicyDocument,
+    bucket = "the bucket",
+    /** Whether the bucket's public access block will have BlockPublicPolicy or RestrictPublicBuckets on (default true). */
+    options: { blocksPublicPolicy?: boolean } = {},
+): PolicyDocument {
     if (existing === undefined || existing.trim() === "") return ours;
     let parsed: unknown;
     try {
@@ -126,8 +132,9 @@ export function mergeAdoptedPolicy(existing: string | undefined, ours: PolicyDoc
     // A public grant cannot survive adoption: the public access block this package applies first
     // (BlockPublicPolicy) makes S3 refuse the merged policy, and RestrictPublicBuckets cuts the
     // grant off. Stop instead of breaking the bucket's public readers half way through a deploy.
+    // A bucket that keeps a public access block without those two flags keeps its public grant as it is.
     const publicGrant = checkNoPublicAllow({ Version: "2012-10-17", Statement: kept });
-    if (publicGrant.verdict === "fail") {
+    if (publicGrant.verdict === "fail" && options.blocksPublicPolicy !== false) {
         throw new ExistingPolicyError(`the existing policy of ${bucket} grants public access (${publicGrant.problems.join(" ")}); adopting it would block that access (BlockPublicPolicy, RestrictPublicBuckets) and S3 would refuse the merged policy. Remove the public statement by hand (or serve the objects another way, e.g. through CloudFront), then run again.`);
     }
     return { Version: "2012-10-17", Statement: [...ours.Statement, ...kept] };

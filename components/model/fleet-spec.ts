@@ -58,6 +58,11 @@ export interface BucketOverride {
      * (another role): replace it anyway. Default false: the program stops instead.
      */
     replaceExistingReplication?: boolean;
+    /**
+     * An adopted bucket's encryption, ownership and public access block: "keep" what it has, or
+     * "harden" them (see AdoptedSettingsMode). Default: the fleet's `adoptedSettings`, else "keep".
+     */
+    adoptedSettings?: string;
 }
 
 export interface FleetOptions {
@@ -735,8 +740,9 @@ function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOpti
         // from a destination never turns it from created into adopted.
         acc.spec.create = o?.create ?? acc.createExplicit?.value ?? false;
         if (o?.kmsKeyArn) acc.spec.kmsKeyArn = o.kmsKeyArn;
-        // A created destination encrypts with its replica key when all routes into it agree on one.
-        if (!acc.spec.kmsKeyArn && acc.replicaKeys.size === 1) acc.spec.kmsKeyArn = [...acc.replicaKeys][0];
+        // A created destination encrypts with its replica key when all routes into it agree on one;
+        // an adopted one keeps its own default encryption (never changed by inference).
+        if (!acc.spec.kmsKeyArn && acc.spec.create && acc.replicaKeys.size === 1) acc.spec.kmsKeyArn = [...acc.replicaKeys][0];
         acc.spec.objectLock = o?.objectLock ?? false;
         if (o?.replaceExistingReplication) acc.spec.replaceExistingReplication = true;
         buckets.push(acc.spec);

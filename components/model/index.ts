@@ -1,4 +1,5 @@
 /** The pure model: no Pulumi, no AWS SDK. Shared by the components, the CLI and the policy pack. */
+export * from "./adopted-settings";
 export * from "./aws-facts";
 export * from "./batch-job";
 export * from "./bucket-policy";

@@ -53,6 +53,7 @@ const bucket = z.object({
     objectLock: z.boolean().optional(),
     create: z.boolean().optional(),
     replaceExistingReplication: z.boolean().optional(),
+    adoptedSettings: z.enum(["keep", "harden"]).optional(),
 }).strict();
 
 const shard = z.object({
@@ -100,6 +101,8 @@ export const stackSettingsSchema = z.object({
     defaults: ownRecord(z.unknown()).default(emptyRecord),
     destinationTemplate: z.string().optional(),
     buckets: ownRecord(bucket).default(emptyRecord),
+    /** Adopted buckets keep their encryption, ownership and public access block (`keep`, default) or get this package's (`harden`). */
+    adoptedSettings: z.enum(["keep", "harden"]).optional(),
     iam: iam.default({}),
     shard: shard.optional(),
     strict: z.boolean().default(false),

@@ -17,6 +17,8 @@ import * as emptyproto from "google-protobuf/google/protobuf/empty_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { parse as parseYaml } from "yaml";
+import { OFFLINE_INVOKES, S3_SDK_CALL } from "../../cli/provider-fixtures";
+import { S3SettingsFake } from "../fakes/s3-settings-fake";
 
 export interface PluginProcess {
     child: ChildProcess;
@@ -35,7 +37,19 @@ export async function startPlugin(pluginDir: string, engineAddress: string, env:
     };
     if (manifest.runtime.name !== "nodejs") throw new Error(`${pluginDir}: runtime ${manifest.runtime.name}, not nodejs`);
     const runPath = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+    // A fleet constructed in the plugin reads adopted buckets' settings with the AWS SDK: a loopback
+    // S3/STS answering from the offline world, unless the test points the plugin elsewhere.
+    const aws = new S3SettingsFake(OFFLINE_INVOKES[S3_SDK_CALL]);
+    const awsUrl = await aws.start();
+    const childEnv: NodeJS.ProcessEnv = {
+        ...process.env,
+        AWS_ENDPOINT_URL_S3: awsUrl,
+        AWS_ENDPOINT_URL_STS: awsUrl,
+        AWS_ACCESS_KEY_ID: "AKIAFAKEDEPLOYER",
+        AWS_SECRET_ACCESS_KEY: "fake",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        ...env,
+    };
     // Nothing of the test process's own loaders may leak into the plugin.
     for (const k of ["NODE_OPTIONS", "TS_NODE_PROJECT", "TS_NODE_TRANSPILE_ONLY", "TS_NODE_FILES"]) delete childEnv[k];
     if (manifest.runtime.options?.typescript !== false) childEnv.PULUMI_NODEJS_TYPESCRIPT = "true";
@@ -60,6 +74,9 @@ export async function startPlugin(pluginDir: string, engineAddress: string, env:
             clearTimeout(timer);
             reject(new Error(`the plugin exited with ${code} before printing its port\n${stderr}`));
         });
+    }).catch(async (e: unknown) => {
+        await aws.stop();
+        throw e;
     });
     const startMs = Date.now() - started;
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
@@ -73,6 +90,7 @@ export async function startPlugin(pluginDir: string, engineAddress: string, env:
         stderr: () => stderr,
         async stop() {
             client.close();
+            await aws.stop();
             if (child.exitCode === null) {
                 const exited = new Promise(resolve => child.once("exit", resolve));
                 child.kill("SIGTERM");

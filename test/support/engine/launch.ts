@@ -16,7 +16,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import type { InvokeHandler } from "../../../cli/provider-fixtures";
+import { S3_SDK_CALL, type InvokeHandler } from "../../../cli/provider-fixtures";
+import { RecordedS3Request, S3SettingsFake } from "../../fakes/s3-settings-fake";
 import { LoopbackEngine } from "./monitor";
 
 export interface ProjectLaunch {
@@ -82,6 +83,8 @@ export interface EngineRun {
     /** Error messages the program logged through the engine, then anything it printed to stderr. */
     errors: string[];
     wallMs: number;
+    /** The AWS SDK calls the program made itself (S3 settings reads of adopted buckets, STS). */
+    awsRequests: RecordedS3Request[];
 }
 
 export async function runUnderEngine(options: EngineRunOptions): Promise<EngineRun> {
@@ -93,6 +96,10 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
         ...(options.hold ? { hold: options.hold } : {}),
     });
     await engine.start();
+    // The program reads adopted buckets' settings with the AWS SDK: point it at a loopback S3/STS
+    // that answers from the same world as the engine's invokes, with credentials of its own.
+    const aws = new S3SettingsFake(options.invokes[S3_SDK_CALL] ?? (() => { throw new Error("this world answers no S3 reads"); }));
+    const awsUrl = await aws.start();
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.config)) {
         const i = key.indexOf(":");
@@ -113,9 +120,15 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
         PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(options.secretKeys ?? []),
         ...(launch.typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
         ...(launch.tsconfigPath ? { PULUMI_NODEJS_TSCONFIG_PATH: launch.tsconfigPath } : {}),
+        AWS_ENDPOINT_URL_S3: awsUrl,
+        AWS_ENDPOINT_URL_STS: awsUrl,
+        AWS_ACCESS_KEY_ID: "AKIAFAKEDEPLOYER",
+        AWS_SECRET_ACCESS_KEY: "fake",
+        AWS_REGION: "us-east-1",
     };
-    // Nothing of the test process's own loaders or mocha settings may leak into the program.
-    for (const k of ["NODE_OPTIONS", "TS_NODE_PROJECT", "TS_NODE_TRANSPILE_ONLY", "TS_NODE_FILES"]) delete env[k];
+    // Nothing of the test process's own loaders or mocha settings may leak into the program, nor
+    // any AWS identity of the machine running the tests.
+    for (const k of ["NODE_OPTIONS", "TS_NODE_PROJECT", "TS_NODE_TRANSPILE_ONLY", "TS_NODE_FILES", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"]) delete env[k];
     const start = Date.now();
     const child = spawn(process.execPath, args, { cwd: launch.rootDirectory, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -126,9 +139,19 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
         const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`program did not finish in ${options.timeoutMs ?? 120000} ms\n${stderr}`)); }, options.timeoutMs ?? 120000);
         child.on("exit", code => { clearTimeout(timer); resolve(code); });
         child.on("error", e => { clearTimeout(timer); reject(e); });
+    }).catch(async (e: unknown) => {
+        await engine.stop();
+        await aws.stop();
+        throw e;
     });
     const wallMs = Date.now() - start;
     await engine.stop();
-    const errors = [...engine.logs.filter(l => l.severity === "error").map(l => l.message), ...(stderr.trim() ? [stderr.trim()] : [])];
-    return { engine, launch, exitCode, stdout, stderr, errors, wallMs };
+    await aws.stop();
+    // The AWS SDK announces once per process, through process.emitWarning, that its releases after
+    // January 2027 need Node 22 (@aws-sdk/core emitWarningIfUnsupportedVersion): a notice on stderr,
+    // not a failure of the program.
+    const notice = /^\(node:\d+\) Warning: NodeVersionSupportWarning:[\s\S]*?to show where the warning was created\)\n?/m;
+    const printed = stderr.replace(notice, "").trim();
+    const errors = [...engine.logs.filter(l => l.severity === "error").map(l => l.message), ...(printed ? [printed] : [])];
+    return { engine, launch, exitCode, stdout, stderr, errors, wallMs, awsRequests: aws.requests };
 }
