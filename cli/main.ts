@@ -92,7 +92,7 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
             if (!project) { code = 2; return; }
             // Loaded only for plan: it brings the Pulumi SDK, which validate does not need.
             const { runPlan } = await import("./plan-command");
-            code = await runPlan({ ...opts, stacksDir: project.stacksDir }, { ...io, progress: { stream: process.stderr } });
+            code = await runPlan({ ...opts, stacksDir: project.stacksDir, project: project.name }, { ...io, progress: { stream: process.stderr } });
         });
 
     program.command("validate")

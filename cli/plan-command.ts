@@ -30,6 +30,8 @@ export interface PlanOptions {
     maxDiagnostics?: number;
     /** Where stack files live (default: the repository's `stacks/`); for tests. */
     stacksDir?: string;
+    /** The Pulumi project the stack belongs to (its URNs carry the name); default: this package's Pulumi.yaml. */
+    project?: string;
     /** A base plan (`plan --json` output) to diff this plan against. */
     diff?: string;
     /** With `diff`: exit 0 even when the diff deletes or replaces resources. */
@@ -154,7 +156,7 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
     progress.start();
     let result: RunResult;
     try {
-        result = await runUnderMocks(program, { project: projectName(), stack: options.stack, config: planned.config, invokes: OFFLINE_INVOKES });
+        result = await runUnderMocks(program, { project: options.project ?? projectName(), stack: options.stack, config: planned.config, invokes: OFFLINE_INVOKES });
     } finally {
         progress.stop();
     }

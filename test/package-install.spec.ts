@@ -129,7 +129,7 @@ describe("the packed package, installed alone in a fresh project", function () {
     });
 
     describe("init, validate and plan in the user's own project", () => {
-        let plan: { resources: Array<{ type: string; name: string; inputs: Record<string, unknown> }> };
+        let plan: { resources: Array<{ type: string; name: string; urn: string; inputs: Record<string, unknown> }> };
 
         before(() => {
             const out = cli(["init", "--account", "111111111111"]);
@@ -173,7 +173,12 @@ describe("the packed package, installed alone in a fresh project", function () {
                 .sort();
             expect(configs).to.deep.equal(["acme-media-assets", "acme-media-exports", "acme-media-thumbnails"]);
             const replicas = plan.resources.filter(r => r.type === "aws:s3/bucket:Bucket").map(r => r.inputs.bucket);
-            expect(replicas).to.include.members(["acme-media-assets-replica", "acme-media-thumbnails-replica", "acme-media-exports-replica"]);
+            // The blog template's own default: <source>-target.
+            expect(replicas).to.include.members(["acme-media-assets-target", "acme-media-thumbnails-target", "acme-media-exports-target"]);
+            // URNs carry the user's project, not this package's.
+            const projectOfConsumer = /^name: (.+)$/m.exec(fs.readFileSync(path.join(consumer.dir, "Pulumi.yaml"), "utf8"))![1].trim();
+            expect(projectOfConsumer).to.not.equal(pkg.name);
+            for (const r of plan.resources) expect(r.urn, r.urn).to.satisfy((u: string) => u.startsWith(`urn:pulumi:dev::${projectOfConsumer}::`));
             expect(plan.resources.filter(r => r.type.endsWith("BatchReplicationJob")).map(r => r.inputs.sourceBucket)).to.deep.equal(["acme-media-thumbnails"]);
         });
 
