@@ -133,7 +133,6 @@ describe("input: the CLI process", function () {
 
     it("runs with Pulumi.yaml's node flags, and ends quietly with its own exit code when stdout closes", async () => {
         // Plain JavaScript (the launcher loads it before TypeScript support), so required, not imported.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { programNodeArgs, nodeFlagsMissing } = require("../cli/node-flags") as { programNodeArgs(): string[]; nodeFlagsMissing(flags: string[], execArgv: string[]): boolean };
         const flags = programNodeArgs();
         expect(flags).to.include("--max-old-space-size=8192");
