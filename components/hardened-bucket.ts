@@ -154,48 +154,55 @@ export class HardenedBucket extends pulumi.ComponentResource {
         // policy, and a merge that cannot be done (unreadable, or a public grant the block would cut
         // off) must stop the program before anything about the bucket changes.
         const managesPolicy = !args.adopt || args.existingPolicy !== undefined || args.managePolicy;
-        const ours = pulumi.output(args.policyStatements ?? []).apply(extra =>
-            policyDocument([tlsDenyStatement(args.bucketName, args.region), ...(extra as PolicyStatement[])]));
-        const hardened = { blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: true, restrictPublicBuckets: true };
-        const block = verdict ? verdict.apply(d => d.publicAccessBlock) : pulumi.output(hardened);
-        const document: pulumi.Output<PolicyDocument> | undefined = !managesPolicy ? undefined
+        const build = (extra: PolicyStatement[]) => policyDocument([tlsDenyStatement(args.bucketName, args.region), ...extra]);
+        // Plain statements (what the fleet passes) make a plain document: no Output per bucket.
+        const statements = args.policyStatements ?? [];
+        const ours: pulumi.Input<PolicyDocument> = Array.isArray(statements) ? build(statements) : pulumi.output(statements).apply(x => build(x as PolicyStatement[]));
+        // A created bucket's settings are plain values; an adopted one's come from its verdict (and
+        // the policy merge), so they are only known once those are.
+        type Flags = { blockPublicAcls: boolean; ignorePublicAcls: boolean; blockPublicPolicy: boolean; restrictPublicBuckets: boolean };
+        const block: pulumi.Output<Flags> | undefined = verdict?.apply(d => d.publicAccessBlock);
+        const blockOrHardened: pulumi.Output<Flags | true> = block ?? pulumi.output<Flags | true>(true);
+        const document: pulumi.Input<PolicyDocument> | undefined = !managesPolicy ? undefined
             : args.adopt && args.existingPolicy !== undefined
-                ? pulumi.all([ours, pulumi.output(args.existingPolicy), block]).apply(([doc, existing, flags]) =>
-                    mergeAdoptedPolicy(existing, doc, args.bucketName, { blocksPublicPolicy: flags.blockPublicPolicy || flags.restrictPublicBuckets }))
+                ? pulumi.all([ours, pulumi.output(args.existingPolicy), blockOrHardened]).apply(([doc, existing, flags]) =>
+                    mergeAdoptedPolicy(existing, doc, args.bucketName, { blocksPublicPolicy: flags === true || flags.blockPublicPolicy || flags.restrictPublicBuckets }))
                 : ours;
         // The public access block waits for that verdict on an adopted bucket.
-        const flags = args.adopt && document ? pulumi.all([block, document]).apply(([b]) => b) : block;
+        const flags: pulumi.Output<Flags | true> | undefined = args.adopt && document ? pulumi.all([blockOrHardened, document]).apply(([b]) => b) : block;
+        const flag = (k: keyof Flags): pulumi.Input<boolean> => (flags ? flags.apply(f => f === true || f[k]) : true);
         this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
             bucket: bucketRef,
             region,
-            blockPublicAcls: flags.apply(f => f.blockPublicAcls),
-            blockPublicPolicy: flags.apply(f => f.blockPublicPolicy),
-            ignorePublicAcls: flags.apply(f => f.ignorePublicAcls),
-            restrictPublicBuckets: flags.apply(f => f.restrictPublicBuckets),
+            blockPublicAcls: flag("blockPublicAcls"),
+            blockPublicPolicy: flag("blockPublicPolicy"),
+            ignorePublicAcls: flag("ignorePublicAcls"),
+            restrictPublicBuckets: flag("restrictPublicBuckets"),
         }, child);
         this.ownershipControls = new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket: bucketRef,
             region,
             rule: { objectOwnership: verdict ? verdict.apply(d => d.objectOwnership) : "BucketOwnerEnforced" },
         }, child);
-        const configured = args.kmsKeyArn
-            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn, bucketKeyEnabled: true }
-            : { sseAlgorithm: "AES256" };
-        const encryption = verdict ? verdict.apply(d => d.encryption) : pulumi.output(configured);
+        type Encryption = { sseAlgorithm: string; kmsMasterKeyId?: string; bucketKeyEnabled?: boolean };
+        const rule = (e: Encryption) => ({
+            applyServerSideEncryptionByDefault: { sseAlgorithm: e.sseAlgorithm, ...(e.kmsMasterKeyId ? { kmsMasterKeyId: e.kmsMasterKeyId } : {}) },
+            ...(e.bucketKeyEnabled ? { bucketKeyEnabled: true } : {}),
+        });
+        const configured: Encryption = args.kmsKeyArn ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn, bucketKeyEnabled: true } : { sseAlgorithm: "AES256" };
         this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucketRef,
             region,
-            rules: [encryption.apply(e => ({
-                applyServerSideEncryptionByDefault: { sseAlgorithm: e.sseAlgorithm, ...(e.kmsMasterKeyId ? { kmsMasterKeyId: e.kmsMasterKeyId } : {}) },
-                ...(e.bucketKeyEnabled ? { bucketKeyEnabled: true } : {}),
-            }))],
+            rules: [verdict ? verdict.apply(d => rule(d.encryption)) : rule(configured)],
         }, child);
 
         if (document) {
             this.policy = new aws.s3.BucketPolicy(`${name}-policy`, {
                 bucket: bucketRef,
                 region,
-                policy: document.apply(d => JSON.stringify(d)),
+                policy: pulumi.Output.isInstance(document) || document instanceof Promise
+                    ? pulumi.output(document).apply(d => JSON.stringify(d))
+                    : JSON.stringify(document),
             }, {
                 ...child,
                 // S3 refuses a policy naming a principal that does not exist yet, and
