@@ -125,10 +125,13 @@ export async function main(argv: string[], io = pipeSafeIo()): Promise<number> {
         .addOption(new Option("--s3control-endpoint <url>", "S3 Control endpoint (default: stack config backfill.endpoint, else the Region's)").argParser(nonEmpty))
         .addOption(new Option("--cloudwatch-endpoint <url>", "CloudWatch endpoint (default: the Region's)").argParser(nonEmpty))
         .addOption(new Option("--sts-endpoint <url>", "STS endpoint for the accounts' roles (default: the Region's)").argParser(nonEmpty))
-        .action(async (opts: { stack: string; json?: boolean; watch?: boolean; interval: number; s3controlEndpoint?: string; cloudwatchEndpoint?: string; stsEndpoint?: string }) => {
+        .addOption(new Option("--project-dir <dir>", PROJECT_DIR_HELP).argParser(nonEmpty))
+        .action(async (opts: { stack: string; json?: boolean; watch?: boolean; interval: number; s3controlEndpoint?: string; cloudwatchEndpoint?: string; stsEndpoint?: string; projectDir?: string }) => {
+            const project = projectOf(opts.projectDir, io);
+            if (!project) { code = 2; return; }
             const { runStatus } = await import("./status-command");
             code = await runStatus({
-                stack: opts.stack, json: opts.json === true, watch: opts.watch === true, intervalSeconds: opts.interval,
+                stack: opts.stack, json: opts.json === true, watch: opts.watch === true, intervalSeconds: opts.interval, stacksDir: project.stacksDir,
                 endpoints: {
                     ...(opts.s3controlEndpoint ? { s3control: opts.s3controlEndpoint } : {}),
                     ...(opts.cloudwatchEndpoint ? { cloudwatch: opts.cloudwatchEndpoint } : {}),
