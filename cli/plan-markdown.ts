@@ -7,6 +7,8 @@
  * that survives backticks and table pipes) or `text`, and Mermaid labels through `mermaidLabel`.
  */
 import type { PlannedResource } from "./plan-diff";
+import { AWS_TYPES } from "./aws-types";
+import type { RouteEnds } from "../components/model";
 
 /** Routes above which the topology shows accounts and route counts instead of every bucket. */
 export const TOPOLOGY_MAX_ROUTES = 40;
@@ -14,13 +16,7 @@ export const TOPOLOGY_MAX_ROUTES = 40;
 export const TABLE_MAX_ROWS = 60;
 
 /** One route as the stacks program exports it (ReplicationFleet's RouteSummary). */
-export interface PlannedRoute {
-    source: string;
-    destination: string;
-    sourceAccount: string;
-    sourceRegion: string;
-    destinationAccount: string;
-    destinationRegion: string;
+export interface PlannedRoute extends RouteEnds {
     ruleId: string;
     priority: number;
     role: string;
@@ -73,23 +69,7 @@ export function mermaidLabel(value: string): string {
 // ---- reading the plan ----
 
 const T = {
-    bucket: "aws:s3/bucket:Bucket",
-    versioning: "aws:s3/bucketVersioning:BucketVersioning",
-    pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    policy: "aws:s3/bucketPolicy:BucketPolicy",
-    replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
-    objectLock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-    notification: "aws:s3/bucketNotification:BucketNotification",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    managedPolicy: "aws:iam/policy:Policy",
-    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    grant: "aws:kms/grant:Grant",
-    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
-    dashboard: "aws:cloudwatch/dashboard:Dashboard",
-    topic: "aws:sns/topic:Topic",
+    ...AWS_TYPES,
     jobs: ["pulumi-nodejs:dynamic/s3-replication:BatchReplicationJob", "pulumi-s3-replication:index:BatchReplicationJob"],
 } as const;
 
@@ -247,7 +227,7 @@ export function iamStatements(plan: PlanJson): { trust: StatementRow[]; permissi
         const rows = statementRows(`bucket ${str(r.inputs.bucket)}`, r.inputs.policy).filter(s => !s.document.endsWith("(DenyInsecureTransport)"));
         bucketPolicies.push(...rows);
     }
-    for (const r of plan.resources.filter(x => x.type === T.grant)) {
+    for (const r of plan.resources.filter(x => x.type === T.kmsGrant)) {
         const constraints = obj(list(r.inputs.constraints)[0]);
         grants.push({
             document: `KMS grant ${str(r.inputs.name)}`,
@@ -449,7 +429,7 @@ export function planMarkdown(plan: PlanJson, options: MarkdownOptions = {}): str
             const configs = rs.filter(r => r.type === T.replication);
             return [code(account), code(region), String(here.filter(b => b.created).length), String(here.filter(b => !b.created).length),
                 `${configs.length} (${configs.reduce((n, c) => n + list(c.inputs.rules).length, 0)})`,
-                String(count(rs, T.role)), String(count(rs, T.rolePolicy, T.managedPolicy)), String(count(rs, T.grant)),
+                String(count(rs, T.role)), String(count(rs, T.rolePolicy, T.managedPolicy)), String(count(rs, T.kmsGrant)),
                 String(count(rs, ...T.jobs)), String(count(rs, T.alarm)), String(count(rs, T.dashboard, T.topic))];
         }), Infinity, ""), "");
 

@@ -9,6 +9,7 @@ import { Diagnostic, diag, kindOf } from "./diagnostics";
 import { parseKmsKeyArn } from "./aws-facts";
 import { PRICES, PriceTable, PricedStorageClass, kmsQuota } from "./prices";
 import { REPLICATION_METRICS } from "./monitoring";
+import type { RouteEnds } from "./fleet-spec";
 
 /** What a route (or every route of a source bucket) moves. All optional; missing ones price as 0. */
 export interface ObjectEstimate {
@@ -67,15 +68,9 @@ export function parseEstimateFile(raw: unknown, file: string): { estimate?: Esti
 }
 
 /** One route as the estimate needs it (from the plan). */
-export interface CostRoute {
+export interface CostRoute extends RouteEnds {
     /** The route's key (`source->destination[-filter hash]`), as the estimate file may name it. */
     key: string;
-    source: string;
-    destination: string;
-    sourceAccount: string;
-    sourceRegion: string;
-    destinationAccount: string;
-    destinationRegion: string;
     /** The replicas' storage class; absent: the source object's class (priced as STANDARD). */
     storageClass?: string;
     /** SSE-KMS objects are replicated, re-encrypted with this key. */

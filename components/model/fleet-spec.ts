@@ -97,15 +97,19 @@ export interface BucketSpec {
 
 export type ReplicaOwnership = "destination" | "source";
 
-export interface RouteSpec {
-    /** Stable identity: source, destination and filter. Never a row number. */
-    key: string;
+/** Where a route runs: its two buckets, with their accounts and Regions. */
+export interface RouteEnds {
     source: string;
     destination: string;
     sourceAccount: string;
     sourceRegion: string;
     destinationAccount: string;
     destinationRegion: string;
+}
+
+export interface RouteSpec extends RouteEnds {
+    /** Stable identity: source, destination and filter. Never a row number. */
+    key: string;
     ruleId: string;
     priority: number;
     status: "Enabled" | "Disabled";

@@ -1,6 +1,7 @@
 /** Test access to the mock-runtime recorder and the example stacks. */
 import { RunResult, runUnderMocks, RecordedResource, InvokeHandler } from "../../cli/mock-runtime";
 import { OFFLINE_INVOKES, planConfig, projectName } from "../../cli/plan-command";
+import { AWS_TYPES } from "../../cli/aws-types";
 
 export * from "../../cli/mock-runtime";
 
@@ -25,18 +26,4 @@ export async function runProgram(program: () => unknown, options: { invokes?: Re
 
 export const byType = (resources: RecordedResource[], type: string) => resources.filter(r => r.type === type);
 
-export const T = {
-    provider: "pulumi:providers:aws",
-    bucket: "aws:s3/bucket:Bucket",
-    versioning: "aws:s3/bucketVersioning:BucketVersioning",
-    pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    policy: "aws:s3/bucketPolicy:BucketPolicy",
-    replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
-    role: "aws:iam/role:Role",
-    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
-    managedPolicy: "aws:iam/policy:Policy",
-    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    kmsGrant: "aws:kms/grant:Grant",
-} as const;
+export const T = AWS_TYPES;

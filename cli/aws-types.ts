@@ -1,0 +1,21 @@
+/** The type tokens the CLI and the tests name resources by (pulumi-aws v7, as the engine records them). */
+export const AWS_TYPES = {
+    provider: "pulumi:providers:aws",
+    bucket: "aws:s3/bucket:Bucket",
+    versioning: "aws:s3/bucketVersioning:BucketVersioning",
+    pab: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    policy: "aws:s3/bucketPolicy:BucketPolicy",
+    replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+    objectLock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    notification: "aws:s3/bucketNotification:BucketNotification",
+    role: "aws:iam/role:Role",
+    rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+    managedPolicy: "aws:iam/policy:Policy",
+    attachment: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    kmsGrant: "aws:kms/grant:Grant",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+    dashboard: "aws:cloudwatch/dashboard:Dashboard",
+    topic: "aws:sns/topic:Topic",
+} as const;
