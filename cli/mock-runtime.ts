@@ -4,6 +4,12 @@
  * options). Used by `plan` and by the tests. The mock boundary is the one place with `any`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { createRequire } from "module";
+import { RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb";
+import type * as structProto from "google-protobuf/google/protobuf/struct_pb";
+
+/** The SDK's own copy of protobuf's Struct (the one its messages are built with). */
+const { Struct } = createRequire(require.resolve("@pulumi/pulumi"))("google-protobuf/google/protobuf/struct_pb") as typeof structProto;
 
 export interface RecordedProvider {
     urn: string;
@@ -184,6 +190,7 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     let error: Error | undefined;
     const stackTraceLimit = Error.stackTraceLimit;
     const prepareStackTrace = Error.prepareStackTrace;
+    const restoreDebugAids = options.stackTraces ? () => undefined : withoutDebugAids();
     if (!options.stackTraces) {
         // The SDK reads `new Error().stack` for every resource (source positions) and promise
         // (leak debugging); offline, an empty stack makes both free. Messages are kept.
@@ -205,6 +212,7 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     await new Promise(resolve => setImmediate(resolve));
     Error.stackTraceLimit = stackTraceLimit;
     Error.prepareStackTrace = prepareStackTrace;
+    restoreDebugAids();
     process.off("unhandledRejection", onRejection);
     setBucketSettingsSource(previousSource);
     if (recorder.unmocked.length > 0) error = new Error(recorder.unmocked.join("\n"));
@@ -227,6 +235,31 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
         }
     }
     return { resources: recorder.resources, invokes: recorder.invokes, outputs, ...(error ? { error } : {}) };
+}
+
+/**
+ * Turn off, for an offline run, two debugging aids the SDK pays for on every resource and promise,
+ * and return what turns them back on. Neither changes what is registered:
+ * - `debuggablePromise` (runtime/debuggable.js) tags each RPC promise with an id, a context and a
+ *   stack, and tracks it to report promises still pending at exit; here the run waits for every
+ *   RPC itself and reports what failed.
+ * - `Resource.callsites` (resource.js) captures an unlimited stack per resource for the source
+ *   position the engine shows in its reports; a plan shows none.
+ * Together they were about a sixth of a 1,000-route plan's time (bench/fleet-bench.ts).
+ * The SDK calls both through their module objects, so replacing the properties is enough; when a
+ * future SDK changes that, this does nothing.
+ */
+function withoutDebugAids(): () => void {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal module, not part of its typed surface
+    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: unknown };
+    const resource = pulumi.Resource as unknown as { callsites?: unknown };
+    const saved = { promise: debuggable.debuggablePromise, callsites: resource.callsites };
+    if (typeof saved.promise === "function") debuggable.debuggablePromise = <T>(p: Promise<T>) => p;
+    if (typeof saved.callsites === "function") resource.callsites = () => [];
+    return () => {
+        debuggable.debuggablePromise = saved.promise;
+        resource.callsites = saved.callsites;
+    };
 }
 
 /** Resolve Outputs and promises anywhere inside a value. */
@@ -256,38 +289,59 @@ export function engineUrn(mockUrn: string, parentUrn: string | undefined): strin
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the monitor's request objects are protobuf messages */
+/**
+ * The mock monitor's registerResource, answered here. It does what the SDK's MockMonitor does
+ * (@pulumi/pulumi runtime/mocks.js: deserialize the request's properties, ask the mocks, answer
+ * with the state), without the second serialization the SDK's version makes: when the state is the
+ * inputs unchanged (every type but the few newResource adds AWS-assigned values to), the answer
+ * carries the request's own property struct, which is what serializing those same inputs gives.
+ * It also answers with the engine's URN and records everything the request carried.
+ */
 function wrapMonitor(recorder: MockRecorder): void {
     const monitor = pulumi.runtime.getMonitor() as any;
-    const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
-        const propertyDependencies: Record<string, string[]> = {};
-        req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
-        // Custom resources name their provider; components carry a map of providers by package.
-        const providerRef: string = req.getProvider() || (req.getProvidersMap?.().get("aws") ?? "");
-        const base = {
-            type: req.getType() as string,
-            name: req.getName() as string,
-            custom: req.getCustom() as boolean,
-            ...(req.getParent() ? { parent: req.getParent() as string } : {}),
-            dependencies: req.getDependenciesList() as string[],
-            propertyDependencies,
-            retainOnDelete: req.getRetainondelete() === true,
-            protect: req.getProtect() === true,
-            ...(req.getImportid() ? { importId: req.getImportid() as string } : {}),
-        };
-        return original(req, (err: any, resp: any) => {
-            if (!err && resp) {
-                // The mock monitor qualifies a type with its parent's type only; the engine with the
-                // parent's whole chain (pulumi pkg/resource/deploy/deployment.go generateURN). URNs are
-                // what the engine keeps and deletes by, so the program sees and the plan shows the engine's.
-                const urn = engineUrn(resp.getUrn() as string, base.parent);
-                resp.setUrn(urn);
-                // Inputs and outputs as newResource saw and answered them: no second deserialization.
-                const seen = recorder.takePending(base.type, base.name) ?? { inputs: {}, state: {} };
-                const provider = providerRef ? recorder.providerFromRef(providerRef) : undefined;
-                recorder.record({ ...base, inputs: seen.inputs, urn, outputs: seen.state, ...(provider ? { provider } : {}) });
-            }
-            callback(err, resp);
-        });
+        void registerOffline(monitor, recorder, req).then(resp => callback(null, resp), err => callback(err, undefined));
     };
+}
+
+async function registerOffline(monitor: any, recorder: MockRecorder, req: any): Promise<any> {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
+    // Custom resources name their provider; components carry a map of providers by package.
+    const providerRef: string = req.getProvider() || (req.getProvidersMap?.().get("aws") ?? "");
+    const type = req.getType() as string;
+    const name = req.getName() as string;
+    const custom = req.getCustom() as boolean;
+    const parent = (req.getParent() as string) || undefined;
+    const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+    const answer = recorder.newResource({ type, name, inputs, provider: req.getProvider(), custom, id: req.getImportid() });
+    recorder.takePending(type, name);
+    // The mock monitor qualifies a type with its parent's type only; the engine with the parent's
+    // whole chain (pulumi pkg/resource/deploy/deployment.go generateURN). URNs are what the engine
+    // keeps and deletes by, so the program sees and the plan shows the engine's.
+    const urn = engineUrn(monitor.newUrn(parent, type, name), parent);
+    const changed = Object.keys(answer.state).length !== Object.keys(inputs).length || Object.keys(answer.state).some(k => answer.state[k] !== inputs[k]);
+    const object = changed ? Struct.fromJavaScript(await pulumi.runtime.serializeProperties("", answer.state)) : req.getObject();
+    // registerResourceOutputs (components) looks its resource up here, by the URN the program holds.
+    if (!custom) monitor.resources.set(urn, { urn, id: null, state: object });
+    const provider = providerRef ? recorder.providerFromRef(providerRef) : undefined;
+    recorder.record({
+        urn, type, name, custom,
+        ...(parent ? { parent } : {}),
+        dependencies: req.getDependenciesList() as string[],
+        propertyDependencies,
+        retainOnDelete: req.getRetainondelete() === true,
+        protect: req.getProtect() === true,
+        ...(req.getImportid() ? { importId: req.getImportid() as string } : {}),
+        inputs, outputs: answer.state,
+        ...(provider ? { provider } : {}),
+    });
+    const resp = new RegisterResourceResponse();
+    // The SDK puts the whole response into a debug message it builds on every registration, even
+    // when debug logging is off (runtime/resource.js, "RegisterResource RPC finished"); name it instead.
+    resp.toString = () => `RegisterResourceResponse(${urn})`;
+    resp.setUrn(urn);
+    resp.setId(answer.id ?? "");
+    resp.setObject(object);
+    return resp;
 }
