@@ -16,8 +16,12 @@ const { nodeFlagsMissing, programNodeArgs } = require("./node-flags");
 
 const ROOT = path.join(__dirname, "..");
 const COMPILED = path.join(ROOT, "bin", "cli", "main.js");
-/** Written by every `tsc -p tsconfig.build.json` (incremental build info): the time of the last build. */
-const BUILD_STAMP = path.join(ROOT, "bin", ".tsbuildinfo");
+/**
+ * Written at the end of every `npm run build` (scripts/postbuild.js): the time of the last build.
+ * Not tsc's bin/.tsbuildinfo: an incremental build that finds nothing to emit leaves that file
+ * alone, so a source touched without a change (a checkout, a stash) would look newer forever.
+ */
+const BUILD_STAMP = path.join(ROOT, "bin", ".built");
 const SOURCE_DIRS = ["cli", "components", "stacks"];
 
 const argv = process.argv.slice(2);

@@ -12,6 +12,9 @@ const path = require("path");
 const root = path.join(__dirname, "..");
 const bin = path.join(root, "bin");
 fs.copyFileSync(path.join(root, "Pulumi.yaml"), path.join(bin, "Pulumi.yaml"));
+// - bin/.built: when this build finished. The CLI launcher (cli/s3-replication.js) runs the compiled
+//   CLI only when no source under cli/, components/ or stacks/ is newer.
+fs.writeFileSync(path.join(bin, ".built"), `${new Date().toISOString()}\n`);
 const started = Date.now();
 const schema = require(path.join(bin, "provider", "schema.js")).writeSchema(path.join(bin, "provider", "schema.json"), root);
 console.log(
