@@ -372,6 +372,7 @@ export function planMarkdown(plan: PlanJson, options: MarkdownOptions = {}): str
     const byType = new Map<string, number>();
     for (const r of custom) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
     const adopted = buckets.filter(b => !b.created && b.settings.size > 0);
+    const changedSettings = plan.outputs?.adoptedSettingChanges ?? [];
     const out: string[] = [];
 
     out.push(`## S3 replication plan${plan.stack ? ` for stack ${code(plan.stack)}` : ""}`, "");
@@ -384,6 +385,7 @@ export function planMarkdown(plan: PlanJson, options: MarkdownOptions = {}): str
         ["Buckets", `${buckets.filter(b => b.created).length} created, ${adopted.length} adopted`],
         ["Resources", `${custom.length} (+${plan.resources.length - custom.length} components)`],
         ["Warnings", String(warnings.length)],
+        ["Changes to adopted buckets' settings", changedSettings.length === 0 ? "0" : `**${changedSettings.length}** (see [Adopted buckets](#adopted-buckets-what-changes-on-them))`],
     ], Infinity, ""), "");
     out.push("<details><summary>Resources by type</summary>", "");
     out.push(...table(["Type", "Count"], [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => [code(shortType(t)), String(n)]), Infinity, ""), "", "</details>", "");

@@ -77,7 +77,7 @@ describe("plan --format markdown", function () {
         md = r.out;
     });
 
-    it("opens with the summary: routes, accounts, Regions, buckets, resources, warnings", () => {
+    it("opens with the summary: routes, accounts, Regions, buckets, resources, warnings, changes to adopted buckets", () => {
         expect(md.split("\n").slice(0, 1)).to.deep.equal(["## S3 replication plan for stack `review`"]);
         const summary = md.slice(md.indexOf("### Summary"), md.indexOf("<details>")).split("\n").filter(l => l.startsWith("| ") && !l.startsWith("|  |") && !l.startsWith("| ---"));
         expect(summary).to.deep.equal([
@@ -87,6 +87,8 @@ describe("plan --format markdown", function () {
             "| Buckets | 3 created, 1 adopted |",
             "| Resources | 49 (+13 components) |",
             "| Warnings | 0 |",
+            // The adopted SSE-KMS source's default encryption changes (AES256 -> its key): counted up front.
+            "| Changes to adopted buckets' settings | **1** (see [Adopted buckets](#adopted-buckets-what-changes-on-them)) |",
         ]);
         expect(md).to.include("| `aws.s3.BucketReplicationConfig` | 3 |");
     });
