@@ -27,14 +27,29 @@ function parseArgs(argv: readonly string[]): Options {
     for (let i = 0; i < argv.length; i += 2) {
         const [flag, value] = [argv[i], argv[i + 1]];
         switch (flag) {
-            case "--jobs": opts.jobs = Number(value); break;
-            case "--concurrency": opts.concurrency = Number(value); break;
-            case "--latency": opts.latency = Number(value); break;
-            case "--throttle": opts.throttle = Number(value); break;
-            case "--retry-mode": opts.retryMode = value === "adaptive" ? "adaptive" : "standard"; break;
-            case "--max-attempts": opts.maxAttempts = Number(value); break;
-            case "--seed": opts.seed = Number(value); break;
-            default: throw new Error(`unknown flag ${flag}`);
+            case "--jobs":
+                opts.jobs = Number(value);
+                break;
+            case "--concurrency":
+                opts.concurrency = Number(value);
+                break;
+            case "--latency":
+                opts.latency = Number(value);
+                break;
+            case "--throttle":
+                opts.throttle = Number(value);
+                break;
+            case "--retry-mode":
+                opts.retryMode = value === "adaptive" ? "adaptive" : "standard";
+                break;
+            case "--max-attempts":
+                opts.maxAttempts = Number(value);
+                break;
+            case "--seed":
+                opts.seed = Number(value);
+                break;
+            default:
+                throw new Error(`unknown flag ${flag}`);
         }
     }
     return opts;
@@ -59,16 +74,27 @@ async function main(): Promise<void> {
     fake.setFaults({ throttle: opts.throttle / 2, slowdown: opts.throttle / 2, operations: ["CreateJob"] });
 
     let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 25);
+    const sampler = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 25);
 
     const inputs: BatchReplicationJobInputs[] = [];
     for (let i = 0; i < opts.jobs; i++) {
-        const checked = await provider.check!({} as BatchReplicationJobInputs, {
-            accountId: "111122223333", region: "us-east-1", sourceBucket: `bench-src-${i % 250}`,
-            roleArn: "arn:aws:iam::111122223333:role/batch-replication", reportBucket: "bench-reports-111122223333",
-            mode: "unreplicated", routeName: formatRouteName(`bench-src-${i % 250}`, `bench-dst-${i}`, `rule-${i}`),
-            endpoint: fake.endpoint, maxAttempts: opts.maxAttempts, retryMode: opts.retryMode,
-        } as BatchReplicationJobInputs);
+        const checked = await provider.check!(
+            {} as BatchReplicationJobInputs,
+            {
+                accountId: "111122223333",
+                region: "us-east-1",
+                sourceBucket: `bench-src-${i % 250}`,
+                roleArn: "arn:aws:iam::111122223333:role/batch-replication",
+                reportBucket: "bench-reports-111122223333",
+                mode: "unreplicated",
+                routeName: formatRouteName(`bench-src-${i % 250}`, `bench-dst-${i}`, `rule-${i}`),
+                endpoint: fake.endpoint,
+                maxAttempts: opts.maxAttempts,
+                retryMode: opts.retryMode,
+            } as BatchReplicationJobInputs,
+        );
         if (checked.failures && checked.failures.length > 0) throw new Error(JSON.stringify(checked.failures));
         inputs.push(checked.inputs as BatchReplicationJobInputs);
     }
@@ -78,30 +104,32 @@ async function main(): Promise<void> {
     let reruns = 0;
     let next = 0;
     const started = process.hrtime.bigint();
-    await Promise.all(Array.from({ length: opts.concurrency }, async () => {
-        while (next < inputs.length) {
-            const i = next++;
-            const t = process.hrtime.bigint();
-            // A create that exhausts its SDK attempts is rerun, as the next `pulumi up` would.
-            for (let run = 1; ; run++) {
-                try {
-                    jobIds[i] = (await provider.create(inputs[i])).id;
-                    break;
-                } catch (err) {
-                    reruns++;
-                    if (run >= 5) throw err;
+    await Promise.all(
+        Array.from({ length: opts.concurrency }, async () => {
+            while (next < inputs.length) {
+                const i = next++;
+                const t = process.hrtime.bigint();
+                // A create that exhausts its SDK attempts is rerun, as the next `pulumi up` would.
+                for (let run = 1; ; run++) {
+                    try {
+                        jobIds[i] = (await provider.create(inputs[i])).id;
+                        break;
+                    } catch (err) {
+                        reruns++;
+                        if (run >= 5) throw err;
+                    }
                 }
+                latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
             }
-            latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
-        }
-    }));
+        }),
+    );
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     await fake.stop();
 
     const jobs = fake.jobs();
-    const tokens = new Set(jobs.map((j) => j.clientRequestToken));
+    const tokens = new Set(jobs.map(j => j.clientRequestToken));
     const mismatched = inputs.filter((ins, i) => fake.job(jobIds[i])?.clientRequestToken !== deriveClientRequestToken(ins)).length;
     const createRequests = fake.requestsOf("CreateJob").length;
     const sorted = [...latencies].sort((a, b) => a - b);
@@ -113,7 +141,12 @@ async function main(): Promise<void> {
         retryMode: opts.retryMode,
         wallSeconds: Number((wallMs / 1000).toFixed(2)),
         createsPerSecond: Number((opts.jobs / (wallMs / 1000)).toFixed(1)),
-        createLatencyMs: { p50: Math.round(percentile(sorted, 50)), p95: Math.round(percentile(sorted, 95)), p99: Math.round(percentile(sorted, 99)), max: Math.round(sorted[sorted.length - 1] ?? 0) },
+        createLatencyMs: {
+            p50: Math.round(percentile(sorted, 50)),
+            p95: Math.round(percentile(sorted, 95)),
+            p99: Math.round(percentile(sorted, 99)),
+            max: Math.round(sorted[sorted.length - 1] ?? 0),
+        },
         jobsCreated: jobs.length,
         // Jobs no resource points at: what a second CreateJob for the same resource would leave behind.
         duplicates: jobs.length - new Set(jobIds).size,

@@ -17,10 +17,21 @@ import * as os from "os";
 import { parse as parseYaml } from "yaml";
 import { syntheticRoutes } from "./fleet-fixture";
 
-interface Run { routes: number; seconds: number; gcSeconds: number; peakRssMb: number; resources: number; components: number; resourcesPerRoute: number }
+interface Run {
+    routes: number;
+    seconds: number;
+    gcSeconds: number;
+    peakRssMb: number;
+    resources: number;
+    components: number;
+    resourcesPerRoute: number;
+}
 
 const ROOT = path.join(__dirname, "..");
-const { values, positionals } = parseArgs({ options: { repeat: { type: "string", default: "3" }, cli: { type: "boolean", default: false } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+    options: { repeat: { type: "string", default: "3" }, cli: { type: "boolean", default: false } },
+    allowPositionals: true,
+});
 const repeat = Math.max(1, Number(values.repeat) || 1);
 const sizes = positionals.map(Number).filter(n => n > 0);
 const runs = sizes.length ? sizes : [100, 1000, 5000];
@@ -47,9 +58,17 @@ function writeManifest(n: number, dir: string): string {
 function timeCli(manifest: string, dir: string): { seconds: number; peakRssMb: number } {
     const rssFile = path.join(dir, "rss.txt");
     fs.rmSync(rssFile, { force: true });
-    const env = { ...process.env, S3R_BENCH_RSS_FILE: rssFile, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${path.join(__dirname, "rss-at-exit.js")}`.trim() };
+    const env = {
+        ...process.env,
+        S3R_BENCH_RSS_FILE: rssFile,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --require=${path.join(__dirname, "rss-at-exit.js")}`.trim(),
+    };
     const start = process.hrtime.bigint();
-    execFileSync(process.execPath, [path.join(ROOT, "cli", "s3-replication.js"), "plan", "--stack", "prod", "--manifest", manifest], { cwd: ROOT, env, stdio: ["ignore", "ignore", "ignore"] });
+    execFileSync(process.execPath, [path.join(ROOT, "cli", "s3-replication.js"), "plan", "--stack", "prod", "--manifest", manifest], {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", "ignore", "ignore"],
+    });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const peaks = fs.readFileSync(rssFile, "utf8").trim().split("\n").map(Number);
     return { seconds, peakRssMb: Math.max(...peaks) };
@@ -64,7 +83,9 @@ if (values.cli) {
             const samples = Array.from({ length: repeat }, () => timeCli(manifest, dir));
             const seconds = median(samples.map(s => s.seconds));
             const range = repeat > 1 ? ` (${Math.min(...samples.map(s => s.seconds)).toFixed(2)}-${Math.max(...samples.map(s => s.seconds)).toFixed(2)})` : "";
-            process.stdout.write(`${String(n).padStart(6)} routes  ${seconds.toFixed(2).padStart(7)} s${range}  peak RSS ${String(Math.max(...samples.map(s => s.peakRssMb))).padStart(5)} MB\n`);
+            process.stdout.write(
+                `${String(n).padStart(6)} routes  ${seconds.toFixed(2).padStart(7)} s${range}  peak RSS ${String(Math.max(...samples.map(s => s.peakRssMb))).padStart(5)} MB\n`,
+            );
         }
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
@@ -77,8 +98,11 @@ const medians = new Map<number, number>();
 for (const n of runs) {
     const samples: Run[] = [];
     for (let i = 0; i < repeat; i++) {
-        const out = execFileSync(process.execPath, [...nodeArgs, "-r", "ts-node/register/transpile-only", path.join(__dirname, "fleet-bench-run.ts"), String(n)],
-            { encoding: "utf8", cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+        const out = execFileSync(
+            process.execPath,
+            [...nodeArgs, "-r", "ts-node/register/transpile-only", path.join(__dirname, "fleet-bench-run.ts"), String(n)],
+            { encoding: "utf8", cwd: ROOT, maxBuffer: 16 * 1024 * 1024 },
+        );
         samples.push(JSON.parse(out.trim().split("\n").pop()!) as Run);
     }
     const seconds = median(samples.map(s => s.seconds));
@@ -86,7 +110,9 @@ for (const n of runs) {
     const r = samples[0];
     const range = repeat > 1 ? ` (${Math.min(...samples.map(s => s.seconds)).toFixed(2)}-${Math.max(...samples.map(s => s.seconds)).toFixed(2)})` : "";
     const gcShare = Math.round((median(samples.map(s => s.gcSeconds)) / seconds) * 100);
-    process.stdout.write(`${String(n).padStart(6)} routes  ${seconds.toFixed(2).padStart(7)} s${range}  GC ${gcShare}%  peak RSS ${String(Math.max(...samples.map(s => s.peakRssMb))).padStart(5)} MB  ${r.resources} resources (${r.resourcesPerRoute} per route, +${r.components} components)\n`);
+    process.stdout.write(
+        `${String(n).padStart(6)} routes  ${seconds.toFixed(2).padStart(7)} s${range}  GC ${gcShare}%  peak RSS ${String(Math.max(...samples.map(s => s.peakRssMb))).padStart(5)} MB  ${r.resources} resources (${r.resourcesPerRoute} per route, +${r.components} components)\n`,
+    );
 }
 const t1k = medians.get(1000);
 const t5k = medians.get(5000);

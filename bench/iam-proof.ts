@@ -30,4 +30,10 @@ async function main(): Promise<number> {
     return failures === 0 ? 0 : 1;
 }
 
-main().then(code => process.exit(code), (e: unknown) => { console.error(e); process.exit(2); });
+main().then(
+    code => process.exit(code),
+    (e: unknown) => {
+        console.error(e);
+        process.exit(2);
+    },
+);

@@ -17,8 +17,20 @@ const ROWS = Number(process.argv[2] ?? 5000);
 const BUDGET_MS = 5000;
 
 const HEADER = [
-    "source_bucket", "source_account", "source_region", "destination_bucket", "destination_account", "destination_region",
-    "prefix", "tags", "storage_class", "delete_marker_replication", "replica_kms_key", "source_kms_key", "rtc", "existing_objects",
+    "source_bucket",
+    "source_account",
+    "source_region",
+    "destination_bucket",
+    "destination_account",
+    "destination_region",
+    "prefix",
+    "tags",
+    "storage_class",
+    "delete_marker_replication",
+    "replica_kms_key",
+    "source_kms_key",
+    "rtc",
+    "existing_objects",
 ];
 
 const SOURCE_REGIONS = ["us-east-1", "us-east-2", "eu-west-1"];
@@ -40,12 +52,40 @@ function fleetRows(count: number): string[][] {
         const kms = s % 6 === 0;
         const srcKey = kms ? key(accountId(s % 20), region, s % 20) : "";
         const replicaKey = kms ? key(accountId(900 + (s % 4)), drRegion, s % 4) : "";
-        rows.push([bucket, acct, region, `${bucket}-dr`, drAccount, drRegion, "", "", s % 3 === 0 ? "STANDARD_IA" : "",
-            s % 2 === 0 ? "true" : "false", replicaKey, srcKey, s % 10 === 0 ? "true" : "false", s % 7 === 0 ? "eligible" : "none"]);
+        rows.push([
+            bucket,
+            acct,
+            region,
+            `${bucket}-dr`,
+            drAccount,
+            drRegion,
+            "",
+            "",
+            s % 3 === 0 ? "STANDARD_IA" : "",
+            s % 2 === 0 ? "true" : "false",
+            replicaKey,
+            srcKey,
+            s % 10 === 0 ? "true" : "false",
+            s % 7 === 0 ? "eligible" : "none",
+        ]);
         // Every fourth source also copies a prefix to a second, same-account archive (one-to-many).
         if (s % 4 === 0 && rows.length < count) {
-            rows.push([bucket, acct, region, `${bucket}-archive`, acct, region, "reports/", s % 8 === 0 ? "class=audit" : "", "GLACIER_IR",
-                "false", "", kms ? srcKey : "", "false", "none"]);
+            rows.push([
+                bucket,
+                acct,
+                region,
+                `${bucket}-archive`,
+                acct,
+                region,
+                "reports/",
+                s % 8 === 0 ? "class=audit" : "",
+                "GLACIER_IR",
+                "false",
+                "",
+                kms ? srcKey : "",
+                "false",
+                "none",
+            ]);
             if (kms) rows[rows.length - 1][10] = key(accountId(s % 20), region, 500 + (s % 20));
         }
         // Every ninth source sends its logs to its account's central log bucket (many-to-one).
@@ -66,7 +106,7 @@ function settings(): StackSettings {
     return parsed.settings;
 }
 
-const csvCell = (c: string) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, "\"\"")}"` : c);
+const csvCell = (c: string) => (/[",\n\r]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
     const t0 = performance.now();
@@ -86,7 +126,9 @@ async function main(): Promise<void> {
         ws.addRows([HEADER, ...rows]);
         await wb.xlsx.writeFile(xlsxFile);
         const s = settings();
-        console.log(`manifest-bench: ${ROWS} rows (csv ${(fs.statSync(csvFile).size / 1024).toFixed(0)} KiB, xlsx ${(fs.statSync(xlsxFile).size / 1024).toFixed(0)} KiB), node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}`);
+        console.log(
+            `manifest-bench: ${ROWS} rows (csv ${(fs.statSync(csvFile).size / 1024).toFixed(0)} KiB, xlsx ${(fs.statSync(xlsxFile).size / 1024).toFixed(0)} KiB), node ${process.version}, ${os.cpus()[0]?.model ?? "cpu"} x${os.cpus().length}`,
+        );
 
         let over = false;
         for (const file of [csvFile, xlsxFile]) {
@@ -94,9 +136,11 @@ async function main(): Promise<void> {
             const [loaded, loadMs] = await timed(() => loadManifest(file));
             const [result, totalMs] = await timed(() => validateManifest(file, { settings: s }));
             const plan = result.plan!;
-            console.log(`${label} load ${loadMs.toFixed(0).padStart(5)} ms | load+validate ${totalMs.toFixed(0).padStart(5)} ms | ` +
-                `${loaded.records.length} records, ${result.spec?.routes.length ?? 0} routes, ${plan?.sources.length ?? 0} configurations, ${plan?.roles.length ?? 0} roles, ${plan?.buckets.length ?? 0} bucket policies | ` +
-                `${result.errors.length} errors, ${result.warnings.length} warnings`);
+            console.log(
+                `${label} load ${loadMs.toFixed(0).padStart(5)} ms | load+validate ${totalMs.toFixed(0).padStart(5)} ms | ` +
+                    `${loaded.records.length} records, ${result.spec?.routes.length ?? 0} routes, ${plan?.sources.length ?? 0} configurations, ${plan?.roles.length ?? 0} roles, ${plan?.buckets.length ?? 0} bucket policies | ` +
+                    `${result.errors.length} errors, ${result.warnings.length} warnings`,
+            );
             if (result.errors.length > 0) console.log(`  first error: ${JSON.stringify(result.errors[0])}`);
             if (totalMs > BUDGET_MS || result.errors.length > 0) over = true;
         }

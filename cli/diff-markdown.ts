@@ -67,18 +67,35 @@ export function diffMarkdown(input: DiffMarkdownInput): string {
     const { diff, moves } = input;
     const max = input.tableMaxRows ?? 60;
     const s = diff.summary;
-    const out: string[] = [`## S3 replication plan diff for stack ${code(input.stack)}`, "", `Against ${code(input.baseName)}, by URN (what \`pulumi up\` keeps, updates, replaces and deletes).`, ""];
+    const out: string[] = [
+        `## S3 replication plan diff for stack ${code(input.stack)}`,
+        "",
+        `Against ${code(input.baseName)}, by URN (what \`pulumi up\` keeps, updates, replaces and deletes).`,
+        "",
+    ];
     const destructive = diff.destructive || moves.length > 0;
-    out.push(destructive
-        ? "**⚠️ Review before merging:** this change deletes or replaces buckets, bucket settings, roles, policies or replication configurations, or moves resources between stacks (`plan --diff` exits 3)."
-        : "**Safe to apply:** nothing that holds data or grants access is deleted or replaced.", "");
+    out.push(
+        destructive
+            ? "**⚠️ Review before merging:** this change deletes or replaces buckets, bucket settings, roles, policies or replication configurations, or moves resources between stacks (`plan --diff` exits 3)."
+            : "**Safe to apply:** nothing that holds data or grants access is deleted or replaced.",
+        "",
+    );
     out.push(`**Safety:** ${safetyLine(s)}.`, "");
     out.push(`**Changes:** ${s.create} to create, ${s.update} to update, ${s.replace} to replace, ${s.delete} to delete, ${s.same} unchanged.`, "");
 
     if (moves.length > 0) {
         out.push("### State moves (run these first)", "");
-        out.push(`${moves.reduce((n, m) => n + m.urns.length, 0)} resource(s) move to this stack from another. Move their state BEFORE \`pulumi up\` on either stack, or the other stack deletes them:`, "");
-        out.push(...fenced("sh", moves.map(m => m.command)), "");
+        out.push(
+            `${moves.reduce((n, m) => n + m.urns.length, 0)} resource(s) move to this stack from another. Move their state BEFORE \`pulumi up\` on either stack, or the other stack deletes them:`,
+            "",
+        );
+        out.push(
+            ...fenced(
+                "sh",
+                moves.map(m => m.command),
+            ),
+            "",
+        );
     }
 
     if (diff.changes.length > 0) {
@@ -98,7 +115,9 @@ export function diffMarkdown(input: DiffMarkdownInput): string {
         out.push("| | Document | Effect | Principal | Actions | Resources | Conditions |", "| --- | --- | --- | --- | --- | --- | --- |");
         const cell = (v: string[]) => (v.length ? v.map(code).join("<br>") : "–");
         for (const { marker, row } of statements.slice(0, max)) {
-            out.push(`| ${code(marker)} | ${text(row.document)} | ${row.effect} | ${cell(row.principal)} | ${cell(row.actions)} | ${cell(row.resources)} | ${cell(row.conditions)} |`);
+            out.push(
+                `| ${code(marker)} | ${text(row.document)} | ${row.effect} | ${cell(row.principal)} | ${cell(row.actions)} | ${cell(row.resources)} | ${cell(row.conditions)} |`,
+            );
         }
         if (statements.length > max) out.push("", `… and ${statements.length - max} more statements.`);
         out.push("");

@@ -104,7 +104,8 @@ export class MockRecorder implements pulumi.runtime.Mocks {
         }
         const key = `${args.type}\0${args.name}`;
         const queue = this.pending.get(key);
-        if (queue) queue.push({ inputs, state }); else this.pending.set(key, [{ inputs, state }]);
+        if (queue) queue.push({ inputs, state });
+        else this.pending.set(key, [{ inputs, state }]);
         return { id, state };
     }
 
@@ -135,7 +136,13 @@ export class MockRecorder implements pulumi.runtime.Mocks {
 function accountOf(inputs: Record<string, unknown>): string | undefined {
     let ids = inputs.allowedAccountIds;
     // Provider inputs travel JSON-encoded when they are not strings.
-    if (typeof ids === "string") { try { ids = JSON.parse(ids); } catch { ids = [ids]; } }
+    if (typeof ids === "string") {
+        try {
+            ids = JSON.parse(ids);
+        } catch {
+            ids = [ids];
+        }
+    }
     return Array.isArray(ids) && ids.length > 0 ? String(ids[0]) : undefined;
 }
 
@@ -171,10 +178,12 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     const recorder = new MockRecorder(options.invokes);
     // The S3 reads the program makes with the AWS SDK are answered by the same world, never by AWS.
     const s3 = options.invokes?.[S3_SDK_CALL];
-    const previousSource = setBucketSettingsSource(sdkBucketSettingsSource(async (command, region, access) => {
-        if (!s3) throw new Error(`offline: no answer for S3 ${command.constructor.name} (the world has no ${S3_SDK_CALL} handler)`);
-        return s3({ command: command.constructor.name, input: command.input, region, accountId: access.accountId });
-    }));
+    const previousSource = setBucketSettingsSource(
+        sdkBucketSettingsSource(async (command, region, access) => {
+            if (!s3) throw new Error(`offline: no answer for S3 ${command.constructor.name} (the world has no ${S3_SDK_CALL} handler)`);
+            return s3({ command: command.constructor.name, input: command.input, region, accountId: access.accountId });
+        }),
+    );
     pulumi.runtime.setAllConfig(options.config ?? {});
     await pulumi.runtime.setMocks(recorder, options.project, options.stack, options.preview ?? false);
     wrapMonitor(recorder);
@@ -183,8 +192,13 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     let errorArrived!: () => void;
     // A failed registration never releases the SDK's keep-alive, so waiting for RPCs would hang;
     // the real engine stops the program at the first such error, and so does this.
-    const firstAsyncError = new Promise<void>(resolve => { errorArrived = resolve; });
-    const onRejection = (e: unknown) => { asyncErrors.push(e instanceof Error ? e : new Error(String(e))); errorArrived(); };
+    const firstAsyncError = new Promise<void>(resolve => {
+        errorArrived = resolve;
+    });
+    const onRejection = (e: unknown) => {
+        asyncErrors.push(e instanceof Error ? e : new Error(String(e)));
+        errorArrived();
+    };
     process.on("unhandledRejection", onRejection);
     let outputs: Record<string, unknown> = {};
     let error: Error | undefined;
@@ -199,7 +213,7 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
     }
     try {
         const result = await Promise.race([program(), firstAsyncError]);
-        outputs = (await Promise.race([resolveDeep(result), firstAsyncError.then(() => ({}))])) as Record<string, unknown> ?? {};
+        outputs = ((await Promise.race([resolveDeep(result), firstAsyncError.then(() => ({}))])) as Record<string, unknown>) ?? {};
     } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
     }
@@ -222,9 +236,14 @@ export async function runUnderMocks(program: () => unknown, options: RunOptions)
         if (p) {
             // One provider per account: a regional resource names its Region, IAM is global.
             r.account = accountOf(p.inputs);
-            r.region = typeof r.inputs.region === "string" ? r.inputs.region
-                : r.type.startsWith("aws:iam/") ? "global"
-                : typeof p.inputs.region === "string" ? p.inputs.region : undefined;
+            r.region =
+                typeof r.inputs.region === "string"
+                    ? r.inputs.region
+                    : r.type.startsWith("aws:iam/")
+                      ? "global"
+                      : typeof p.inputs.region === "string"
+                        ? p.inputs.region
+                        : undefined;
         } else if (r.type === "pulumi:providers:aws") {
             r.account = accountOf(r.inputs);
             r.region = typeof r.inputs.region === "string" ? r.inputs.region : undefined;
@@ -300,13 +319,18 @@ export function engineUrn(mockUrn: string, parentUrn: string | undefined): strin
 function wrapMonitor(recorder: MockRecorder): void {
     const monitor = pulumi.runtime.getMonitor() as any;
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
-        void registerOffline(monitor, recorder, req).then(resp => callback(null, resp), err => callback(err, undefined));
+        void registerOffline(monitor, recorder, req).then(
+            resp => callback(null, resp),
+            err => callback(err, undefined),
+        );
     };
 }
 
 async function registerOffline(monitor: any, recorder: MockRecorder, req: any): Promise<any> {
     const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((deps: any, key: string) => { propertyDependencies[key] = deps.getUrnsList(); });
+    req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+        propertyDependencies[key] = deps.getUrnsList();
+    });
     // Custom resources name their provider; components carry a map of providers by package.
     const providerRef: string = req.getProvider() || (req.getProvidersMap?.().get("aws") ?? "");
     const type = req.getType() as string;
@@ -326,14 +350,18 @@ async function registerOffline(monitor: any, recorder: MockRecorder, req: any): 
     if (!custom) monitor.resources.set(urn, { urn, id: null, state: object });
     const provider = providerRef ? recorder.providerFromRef(providerRef) : undefined;
     recorder.record({
-        urn, type, name, custom,
+        urn,
+        type,
+        name,
+        custom,
         ...(parent ? { parent } : {}),
         dependencies: req.getDependenciesList() as string[],
         propertyDependencies,
         retainOnDelete: req.getRetainondelete() === true,
         protect: req.getProtect() === true,
         ...(req.getImportid() ? { importId: req.getImportid() as string } : {}),
-        inputs, outputs: answer.state,
+        inputs,
+        outputs: answer.state,
         ...(provider ? { provider } : {}),
     });
     const resp = new RegisterResourceResponse();

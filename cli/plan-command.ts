@@ -46,11 +46,12 @@ export interface PlanOptions {
 }
 
 export const PLAN_FORMATS = ["text", "markdown", "json"] as const;
-export type PlanFormat = typeof PLAN_FORMATS[number];
+export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 /** `--format`, with `--json` as its alias; a contradiction is a usage error. */
 function formatOf(options: PlanOptions): PlanFormat | string {
-    if (options.json && options.format !== undefined && options.format !== "json") return `--json and --format ${options.format} contradict each other; give one.`;
+    if (options.json && options.format !== undefined && options.format !== "json")
+        return `--json and --format ${options.format} contradict each other; give one.`;
     return options.format ?? (options.json ? "json" : "text");
 }
 // ---- end plan review ----
@@ -92,8 +93,10 @@ export function planConfig(stack: string, manifest?: string, set: string[] = [],
     if (context.unusable || !context.file) return fail(context.diagnostics);
     const config: Record<string, string> = { ...context.file.pulumiConfig };
     const usage: Diagnostic[] = [];
-    if (manifest !== undefined && manifest.trim() === "") usage.push(diag("INVALID_CONFIG", "--manifest is empty; give a manifest file or leave the option out.", { path: "--manifest" }));
-    if (options.sheet !== undefined && options.sheet.trim() === "") usage.push(diag("INVALID_CONFIG", "--sheet is empty; give a sheet name or leave the option out.", { path: "--sheet" }));
+    if (manifest !== undefined && manifest.trim() === "")
+        usage.push(diag("INVALID_CONFIG", "--manifest is empty; give a manifest file or leave the option out.", { path: "--manifest" }));
+    if (options.sheet !== undefined && options.sheet.trim() === "")
+        usage.push(diag("INVALID_CONFIG", "--sheet is empty; give a sheet name or leave the option out.", { path: "--sheet" }));
     // The program resolves a relative manifest against its own folder: hand it an absolute path.
     const manifestPath = manifest !== undefined ? path.resolve(manifest) : context.manifestPath;
     if (manifestPath !== undefined) config[`${CONFIG_NAMESPACE}:manifest`] = manifestPath;
@@ -156,7 +159,12 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
     progress.start();
     let result: RunResult;
     try {
-        result = await runUnderMocks(program, { project: options.project ?? projectName(), stack: options.stack, config: planned.config, invokes: OFFLINE_INVOKES });
+        result = await runUnderMocks(program, {
+            project: options.project ?? projectName(),
+            stack: options.stack,
+            config: planned.config,
+            invokes: OFFLINE_INVOKES,
+        });
     } finally {
         progress.stop();
     }
@@ -193,11 +201,15 @@ function printDiff(options: PlanOptions, next: PlanDocument, io: Io, format: Pla
     const diff = diffPlans(base, next);
     const moves = stateMoves(base, next, others as PlanDocument[]);
     if (format === "json") io.out(safeJson({ stack: options.stack, base: options.diff, ...diff, moves }, 2));
-    else if (format === "markdown") io.out(diffMarkdown({ stack: options.stack, baseName: path.basename(options.diff!), diff, base, next, moves })); // plan review (issue 14)
+    else if (format === "markdown")
+        io.out(diffMarkdown({ stack: options.stack, baseName: path.basename(options.diff!), diff, base, next, moves })); // plan review (issue 14)
     else {
         const lines = [diffText(diff, `for stack "${options.stack}" against ${options.diff}`)];
         if (moves.length > 0) {
-            lines.push("", `${moves.reduce((n, m) => n + m.urns.length, 0)} resource(s) move to this stack from another; move their state BEFORE \`pulumi up\` on either stack, or the other stack deletes them:`);
+            lines.push(
+                "",
+                `${moves.reduce((n, m) => n + m.urns.length, 0)} resource(s) move to this stack from another; move their state BEFORE \`pulumi up\` on either stack, or the other stack deletes them:`,
+            );
             for (const m of moves) lines.push(`  ${m.command}`);
         }
         io.out(lines.join("\n").split("\n").map(escapeTerminal).join("\n"));
@@ -212,7 +224,9 @@ function printCapped(message: string, max: number, write: (line: string) => void
     const shown = max > 0 ? rest.slice(0, max) : rest;
     for (const line of shown) write(escapeTerminal(line));
     if (rest.length > shown.length) {
-        write(`  ... and ${(rest.length - shown.length).toLocaleString("en-US")} more not shown; --max-diagnostics 0 prints them all, and validate --json lists them.`);
+        write(
+            `  ... and ${(rest.length - shown.length).toLocaleString("en-US")} more not shown; --max-diagnostics 0 prints them all, and validate --json lists them.`,
+        );
     }
 }
 
@@ -269,7 +283,7 @@ export function planJson(result: RunResult, stack?: string) {
         resources: result.resources.map(r => ({
             type: r.type,
             name: r.name,
-            parent: r.parent ? nameOf.get(r.parent) ?? null : null,
+            parent: r.parent ? (nameOf.get(r.parent) ?? null) : null,
             account: r.account ?? null,
             region: r.region ?? null,
             inputs: displayInputs(r),
@@ -295,7 +309,9 @@ function displayInputs(r: RecordedResource): Record<string, unknown> {
 export function planText(stack: string, result: RunResult): string {
     const lines: string[] = [];
     lines.push(`Offline plan for stack "${stack}": run under the Pulumi mock runtime, no AWS calls made.`);
-    lines.push(`Values only AWS assigns (ids, generated tokens) show as "${PLACEHOLDER_PREFIX}"; an adopted bucket's existing policy is read and merged at deploy time.`);
+    lines.push(
+        `Values only AWS assigns (ids, generated tokens) show as "${PLACEHOLDER_PREFIX}"; an adopted bucket's existing policy is read and merged at deploy time.`,
+    );
     const groups = new Map<string, RecordedResource[]>();
     for (const r of result.resources.filter(x => x.custom)) {
         const key = r.type.startsWith("pulumi:providers:") ? "providers" : `account ${r.account ?? "?"} · ${r.region ?? "?"}`;
@@ -320,10 +336,13 @@ export function planText(stack: string, result: RunResult): string {
     }
     // adopted settings (issue 10.7): what this deploy changes on buckets it did not create.
     if (s.adoptedSettingChanges.length) {
-        lines.push("", `Changes to adopted buckets' existing settings (${s.adoptedSettingChanges.length}):`,
+        lines.push(
+            "",
+            `Changes to adopted buckets' existing settings (${s.adoptedSettingChanges.length}):`,
             "  (offline, each adopted bucket is taken to have what S3 gives a new bucket: SSE-S3, BucketOwnerEnforced, all four",
             "  public-access-block flags; pulumi preview reads the real settings and reports the real changes)",
-            ...s.adoptedSettingChanges.map(c => `  ~ ${c}`));
+            ...s.adoptedSettingChanges.map(c => `  ~ ${c}`),
+        );
     }
     return lines.join("\n");
 }
@@ -336,7 +355,29 @@ function shortType(type: string): string {
 /** A provider input that is an object or list travels as JSON text; anything else as is. */
 function jsonInput(v: unknown): unknown {
     if (typeof v !== "string" || !/^[[{]/.test(v)) return v;
-    try { return JSON.parse(v) as unknown; } catch { return v; }
+    try {
+        return JSON.parse(v) as unknown;
+    } catch {
+        return v;
+    }
+}
+
+/** A replication rule as the program registers it: the parts a plan line shows. */
+interface RecordedRule {
+    id?: string;
+    priority?: number;
+    status?: string;
+    filter?: { prefix?: string; tag?: unknown; and?: { tags?: unknown } };
+    destination?: {
+        bucket?: string;
+        storageClass?: string;
+        accessControlTranslation?: unknown;
+        encryptionConfiguration?: unknown;
+        replicationTime?: unknown;
+        metrics?: { status?: string };
+    };
+    sourceSelectionCriteria?: { replicaModifications?: unknown };
+    deleteMarkerReplication?: { status?: string };
 }
 
 /** The settings that matter, one line per resource. */
@@ -367,14 +408,21 @@ export function settingsOf(r: RecordedResource): string {
             return `bucket=${i.bucket} statements=${(doc?.Statement ?? []).map((s: { Sid?: string }) => s.Sid ?? "?").join(",")}`;
         }
         case "aws:s3/bucketReplicationConfig:BucketReplicationConfig":
-            return `bucket=${i.bucket} role=${i.role}\n` + (i.rules ?? []).map((rule: any) => // eslint-disable-line @typescript-eslint/no-explicit-any
-                `      rule ${rule.id} p${rule.priority} ${rule.status} -> ${rule.destination?.bucket}` +
-                `${rule.destination?.storageClass ? ` ${rule.destination.storageClass}` : ""}` +
-                `${rule.filter?.prefix ? ` prefix=${rule.filter.prefix}` : ""}${rule.filter?.tag || rule.filter?.and?.tags ? " tags" : ""}` +
-                `${rule.destination?.accessControlTranslation ? " owner=Destination" : ""}` +
-                `${rule.destination?.encryptionConfiguration ? " kms" : ""}${rule.destination?.replicationTime ? " rtc" : ""}` +
-                `${rule.destination?.metrics?.status === "Enabled" ? " metrics" : ""}` +
-                `${rule.sourceSelectionCriteria?.replicaModifications ? " two-way" : ""} deleteMarkers=${rule.deleteMarkerReplication?.status}`).join("\n");
+            return (
+                `bucket=${i.bucket} role=${i.role}\n` +
+                ((i.rules ?? []) as RecordedRule[])
+                    .map(
+                        rule =>
+                            `      rule ${rule.id} p${rule.priority} ${rule.status} -> ${rule.destination?.bucket}` +
+                            `${rule.destination?.storageClass ? ` ${rule.destination.storageClass}` : ""}` +
+                            `${rule.filter?.prefix ? ` prefix=${rule.filter.prefix}` : ""}${rule.filter?.tag || rule.filter?.and?.tags ? " tags" : ""}` +
+                            `${rule.destination?.accessControlTranslation ? " owner=Destination" : ""}` +
+                            `${rule.destination?.encryptionConfiguration ? " kms" : ""}${rule.destination?.replicationTime ? " rtc" : ""}` +
+                            `${rule.destination?.metrics?.status === "Enabled" ? " metrics" : ""}` +
+                            `${rule.sourceSelectionCriteria?.replicaModifications ? " two-way" : ""} deleteMarkers=${rule.deleteMarkerReplication?.status}`,
+                    )
+                    .join("\n")
+            );
         case "aws:iam/role:Role":
             return `name=${i.path ?? ""}${i.name}`;
         case "aws:iam/rolePolicy:RolePolicy":
@@ -393,13 +441,19 @@ export function settingsOf(r: RecordedResource): string {
         case "aws:cloudwatch/metricAlarm:MetricAlarm": {
             const what = i.metricName
                 ? `${i.metricName} ${i.statistic}/${i.period}s`
-                : (i.metricQueries ?? []).filter((q: { returnData?: boolean }) => q.returnData).map((q: { expression?: string }) => q.expression).join(" ");
+                : (i.metricQueries ?? [])
+                      .filter((q: { returnData?: boolean }) => q.returnData)
+                      .map((q: { expression?: string }) => q.expression)
+                      .join(" ");
             return `${i.name}: ${what} ${i.comparisonOperator === "GreaterThanThreshold" ? ">" : i.comparisonOperator} ${i.threshold} for ${i.evaluationPeriods} period(s) -> ${(i.alarmActions ?? []).join(",")}`;
         }
         case "aws:cloudwatch/dashboard:Dashboard":
             return `name=${i.dashboardName} widgets=${typeof i.dashboardBody === "string" ? (JSON.parse(i.dashboardBody).widgets ?? []).length : "?"}`;
         case "aws:s3/bucketNotification:BucketNotification":
-            return `bucket=${i.bucket} ` + (i.topics ?? []).map((t: { topicArn?: string; events?: string[] }) => `${(t.events ?? []).join(",")} -> ${t.topicArn}`).join("; ");
+            return (
+                `bucket=${i.bucket} ` +
+                (i.topics ?? []).map((t: { topicArn?: string; events?: string[] }) => `${(t.events ?? []).join(",")} -> ${t.topicArn}`).join("; ")
+            );
         default:
             return "";
     }

@@ -115,14 +115,21 @@ export interface PlanDiff {
 const BUCKET = "aws:s3/bucket:Bucket";
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
 const BUCKET_SETTINGS = new Set([
-    "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
     "aws:s3/bucketNotification:BucketNotification",
 ]);
 const ROLE = "aws:iam/role:Role";
-const POLICIES = new Set(["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:kms/grant:Grant"]);
+const POLICIES = new Set([
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:kms/grant:Grant",
+]);
 
 /** Structural equality of JSON values (key order ignored). */
 function same(a: unknown, b: unknown): boolean {
@@ -138,11 +145,15 @@ function same(a: unknown, b: unknown): boolean {
 /** Provider inputs that are objects travel as JSON text; compare them as values. */
 function decoded(v: unknown): unknown {
     if (typeof v !== "string" || !/^[[{]/.test(v)) return v;
-    try { return JSON.parse(v) as unknown; } catch { return v; }
+    try {
+        return JSON.parse(v) as unknown;
+    } catch {
+        return v;
+    }
 }
 
 function rulesOf(inputs: Record<string, unknown>): Map<string, unknown> {
-    const rules = Array.isArray(inputs.rules) ? inputs.rules as Array<Record<string, unknown>> : [];
+    const rules = Array.isArray(inputs.rules) ? (inputs.rules as Array<Record<string, unknown>>) : [];
     return new Map(rules.map((r, i) => [typeof r.id === "string" ? r.id : `#${i + 1}`, r]));
 }
 
@@ -163,22 +174,42 @@ export function diffPlans(base: PlanDocument, next: PlanDocument): PlanDiff {
     const urns = [...new Set([...before.keys(), ...after.keys()])].sort();
     const changes: ResourceChange[] = [];
     const summary: SafetySummary = {
-        bucketsDeleted: 0, bucketsReplaced: 0, bucketSettingsDeletedOrReplaced: 0, rolesDeletedOrReplaced: 0,
-        policiesDeletedOrReplaced: 0, replicationConfigurationsDeletedOrReplaced: 0,
-        rulesAdded: 0, rulesRemoved: 0, rulesChanged: 0, backfillJobsStarted: 0,
-        create: 0, update: 0, replace: 0, delete: 0, same: 0,
+        bucketsDeleted: 0,
+        bucketsReplaced: 0,
+        bucketSettingsDeletedOrReplaced: 0,
+        rolesDeletedOrReplaced: 0,
+        policiesDeletedOrReplaced: 0,
+        replicationConfigurationsDeletedOrReplaced: 0,
+        rulesAdded: 0,
+        rulesRemoved: 0,
+        rulesChanged: 0,
+        backfillJobsStarted: 0,
+        create: 0,
+        update: 0,
+        replace: 0,
+        delete: 0,
+        same: 0,
     };
     for (const urn of urns) {
         const b = before.get(urn);
         const a = after.get(urn);
         const r = (a ?? b)!;
         const change: ResourceChange = {
-            op: "same", urn, type: r.type, name: r.name, account: r.account ?? null, region: r.region ?? null,
-            changed: [], replaceOn: [], retained: false,
+            op: "same",
+            urn,
+            type: r.type,
+            name: r.name,
+            account: r.account ?? null,
+            region: r.region ?? null,
+            changed: [],
+            replaceOn: [],
+            retained: false,
         };
         if (!b) change.op = "create";
-        else if (!a) { change.op = "delete"; change.retained = b.retainOnDelete === true; }
-        else {
+        else if (!a) {
+            change.op = "delete";
+            change.retained = b.retainOnDelete === true;
+        } else {
             const keys = [...new Set([...Object.keys(b.inputs), ...Object.keys(a.inputs)])].sort();
             change.changed = keys.filter(k => !same(decoded(b.inputs[k]), decoded(a.inputs[k])));
             const replaceKeys = REPLACE_ON[r.type] ?? [];
@@ -195,8 +226,10 @@ export function diffPlans(base: PlanDocument, next: PlanDocument): PlanDiff {
         summary[change.op]++;
         const destructive = change.op === "delete" || change.op === "replace";
         if (destructive) {
-            if (r.type === BUCKET) { if (change.op === "delete") summary.bucketsDeleted++; else summary.bucketsReplaced++; }
-            else if (BUCKET_SETTINGS.has(r.type)) summary.bucketSettingsDeletedOrReplaced++;
+            if (r.type === BUCKET) {
+                if (change.op === "delete") summary.bucketsDeleted++;
+                else summary.bucketsReplaced++;
+            } else if (BUCKET_SETTINGS.has(r.type)) summary.bucketSettingsDeletedOrReplaced++;
             else if (r.type === ROLE) summary.rolesDeletedOrReplaced++;
             else if (POLICIES.has(r.type)) summary.policiesDeletedOrReplaced++;
             else if (r.type === REPLICATION) summary.replicationConfigurationsDeletedOrReplaced++;
@@ -204,8 +237,14 @@ export function diffPlans(base: PlanDocument, next: PlanDocument): PlanDiff {
         if (JOB_TYPES.includes(r.type) && (change.op === "create" || change.op === "replace")) summary.backfillJobsStarted++;
         if (change.op !== "same") changes.push(change);
     }
-    const destructive = summary.bucketsDeleted + summary.bucketsReplaced + summary.bucketSettingsDeletedOrReplaced +
-        summary.rolesDeletedOrReplaced + summary.policiesDeletedOrReplaced + summary.replicationConfigurationsDeletedOrReplaced > 0;
+    const destructive =
+        summary.bucketsDeleted +
+            summary.bucketsReplaced +
+            summary.bucketSettingsDeletedOrReplaced +
+            summary.rolesDeletedOrReplaced +
+            summary.policiesDeletedOrReplaced +
+            summary.replicationConfigurationsDeletedOrReplaced >
+        0;
     return { summary, changes, destructive };
 }
 
@@ -215,12 +254,15 @@ const SYMBOL: Record<ChangeOp, string> = { create: "+", update: "~", replace: "-
 export function safetyLine(s: SafetySummary): string {
     const n = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
     return [
-        `${n(s.bucketsDeleted, "bucket")} deleted`, `${n(s.bucketsReplaced, "bucket")} replaced`,
+        `${n(s.bucketsDeleted, "bucket")} deleted`,
+        `${n(s.bucketsReplaced, "bucket")} replaced`,
         `${n(s.bucketSettingsDeletedOrReplaced, "bucket setting")} deleted or replaced`,
         `${n(s.rolesDeletedOrReplaced, "role")} deleted or replaced`,
         `${n(s.policiesDeletedOrReplaced, "policy", "policies")} or grants deleted or replaced`,
         `${n(s.replicationConfigurationsDeletedOrReplaced, "replication configuration")} deleted or replaced`,
-        `${n(s.rulesAdded, "rule")} added`, `${n(s.rulesChanged, "rule")} changed`, `${n(s.rulesRemoved, "rule")} removed`,
+        `${n(s.rulesAdded, "rule")} added`,
+        `${n(s.rulesChanged, "rule")} changed`,
+        `${n(s.rulesRemoved, "rule")} removed`,
         `${n(s.backfillJobsStarted, "backfill job")} started`,
     ].join(", ");
 }
@@ -246,13 +288,15 @@ export function diffText(diff: PlanDiff, what: string): string {
         else if (c.op === "update") lines.push(`        changed: ${c.changed.join(", ")}`);
         else if (c.op === "delete" && c.retained) lines.push("        removed from the stack; kept in AWS (retainOnDelete)");
         if (c.rules && (c.rules.added.length || c.rules.removed.length || c.rules.changed.length)) {
-            const parts = [
-                ...c.rules.added.map(id => `+ ${id}`), ...c.rules.changed.map(id => `~ ${id}`), ...c.rules.removed.map(id => `- ${id}`),
-            ];
+            const parts = [...c.rules.added.map(id => `+ ${id}`), ...c.rules.changed.map(id => `~ ${id}`), ...c.rules.removed.map(id => `- ${id}`)];
             lines.push(`        rules: ${parts.join("; ")}`);
         }
     }
-    if (diff.destructive) lines.push("", "This change deletes or replaces buckets, bucket settings, roles, policies or replication configurations (exit 3). Review it; pass --allow-deletes to accept.");
+    if (diff.destructive)
+        lines.push(
+            "",
+            "This change deletes or replaces buckets, bucket settings, roles, policies or replication configurations (exit 3). Review it; pass --allow-deletes to accept.",
+        );
     return lines.join("\n");
 }
 
@@ -276,7 +320,8 @@ export interface StateMove {
  * one creates them again. Components count too, so that moving a component carries its children.
  */
 /** Every stack has its own: never moved (a new stack creates them, an old one keeps them). */
-const PER_STACK = /^(pulumi:providers:|pulumi:pulumi:Stack$|pulumi-s3-replication:index:(ReplicationFleet|AccountProviders|ReplicationMonitoring)$|aws:sns\/topicPolicy:TopicPolicy$)/;
+const PER_STACK =
+    /^(pulumi:providers:|pulumi:pulumi:Stack$|pulumi-s3-replication:index:(ReplicationFleet|AccountProviders|ReplicationMonitoring)$|aws:sns\/topicPolicy:TopicPolicy$)/;
 
 /** The name the resource has in AWS, where its inputs give one. */
 function awsName(r: PlannedResource): unknown {
@@ -308,7 +353,13 @@ export function stateMoves(base: PlanDocument, next: PlanDocument, others: reado
         const parentOf = new Map(next.resources.map(r => [stackless(r.urn), r.parentUrn ? stackless(r.parentUrn) : undefined]));
         // Only the topmost: a resource whose parent moves too goes along with it. A topmost one is
         // re-parented to the stack's root by the move, which the fleet's children answer to (alias).
-        const top = [...all.entries()].filter(([k]) => { const p = parentOf.get(k); return !p || !all.has(p); }).map(([, u]) => u).sort();
+        const top = [...all.entries()]
+            .filter(([k]) => {
+                const p = parentOf.get(k);
+                return !p || !all.has(p);
+            })
+            .map(([, u]) => u)
+            .sort();
         moves.push({ from, to, urns: top, command: `pulumi state move --source ${from} --dest ${to} ${top.map(u => `'${u}'`).join(" ")}` });
     }
     return moves;

@@ -29,7 +29,15 @@ export interface PlanJson {
     stack?: string;
     resources: PlannedResource[];
     outputs?: { routes?: PlannedRoute[]; warnings?: string[]; adoptedSettingChanges?: string[] };
-    summary?: { resources: number; components: number; routes: number; byType: Record<string, number>; accounts: string[]; regions: string[]; warnings: string[] };
+    summary?: {
+        resources: number;
+        components: number;
+        routes: number;
+        byType: Record<string, number>;
+        accounts: string[];
+        regions: string[];
+        warnings: string[];
+    };
 }
 
 export interface MarkdownOptions {
@@ -76,11 +84,15 @@ const T = {
 /** Provider inputs that are objects travel as JSON text; policies are JSON text too. */
 function decoded(v: unknown): unknown {
     if (typeof v !== "string" || !/^[[{]/.test(v)) return v;
-    try { return JSON.parse(v) as unknown; } catch { return v; }
+    try {
+        return JSON.parse(v) as unknown;
+    } catch {
+        return v;
+    }
 }
 
 type Json = Record<string, unknown>;
-const obj = (v: unknown): Json => (v !== null && typeof v === "object" && !Array.isArray(v) ? v as Json : {});
+const obj = (v: unknown): Json => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
 const str = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v));
 
@@ -109,11 +121,15 @@ function rulesOf(config: PlannedResource): PlannedRule[] {
         return {
             id: str(rule.id),
             ...(destination.storageClass ? { storageClass: str(destination.storageClass) } : {}),
-            ...(obj(destination.encryptionConfiguration).replicaKmsKeyId ? { replicaKmsKey: str(obj(destination.encryptionConfiguration).replicaKmsKeyId) } : {}),
+            ...(obj(destination.encryptionConfiguration).replicaKmsKeyId
+                ? { replicaKmsKey: str(obj(destination.encryptionConfiguration).replicaKmsKeyId) }
+                : {}),
             rtc: obj(destination.replicationTime).status === "Enabled",
             twoWay: obj(obj(rule.sourceSelectionCriteria).replicaModifications).status === "Enabled",
             prefix: str(filter.prefix ?? and.prefix ?? ""),
-            tags: Object.entries(tags).map(([k, v]) => `${k}=${str(v)}`).sort(),
+            tags: Object.entries(tags)
+                .map(([k, v]) => `${k}=${str(v)}`)
+                .sort(),
             deleteMarkers: obj(rule.deleteMarkerReplication).status === "Enabled",
             status: str(rule.status),
             metrics: obj(destination.metrics).status === "Enabled",
@@ -150,7 +166,13 @@ export function bucketsOf(plan: PlanJson): BucketView[] {
         if (!settingTypes.includes(r.type)) continue;
         const name = str(r.inputs.bucket);
         if (!name) continue;
-        const b = byName.get(name) ?? { name, account: r.account ?? "", region: r.region ?? str(r.inputs.region), created: false, settings: new Map<string, PlannedResource>() };
+        const b = byName.get(name) ?? {
+            name,
+            account: r.account ?? "",
+            region: r.region ?? str(r.inputs.region),
+            created: false,
+            settings: new Map<string, PlannedResource>(),
+        };
         if (r.type === T.bucket) b.created = true;
         b.settings.set(r.type, r);
         byName.set(name, b);
@@ -188,13 +210,13 @@ function conditions(c: unknown): string[] {
 export function statementRows(document: string, policy: unknown, defaults: { principal?: string[]; resources?: string[] } = {}): StatementRow[] {
     return list(obj(decoded(policy)).Statement).map(s => {
         const st = obj(s);
-        const principal = st.Principal !== undefined ? principals(st.Principal) : defaults.principal ?? [];
+        const principal = st.Principal !== undefined ? principals(st.Principal) : (defaults.principal ?? []);
         return {
             document: st.Sid ? `${document} (${str(st.Sid)})` : document,
             effect: str(st.Effect),
             principal,
             actions: list(st.Action).map(str),
-            resources: st.Resource !== undefined ? list(st.Resource).map(str) : defaults.resources ?? [],
+            resources: st.Resource !== undefined ? list(st.Resource).map(str) : (defaults.resources ?? []),
             conditions: conditions(st.Condition),
         };
     });
@@ -211,13 +233,15 @@ export function iamStatements(plan: PlanJson): { trust: StatementRow[]; permissi
         const name = str(r.inputs.name);
         const suffix = `:role${str(r.inputs.path) || "/"}${name}`;
         // The ARN as configurations and grants name it (its partition), else the aws partition's.
-        const arn = (plan.outputs?.routes ?? []).map(x => x.role).find(a => a.endsWith(suffix) && a.includes(`::${r.account ?? ""}:`)) ?? `arn:aws:iam::${r.account ?? "?"}${suffix}`;
+        const arn =
+            (plan.outputs?.routes ?? []).map(x => x.role).find(a => a.endsWith(suffix) && a.includes(`::${r.account ?? ""}:`)) ??
+            `arn:aws:iam::${r.account ?? "?"}${suffix}`;
         roleArnOf.set(name, arn);
         trust.push(...statementRows(`role ${name} trust`, r.inputs.assumeRolePolicy, { resources: [arn] }).map(s => ({ ...s, resources: [arn] })));
     }
     const parentRole = new Map(plan.resources.filter(x => x.type === "pulumi-s3-replication:index:ReplicationRole").map(x => [x.urn, x.name]));
     for (const r of plan.resources.filter(x => x.type === T.rolePolicy || x.type === T.managedPolicy)) {
-        const role = str(r.inputs.role) || (r.parentUrn ? parentRole.get(r.parentUrn) ?? "" : "");
+        const role = str(r.inputs.role) || (r.parentUrn ? (parentRole.get(r.parentUrn) ?? "") : "");
         const roleName = [...roleArnOf.keys()].find(n => role === n || role.endsWith(`-${n}`) || role.endsWith(n)) ?? role;
         const what = r.type === T.rolePolicy ? `role ${roleName} inline policy ${str(r.inputs.name)}` : `managed policy ${str(r.inputs.name)}`;
         permissions.push(...statementRows(what, r.inputs.policy, { principal: roleArnOf.has(roleName) ? [`AWS: ${roleArnOf.get(roleName)}`] : [] }));
@@ -253,9 +277,12 @@ function table(header: string[], rows: string[][], max: number, what: string): s
 }
 
 function statementTable(rows: StatementRow[], max: number): string[] {
-    return table(["Document", "Effect", "Principal", "Actions", "Resources", "Conditions"],
+    return table(
+        ["Document", "Effect", "Principal", "Actions", "Resources", "Conditions"],
         rows.map(s => [text(s.document), s.effect, cellList(s.principal), cellList(s.actions), cellList(s.resources), cellList(s.conditions)]),
-        max, "statements");
+        max,
+        "statements",
+    );
 }
 
 function routeLabel(r: RouteView): string[] {
@@ -289,8 +316,16 @@ export function topology(plan: PlanJson, routes: RouteView[], buckets: BucketVie
         }
         for (const [k, rs] of [...pairs].sort(([a], [b]) => a.localeCompare(b))) {
             const [from, to] = k.split(">");
-            const count = (p: (r: RouteView) => boolean, what: string) => { const n = rs.filter(p).length; return n > 0 ? [`${n} ${what}`] : []; };
-            const label = [`${rs.length} route${rs.length === 1 ? "" : "s"}`, ...count(r => !!r.rule?.replicaKmsKey, "KMS"), ...count(r => !!r.rule?.rtc, "RTC"), ...count(r => r.bidirectional, "two-way")];
+            const count = (p: (r: RouteView) => boolean, what: string) => {
+                const n = rs.filter(p).length;
+                return n > 0 ? [`${n} ${what}`] : [];
+            };
+            const label = [
+                `${rs.length} route${rs.length === 1 ? "" : "s"}`,
+                ...count(r => !!r.rule?.replicaKmsKey, "KMS"),
+                ...count(r => !!r.rule?.rtc, "RTC"),
+                ...count(r => r.bidirectional, "two-way"),
+            ];
             out.push(`    ${accountId(from)} -->|"${mermaidLabel(label.join(" · "))}"| ${accountId(to)}`);
         }
         out.push("```");
@@ -300,7 +335,9 @@ export function topology(plan: PlanJson, routes: RouteView[], buckets: BucketVie
     const byName = new Map(buckets.map(b => [b.name, b]));
     const nodeId = (name: string) => `b${shown.indexOf(name)}`;
     for (const a of accounts) {
-        const mine = shown.filter(n => (byName.get(n)?.account ?? routes.find(r => r.source === n)?.sourceAccount ?? routes.find(r => r.destination === n)?.destinationAccount) === a);
+        const mine = shown.filter(
+            n => (byName.get(n)?.account ?? routes.find(r => r.source === n)?.sourceAccount ?? routes.find(r => r.destination === n)?.destinationAccount) === a,
+        );
         if (mine.length === 0) continue;
         out.push(`    subgraph ${accountId(a)}["${mermaidLabel(`account ${a}`)}"]`);
         for (const n of mine) {
@@ -312,7 +349,9 @@ export function topology(plan: PlanJson, routes: RouteView[], buckets: BucketVie
         out.push("    end");
     }
     const drawn = new Set<string>();
-    for (const r of [...routes].sort((a, b) => a.source.localeCompare(b.source) || a.destination.localeCompare(b.destination) || a.ruleId.localeCompare(b.ruleId))) {
+    for (const r of [...routes].sort(
+        (a, b) => a.source.localeCompare(b.source) || a.destination.localeCompare(b.destination) || a.ruleId.localeCompare(b.ruleId),
+    )) {
         // A two-way pair is one double-headed edge.
         const reverse = r.bidirectional && routes.some(x => x.source === r.destination && x.destination === r.source && x.bidirectional);
         const key = reverse ? [r.source, r.destination].sort().join("<>") + (r.rule?.prefix ?? "") : `${r.source}>${r.destination}>${r.ruleId}`;
@@ -333,14 +372,21 @@ function shortType(type: string): string {
  * What adoption does to an existing bucket, one cell per setting: kept as it is, or (from the
  * program's `adoptedSettingChanges`, `bucket: setting: before -> after`) changed.
  */
-function adoptionChanges(b: BucketView, changes: readonly string[]): { ownership: string; encryption: string; publicAccess: string; versioning: string; policy: string; replication: string } {
+function adoptionChanges(
+    b: BucketView,
+    changes: readonly string[],
+): { ownership: string; encryption: string; publicAccess: string; versioning: string; policy: string; replication: string } {
     const s = (t: string) => b.settings.get(t)?.inputs ?? {};
     const ownership = str(obj(s(T.ownership).rule).objectOwnership);
     const rule = obj(list(s(T.encryption).rules)[0]);
     const d = obj(rule.applyServerSideEncryptionByDefault);
     const pab = s(T.pab);
     const policy = b.settings.get(T.policy);
-    const sids = policy ? list(obj(decoded(policy.inputs.policy)).Statement).map(x => str(obj(x).Sid)).filter(Boolean) : [];
+    const sids = policy
+        ? list(obj(decoded(policy.inputs.policy)).Statement)
+              .map(x => str(obj(x).Sid))
+              .filter(Boolean)
+        : [];
     const config = b.settings.get(T.replication);
     const changed = (setting: string) => {
         const prefix = `${b.name}: ${setting}: `;
@@ -352,8 +398,16 @@ function adoptionChanges(b: BucketView, changes: readonly string[]): { ownership
     const flags = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter(k => pab[k] === true || pab[k] === "true");
     return {
         ownership: changed("object ownership") ?? (ownership ? `kept: ${text(ownership)}` : "unchanged"),
-        encryption: changed("default encryption") ?? (d.sseAlgorithm === "aws:kms" ? `kept: SSE-KMS ${code(str(d.kmsMasterKeyId))}${rule.bucketKeyEnabled ? " + Bucket Key" : ""}` : d.sseAlgorithm ? `kept: SSE-S3 (${text(str(d.sseAlgorithm))})` : "unchanged"),
-        publicAccess: changed("public access block") ?? (b.settings.has(T.pab) ? `kept: ${flags.length === 4 ? "all four blocks on" : flags.length === 0 ? "no blocks" : flags.join(", ")}` : "unchanged"),
+        encryption:
+            changed("default encryption") ??
+            (d.sseAlgorithm === "aws:kms"
+                ? `kept: SSE-KMS ${code(str(d.kmsMasterKeyId))}${rule.bucketKeyEnabled ? " + Bucket Key" : ""}`
+                : d.sseAlgorithm
+                  ? `kept: SSE-S3 (${text(str(d.sseAlgorithm))})`
+                  : "unchanged"),
+        publicAccess:
+            changed("public access block") ??
+            (b.settings.has(T.pab) ? `kept: ${flags.length === 4 ? "all four blocks on" : flags.length === 0 ? "no blocks" : flags.join(", ")}` : "unchanged"),
         versioning: b.settings.has(T.versioning) ? `→ ${text(str(obj(s(T.versioning).versioningConfiguration).status))}` : "unchanged",
         policy: policy ? `existing statements kept; adds ${sids.map(code).join(", ")}` : "unchanged",
         replication: config ? `writes ${list(config.inputs.rules).length} rule(s)` : "–",
@@ -376,19 +430,43 @@ export function planMarkdown(plan: PlanJson, options: MarkdownOptions = {}): str
     const out: string[] = [];
 
     out.push(`## S3 replication plan${plan.stack ? ` for stack ${code(plan.stack)}` : ""}`, "");
-    out.push("Offline plan: the stacks program ran under the Pulumi mock runtime, no AWS call was made. Values only AWS assigns show as “(known after deploy)”; an adopted bucket's current policy is read and merged at deploy time.", "");
+    out.push(
+        "Offline plan: the stacks program ran under the Pulumi mock runtime, no AWS call was made. Values only AWS assigns show as “(known after deploy)”; an adopted bucket's current policy is read and merged at deploy time.",
+        "",
+    );
     out.push("### Summary", "");
-    out.push(...table(["", ""], [
-        ["Routes", String(routes.length)],
-        ["Accounts", accounts.map(code).join(", ") || "–"],
-        ["Regions", regions.map(code).join(", ") || "–"],
-        ["Buckets", `${buckets.filter(b => b.created).length} created, ${adopted.length} adopted`],
-        ["Resources", `${custom.length} (+${plan.resources.length - custom.length} components)`],
-        ["Warnings", String(warnings.length)],
-        ["Changes to adopted buckets' settings", changedSettings.length === 0 ? "0" : `**${changedSettings.length}** (see [Adopted buckets](#adopted-buckets-what-changes-on-them))`],
-    ], Infinity, ""), "");
+    out.push(
+        ...table(
+            ["", ""],
+            [
+                ["Routes", String(routes.length)],
+                ["Accounts", accounts.map(code).join(", ") || "–"],
+                ["Regions", regions.map(code).join(", ") || "–"],
+                ["Buckets", `${buckets.filter(b => b.created).length} created, ${adopted.length} adopted`],
+                ["Resources", `${custom.length} (+${plan.resources.length - custom.length} components)`],
+                ["Warnings", String(warnings.length)],
+                [
+                    "Changes to adopted buckets' settings",
+                    changedSettings.length === 0 ? "0" : `**${changedSettings.length}** (see [Adopted buckets](#adopted-buckets-what-changes-on-them))`,
+                ],
+            ],
+            Infinity,
+            "",
+        ),
+        "",
+    );
     out.push("<details><summary>Resources by type</summary>", "");
-    out.push(...table(["Type", "Count"], [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => [code(shortType(t)), String(n)]), Infinity, ""), "", "</details>", "");
+    out.push(
+        ...table(
+            ["Type", "Count"],
+            [...byType].sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => [code(shortType(t)), String(n)]),
+            Infinity,
+            "",
+        ),
+        "",
+        "</details>",
+        "",
+    );
     if (warnings.length > 0) {
         out.push("### Warnings", "");
         for (const w of warnings.slice(0, max)) out.push(`- ${text(w)}`);
@@ -398,24 +476,34 @@ export function planMarkdown(plan: PlanJson, options: MarkdownOptions = {}): str
 
     out.push("### Topology", "");
     if (routes.length > (options.topologyMaxRoutes ?? TOPOLOGY_MAX_ROUTES)) {
-        out.push(`${routes.length} routes: more than ${options.topologyMaxRoutes ?? TOPOLOGY_MAX_ROUTES}, so accounts are drawn with the routes between them counted.`, "");
+        out.push(
+            `${routes.length} routes: more than ${options.topologyMaxRoutes ?? TOPOLOGY_MAX_ROUTES}, so accounts are drawn with the routes between them counted.`,
+            "",
+        );
     }
     out.push(...topology(plan, routes, buckets, options.topologyMaxRoutes), "");
 
     out.push("### Routes", "");
-    out.push(...table(["Source", "Destination", "Rule", "Priority", "Storage class", "Filter", "Replica KMS key", "RTC", "Two-way", "Backfill"],
-        routes.map(r => [
-            `${code(r.source)}<br>${code(`${r.sourceAccount} · ${r.sourceRegion}`)}`,
-            `${code(r.destination)}<br>${code(`${r.destinationAccount} · ${r.destinationRegion}`)}`,
-            code(r.ruleId) + (r.rule && r.rule.status !== "Enabled" ? ` (${text(r.rule.status)})` : ""),
-            String(r.priority),
-            r.rule?.storageClass ? code(r.rule.storageClass) : "source class",
-            r.rule ? cellList([...(r.rule.prefix ? [`prefix ${r.rule.prefix}`] : []), ...r.rule.tags.map(t => `tag ${t}`)]) : "–",
-            r.rule?.replicaKmsKey ? code(r.rule.replicaKmsKey) : "–",
-            r.rule?.rtc ? "yes" : "no",
-            r.bidirectional ? "yes" : "no",
-            r.existingObjects === "none" ? "–" : code(r.existingObjects),
-        ]), max, "routes"), "");
+    out.push(
+        ...table(
+            ["Source", "Destination", "Rule", "Priority", "Storage class", "Filter", "Replica KMS key", "RTC", "Two-way", "Backfill"],
+            routes.map(r => [
+                `${code(r.source)}<br>${code(`${r.sourceAccount} · ${r.sourceRegion}`)}`,
+                `${code(r.destination)}<br>${code(`${r.destinationAccount} · ${r.destinationRegion}`)}`,
+                code(r.ruleId) + (r.rule && r.rule.status !== "Enabled" ? ` (${text(r.rule.status)})` : ""),
+                String(r.priority),
+                r.rule?.storageClass ? code(r.rule.storageClass) : "source class",
+                r.rule ? cellList([...(r.rule.prefix ? [`prefix ${r.rule.prefix}`] : []), ...r.rule.tags.map(t => `tag ${t}`)]) : "–",
+                r.rule?.replicaKmsKey ? code(r.rule.replicaKmsKey) : "–",
+                r.rule?.rtc ? "yes" : "no",
+                r.bidirectional ? "yes" : "no",
+                r.existingObjects === "none" ? "–" : code(r.existingObjects),
+            ]),
+            max,
+            "routes",
+        ),
+        "",
+    );
 
     out.push("### By account and Region", "");
     const groups = new Map<string, PlannedResource[]>();
@@ -424,42 +512,106 @@ export function planMarkdown(plan: PlanJson, options: MarkdownOptions = {}): str
         groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     const count = (rs: PlannedResource[], ...types: readonly string[]) => rs.filter(r => types.includes(r.type)).length;
-    out.push(...table(["Account", "Region", "Buckets created", "Buckets adopted", "Replication configs (rules)", "Roles", "Policies", "KMS grants", "Backfill jobs", "Alarms", "Dashboards, topics"],
-        [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([key, rs]) => {
-            const [account, region] = key.split("\u0000");
-            const here = buckets.filter(b => b.account === account && b.region === region);
-            const configs = rs.filter(r => r.type === T.replication);
-            return [code(account), code(region), String(here.filter(b => b.created).length), String(here.filter(b => !b.created).length),
-                `${configs.length} (${configs.reduce((n, c) => n + list(c.inputs.rules).length, 0)})`,
-                String(count(rs, T.role)), String(count(rs, T.rolePolicy, T.managedPolicy)), String(count(rs, T.kmsGrant)),
-                String(count(rs, ...T.jobs)), String(count(rs, T.alarm)), String(count(rs, T.dashboard, T.topic))];
-        }), Infinity, ""), "");
+    out.push(
+        ...table(
+            [
+                "Account",
+                "Region",
+                "Buckets created",
+                "Buckets adopted",
+                "Replication configs (rules)",
+                "Roles",
+                "Policies",
+                "KMS grants",
+                "Backfill jobs",
+                "Alarms",
+                "Dashboards, topics",
+            ],
+            [...groups]
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([key, rs]) => {
+                    const [account, region] = key.split("\u0000");
+                    const here = buckets.filter(b => b.account === account && b.region === region);
+                    const configs = rs.filter(r => r.type === T.replication);
+                    return [
+                        code(account),
+                        code(region),
+                        String(here.filter(b => b.created).length),
+                        String(here.filter(b => !b.created).length),
+                        `${configs.length} (${configs.reduce((n, c) => n + list(c.inputs.rules).length, 0)})`,
+                        String(count(rs, T.role)),
+                        String(count(rs, T.rolePolicy, T.managedPolicy)),
+                        String(count(rs, T.kmsGrant)),
+                        String(count(rs, ...T.jobs)),
+                        String(count(rs, T.alarm)),
+                        String(count(rs, T.dashboard, T.topic)),
+                    ];
+                }),
+            Infinity,
+            "",
+        ),
+        "",
+    );
 
     out.push("### Buckets", "");
-    out.push(...table(["Bucket", "Account", "Region", "How", "Default encryption", "Policy statements"],
-        buckets.map(b => {
-            const enc = obj(obj(list(b.settings.get(T.encryption)?.inputs.rules)[0]).applyServerSideEncryptionByDefault);
-            const policy = b.settings.get(T.policy);
-            const sids = policy ? list(obj(decoded(policy.inputs.policy)).Statement).map(x => str(obj(x).Sid)).filter(Boolean) : [];
-            return [code(b.name), code(b.account), code(b.region), b.created ? "created" : "**adopted**",
-                enc.sseAlgorithm === "aws:kms" ? `SSE-KMS ${code(str(enc.kmsMasterKeyId))}` : enc.sseAlgorithm ? "SSE-S3" : "–",
-                cellList(sids)];
-        }), max, "buckets"), "");
+    out.push(
+        ...table(
+            ["Bucket", "Account", "Region", "How", "Default encryption", "Policy statements"],
+            buckets.map(b => {
+                const enc = obj(obj(list(b.settings.get(T.encryption)?.inputs.rules)[0]).applyServerSideEncryptionByDefault);
+                const policy = b.settings.get(T.policy);
+                const sids = policy
+                    ? list(obj(decoded(policy.inputs.policy)).Statement)
+                          .map(x => str(obj(x).Sid))
+                          .filter(Boolean)
+                    : [];
+                return [
+                    code(b.name),
+                    code(b.account),
+                    code(b.region),
+                    b.created ? "created" : "**adopted**",
+                    enc.sseAlgorithm === "aws:kms" ? `SSE-KMS ${code(str(enc.kmsMasterKeyId))}` : enc.sseAlgorithm ? "SSE-S3" : "–",
+                    cellList(sids),
+                ];
+            }),
+            max,
+            "buckets",
+        ),
+        "",
+    );
 
     if (adopted.length > 0) {
         out.push("### Adopted buckets: what changes on them", "");
-        out.push("These buckets exist already. Their default encryption, object ownership and public access block are read at deploy time and kept, unless stack config (`adoptedSettings: harden`, or a key named for the bucket) changes them; a change that would cut off access the bucket grants stops the deploy. Offline, each is taken to have what S3 gives a new bucket (SSE-S3, BucketOwnerEnforced, all four blocks on): `pulumi preview` reports the real changes. Changes are in **bold**; a changed default encryption applies to new objects. Versioning is always Enabled (replication needs it); the bucket policy keeps its other statements and gains this package's.", "");
-        out.push(...table(["Bucket", "Account · Region", "Object ownership", "Default encryption", "Block Public Access", "Versioning", "Bucket policy", "Replication"],
-            adopted.map(b => {
-                const c = adoptionChanges(b, plan.outputs?.adoptedSettingChanges ?? []);
-                return [code(b.name), code(`${b.account} · ${b.region}`), c.ownership, c.encryption, c.publicAccess, c.versioning, c.policy, c.replication];
-            }), max, "adopted buckets"), "");
+        out.push(
+            "These buckets exist already. Their default encryption, object ownership and public access block are read at deploy time and kept, unless stack config (`adoptedSettings: harden`, or a key named for the bucket) changes them; a change that would cut off access the bucket grants stops the deploy. Offline, each is taken to have what S3 gives a new bucket (SSE-S3, BucketOwnerEnforced, all four blocks on): `pulumi preview` reports the real changes. Changes are in **bold**; a changed default encryption applies to new objects. Versioning is always Enabled (replication needs it); the bucket policy keeps its other statements and gains this package's.",
+            "",
+        );
+        out.push(
+            ...table(
+                ["Bucket", "Account · Region", "Object ownership", "Default encryption", "Block Public Access", "Versioning", "Bucket policy", "Replication"],
+                adopted.map(b => {
+                    const c = adoptionChanges(b, plan.outputs?.adoptedSettingChanges ?? []);
+                    return [code(b.name), code(`${b.account} · ${b.region}`), c.ownership, c.encryption, c.publicAccess, c.versioning, c.policy, c.replication];
+                }),
+                max,
+                "adopted buckets",
+            ),
+            "",
+        );
     }
 
     const iam = iamStatements(plan);
     out.push("### IAM and KMS statements", "");
-    out.push("Every statement the plan writes, as `cdk diff` lists them: role trust, role permissions, the destination bucket policies' grants and the KMS grants.", "");
-    for (const [title, rows] of [["Role trust policies", iam.trust], ["Role permissions", iam.permissions], ["Bucket policy grants", iam.bucketPolicies], ["KMS grants", iam.grants]] as const) {
+    out.push(
+        "Every statement the plan writes, as `cdk diff` lists them: role trust, role permissions, the destination bucket policies' grants and the KMS grants.",
+        "",
+    );
+    for (const [title, rows] of [
+        ["Role trust policies", iam.trust],
+        ["Role permissions", iam.permissions],
+        ["Bucket policy grants", iam.bucketPolicies],
+        ["KMS grants", iam.grants],
+    ] as const) {
         out.push(`<details><summary>${title} (${rows.length})</summary>`, "");
         out.push(...(rows.length > 0 ? statementTable([...rows], max) : ["None."]), "", "</details>", "");
     }

@@ -117,10 +117,19 @@ function answerS3(name: string, b: WorldBucket | undefined, command: string, inp
             denied("encryption");
             const e = pick("encryption");
             if (!e) throw s3ServiceError("ServerSideEncryptionConfigurationNotFoundError", 404, "The server side encryption configuration was not found");
-            return { ServerSideEncryptionConfiguration: { Rules: [{
-                ApplyServerSideEncryptionByDefault: { SSEAlgorithm: e.sseAlgorithm, ...(e.kmsMasterKeyId ? { KMSMasterKeyID: e.kmsMasterKeyId } : {}) },
-                BucketKeyEnabled: !!e.bucketKeyEnabled,
-            }] } };
+            return {
+                ServerSideEncryptionConfiguration: {
+                    Rules: [
+                        {
+                            ApplyServerSideEncryptionByDefault: {
+                                SSEAlgorithm: e.sseAlgorithm,
+                                ...(e.kmsMasterKeyId ? { KMSMasterKeyID: e.kmsMasterKeyId } : {}),
+                            },
+                            BucketKeyEnabled: !!e.bucketKeyEnabled,
+                        },
+                    ],
+                },
+            };
         }
         case "GetBucketOwnershipControlsCommand": {
             denied("ownership");
@@ -132,9 +141,14 @@ function answerS3(name: string, b: WorldBucket | undefined, command: string, inp
             denied("publicAccessBlock");
             const p = pick("publicAccessBlock");
             if (!p) throw s3ServiceError("NoSuchPublicAccessBlockConfiguration", 404, "The public access block configuration was not found");
-            return { PublicAccessBlockConfiguration: {
-                BlockPublicAcls: p.blockPublicAcls, IgnorePublicAcls: p.ignorePublicAcls, BlockPublicPolicy: p.blockPublicPolicy, RestrictPublicBuckets: p.restrictPublicBuckets,
-            } };
+            return {
+                PublicAccessBlockConfiguration: {
+                    BlockPublicAcls: p.blockPublicAcls,
+                    IgnorePublicAcls: p.ignorePublicAcls,
+                    BlockPublicPolicy: p.blockPublicPolicy,
+                    RestrictPublicBuckets: p.restrictPublicBuckets,
+                },
+            };
         }
         case "GetBucketAclCommand": {
             denied("acl");
@@ -142,7 +156,14 @@ function answerS3(name: string, b: WorldBucket | undefined, command: string, inp
             return {
                 Owner: { ID: acl.ownerId },
                 Grants: acl.grants.map(g => ({
-                    Grantee: { Type: g.granteeType, ...(g.granteeType === "Group" ? { URI: g.grantee } : g.granteeType === "AmazonCustomerByEmail" ? { EmailAddress: g.grantee } : { ID: g.grantee }) },
+                    Grantee: {
+                        Type: g.granteeType,
+                        ...(g.granteeType === "Group"
+                            ? { URI: g.grantee }
+                            : g.granteeType === "AmazonCustomerByEmail"
+                              ? { EmailAddress: g.grantee }
+                              : { ID: g.grantee }),
+                    },
                     Permission: g.permission,
                 })),
             };
@@ -172,8 +193,12 @@ export function providerWorld(buckets?: Record<string, WorldBucket>): Record<str
             if (!b) throw sdkv2DataSourceError(TOKENS.getBucket, `reading S3 Bucket (${name}): ${NOT_FOUND}`);
             const partition = partitionOf(b.region);
             return {
-                bucket: name, id: name, arn: `arn:${partition}:s3:::${name}`, bucketRegion: b.region,
-                bucketDomainName: `${name}.s3.amazonaws.com`, bucketRegionalDomainName: `${name}.s3.${b.region}.amazonaws.com`,
+                bucket: name,
+                id: name,
+                arn: `arn:${partition}:s3:::${name}`,
+                bucketRegion: b.region,
+                bucketDomainName: `${name}.s3.amazonaws.com`,
+                bucketRegionalDomainName: `${name}.s3.${b.region}.amazonaws.com`,
                 region: String(inputs.region ?? b.region),
             };
         },
@@ -185,14 +210,22 @@ export function providerWorld(buckets?: Record<string, WorldBucket>): Record<str
             const listed = Object.entries(buckets ?? {})
                 .filter(([name, b]) => !b.foreign && name.startsWith(prefix) && (!onlyRegion || b.region === onlyRegion))
                 .sort(([a], [b]) => a.localeCompare(b))
-                .map(([name, b]) => ({ bucketArn: `arn:${partitionOf(b.region)}:s3:::${name}`, bucketRegion: b.region, creationDate: "2026-01-01T00:00:00Z", name }));
+                .map(([name, b]) => ({
+                    bucketArn: `arn:${partitionOf(b.region)}:s3:::${name}`,
+                    bucketRegion: b.region,
+                    creationDate: "2026-01-01T00:00:00Z",
+                    name,
+                }));
             return { id: String(inputs.region ?? "us-east-1"), buckets: listed, region: String(inputs.region ?? "us-east-1"), ...(prefix ? { prefix } : {}) };
         },
         [TOKENS.getBucketPolicy]: inputs => {
             const name = String(inputs.bucket);
             const b = find(inputs);
             if (b?.denied?.includes("policy")) {
-                throw sdkv2DataSourceError(TOKENS.getBucketPolicy, `reading S3 Bucket (${name}) Policy: operation error S3: GetBucketPolicy, https response error StatusCode: 403, api error AccessDenied: Access Denied`);
+                throw sdkv2DataSourceError(
+                    TOKENS.getBucketPolicy,
+                    `reading S3 Bucket (${name}) Policy: operation error S3: GetBucketPolicy, https response error StatusCode: 403, api error AccessDenied: Access Denied`,
+                );
             }
             if (!b || b.policy === undefined) throw sdkv2DataSourceError(TOKENS.getBucketPolicy, `reading S3 Bucket (${name}) Policy: ${NOT_FOUND}`);
             return { bucket: name, id: name, policy: b.policy, region: String(inputs.region ?? b.region) };
@@ -207,7 +240,11 @@ export function providerWorld(buckets?: Record<string, WorldBucket>): Record<str
             const b = find(inputs);
             const summary = `reading S3 Bucket Replication Configuration Data Source (${JSON.stringify(name)})`;
             if (b?.denied?.includes("replication")) {
-                throw frameworkDataSourceError(TOKENS.getBucketReplicationConfiguration, summary, "operation error S3: GetBucketReplication, https response error StatusCode: 403, api error AccessDenied: Access Denied");
+                throw frameworkDataSourceError(
+                    TOKENS.getBucketReplicationConfiguration,
+                    summary,
+                    "operation error S3: GetBucketReplication, https response error StatusCode: 403, api error AccessDenied: Access Denied",
+                );
             }
             if (!b || !b.replication) throw frameworkDataSourceError(TOKENS.getBucketReplicationConfiguration, summary, NOT_FOUND);
             return { bucket: name, id: name, role: b.replication.role, rules: b.replication.rules, region: String(inputs.region ?? b.region) };

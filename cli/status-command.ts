@@ -17,8 +17,19 @@ import { MultiBar, type SingleBar } from "cli-progress";
 import { credentialsFor } from "../components/batch-replication-job";
 import { loadStackContext, validateStack } from "../components/manifest";
 import {
-    AccountInput, FleetPlan, MonitoringPlan, ReplicationMetricName, StackSettings, escapeTerminal,
-    WatchedRoute, formatDiagnostic, planMonitoring, routeInShard, routeMetricQueries, safeJson, shardTag,
+    AccountInput,
+    FleetPlan,
+    MonitoringPlan,
+    ReplicationMetricName,
+    StackSettings,
+    escapeTerminal,
+    WatchedRoute,
+    formatDiagnostic,
+    planMonitoring,
+    routeInShard,
+    routeMetricQueries,
+    safeJson,
+    shardTag,
 } from "../components/model";
 
 export interface StatusEndpoints {
@@ -88,7 +99,10 @@ export interface JobReport {
     state: "running" | "complete" | "failed" | "not-found" | "unknown";
 }
 
-export interface RouteReport extends Pick<WatchedRoute, "source" | "destination" | "ruleId" | "sourceAccount" | "sourceRegion" | "destinationRegion" | "enabled" | "metrics"> {
+export interface RouteReport extends Pick<
+    WatchedRoute,
+    "source" | "destination" | "ruleId" | "sourceAccount" | "sourceRegion" | "destinationRegion" | "enabled" | "metrics"
+> {
     route: string;
     /** Sum over the last hour; null when CloudWatch has no datapoint. */
     failedOperations: number | null;
@@ -159,7 +173,11 @@ class AwsClients {
     private readonly s3 = new Map<string, S3ControlClient>();
     private readonly cw = new Map<string, CloudWatchClient>();
 
-    constructor(accounts: Record<string, AccountInput>, private readonly endpoints: StatusEndpoints, private readonly maxAttempts: number) {
+    constructor(
+        accounts: Record<string, AccountInput>,
+        private readonly endpoints: StatusEndpoints,
+        private readonly maxAttempts: number,
+    ) {
         for (const [alias, a] of Object.entries(accounts)) this.access.set(String(a.id), { ...a, alias });
     }
 
@@ -167,14 +185,19 @@ class AwsClients {
     describe(account: string): string {
         const a = this.access.get(account);
         if (!a) return "the default credentials (the account has no entry in stack config accounts)";
-        const how = a.roleArn ? `role ${a.roleArn}${a.profile ? ` via profile ${a.profile}` : ""}` : a.profile ? `profile ${a.profile}` : "the default credentials";
+        const how = a.roleArn
+            ? `role ${a.roleArn}${a.profile ? ` via profile ${a.profile}` : ""}`
+            : a.profile
+              ? `profile ${a.profile}`
+              : "the default credentials";
         return `accounts.${a.alias} (${how})`;
     }
 
     private common(account: string, region: string): { region: string; maxAttempts: number; credentials?: S3ControlClientConfig["credentials"] } {
         const a = this.access.get(account);
         const credentials = credentialsFor({
-            accountId: account, region,
+            accountId: account,
+            region,
             ...(a?.roleArn ? { assumeRoleArn: a.roleArn } : {}),
             ...(a?.externalId ? { assumeRoleExternalId: a.externalId } : {}),
             ...(a?.profile ? { profile: a.profile } : {}),
@@ -202,7 +225,10 @@ class AwsClients {
         const key = `${account}/${region}`;
         let client = this.cw.get(key);
         if (!client) {
-            const config: CloudWatchClientConfig = { ...this.common(account, region), ...(this.endpoints.cloudwatch ? { endpoint: this.endpoints.cloudwatch } : {}) };
+            const config: CloudWatchClientConfig = {
+                ...this.common(account, region),
+                ...(this.endpoints.cloudwatch ? { endpoint: this.endpoints.cloudwatch } : {}),
+            };
             client = new CloudWatchClient(config);
             this.cw.set(key, client);
         }
@@ -238,12 +264,14 @@ class AwsClients {
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
     const out: R[] = new Array(items.length);
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: Math.min(limit, items.length) }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                out[i] = await fn(items[i]);
+            }
+        }),
+    );
     return out;
 }
 
@@ -270,8 +298,19 @@ async function checkJobs(view: StackView, clients: AwsClients, errors: CheckErro
     const sources = [...groupBy(backfilling, r => r.source)].sort(([a], [b]) => a.localeCompare(b));
     const reports: JobReport[] = [];
     const empty = (source: string, account: string, region: string, mode: string, state: JobReport["state"]): JobReport => ({
-        source, account, region, job: source, mode, found: false, totalTasks: 0, succeededTasks: 0, failedTasks: 0,
-        percent: 0, failureReasons: [], earlierJobs: 0, state,
+        source,
+        account,
+        region,
+        job: source,
+        mode,
+        found: false,
+        totalTasks: 0,
+        succeededTasks: 0,
+        failedTasks: 0,
+        percent: 0,
+        failureReasons: [],
+        earlierJobs: 0,
+        state,
     });
     await mapLimit([...groupBy(sources, ([, rs]) => `${rs[0].sourceAccount}/${rs[0].sourceRegion}`)], CONCURRENCY, async ([place, group]) => {
         const [account, region] = place.split("/");
@@ -301,35 +340,50 @@ async function checkJobs(view: StackView, clients: AwsClients, errors: CheckErro
                 reports.push(empty(source, account, region, modesOf(rs), "not-found"));
                 continue;
             }
-            await mapLimit([...mine].sort(([a], [b]) => a.localeCompare(b)), CONCURRENCY, async ([what, list]) => {
-                list.sort((a, b) => (b.CreationTime?.getTime() ?? 0) - (a.CreationTime?.getTime() ?? 0));
-                const newest = list[0];
-                const report: JobReport = {
-                    ...empty(source, account, region, JOB_DESCRIPTION.exec(newest.Description ?? "")?.[1] ?? "", "unknown"),
-                    job: what, found: true, jobId: newest.JobId, status: newest.Status, earlierJobs: list.length - 1,
-                    ...(newest.CreationTime ? { createdAt: newest.CreationTime.toISOString() } : {}),
-                    totalTasks: newest.ProgressSummary?.TotalNumberOfTasks ?? 0,
-                    succeededTasks: newest.ProgressSummary?.NumberOfTasksSucceeded ?? 0,
-                    failedTasks: newest.ProgressSummary?.NumberOfTasksFailed ?? 0,
-                };
-                try {
-                    const job = (await client.send(new DescribeJobCommand({ AccountId: account, JobId: newest.JobId }))).Job;
-                    Object.assign(report, {
-                        status: job?.Status ?? report.status,
-                        totalTasks: job?.ProgressSummary?.TotalNumberOfTasks ?? report.totalTasks,
-                        succeededTasks: job?.ProgressSummary?.NumberOfTasksSucceeded ?? report.succeededTasks,
-                        failedTasks: job?.ProgressSummary?.NumberOfTasksFailed ?? report.failedTasks,
-                        failureReasons: (job?.FailureReasons ?? []).map(f => `${f.FailureCode ?? "Unknown"}: ${f.FailureReason ?? ""}`.trim()),
-                    });
-                } catch (err) {
-                    errors.push(clients.error(err, "S3 Control", `DescribeJob ${newest.JobId}`, account, region));
-                }
-                const done = report.succeededTasks + report.failedTasks;
-                report.percent = report.totalTasks > 0 ? Math.min(100, Math.round((done / report.totalTasks) * 1000) / 10) : 0;
-                const status = report.status ?? "";
-                report.state = FAILED.has(status) || report.failedTasks > 0 ? "failed" : RUNNING.has(status) ? "running" : status === "Complete" ? "complete" : "unknown";
-                reports.push(report);
-            });
+            await mapLimit(
+                [...mine].sort(([a], [b]) => a.localeCompare(b)),
+                CONCURRENCY,
+                async ([what, list]) => {
+                    list.sort((a, b) => (b.CreationTime?.getTime() ?? 0) - (a.CreationTime?.getTime() ?? 0));
+                    const newest = list[0];
+                    const report: JobReport = {
+                        ...empty(source, account, region, JOB_DESCRIPTION.exec(newest.Description ?? "")?.[1] ?? "", "unknown"),
+                        job: what,
+                        found: true,
+                        jobId: newest.JobId,
+                        status: newest.Status,
+                        earlierJobs: list.length - 1,
+                        ...(newest.CreationTime ? { createdAt: newest.CreationTime.toISOString() } : {}),
+                        totalTasks: newest.ProgressSummary?.TotalNumberOfTasks ?? 0,
+                        succeededTasks: newest.ProgressSummary?.NumberOfTasksSucceeded ?? 0,
+                        failedTasks: newest.ProgressSummary?.NumberOfTasksFailed ?? 0,
+                    };
+                    try {
+                        const job = (await client.send(new DescribeJobCommand({ AccountId: account, JobId: newest.JobId }))).Job;
+                        Object.assign(report, {
+                            status: job?.Status ?? report.status,
+                            totalTasks: job?.ProgressSummary?.TotalNumberOfTasks ?? report.totalTasks,
+                            succeededTasks: job?.ProgressSummary?.NumberOfTasksSucceeded ?? report.succeededTasks,
+                            failedTasks: job?.ProgressSummary?.NumberOfTasksFailed ?? report.failedTasks,
+                            failureReasons: (job?.FailureReasons ?? []).map(f => `${f.FailureCode ?? "Unknown"}: ${f.FailureReason ?? ""}`.trim()),
+                        });
+                    } catch (err) {
+                        errors.push(clients.error(err, "S3 Control", `DescribeJob ${newest.JobId}`, account, region));
+                    }
+                    const done = report.succeededTasks + report.failedTasks;
+                    report.percent = report.totalTasks > 0 ? Math.min(100, Math.round((done / report.totalTasks) * 1000) / 10) : 0;
+                    const status = report.status ?? "";
+                    report.state =
+                        FAILED.has(status) || report.failedTasks > 0
+                            ? "failed"
+                            : RUNNING.has(status)
+                              ? "running"
+                              : status === "Complete"
+                                ? "complete"
+                                : "unknown";
+                    reports.push(report);
+                },
+            );
         }
     });
     return reports.sort((a, b) => a.source.localeCompare(b.source) || a.job.localeCompare(b.job));
@@ -338,13 +392,27 @@ async function checkJobs(view: StackView, clients: AwsClients, errors: CheckErro
 const modesOf = (routes: ReadonlyArray<{ existingObjects: string }>) => [...new Set(routes.map(r => r.existingObjects))].sort().join(",");
 
 async function checkMetrics(view: StackView, clients: AwsClients, errors: CheckError[], now: Date): Promise<RouteReport[]> {
-    const reports = new Map<string, RouteReport>(view.monitoring.routes.map(r => [r.key, {
-        route: r.key, source: r.source, destination: r.destination, ruleId: r.ruleId,
-        sourceAccount: r.sourceAccount, sourceRegion: r.sourceRegion, destinationRegion: r.destinationRegion,
-        enabled: r.enabled, metrics: r.metrics,
-        failedOperations: null, bytesPending: null, operationsPending: null, latencyMaxSeconds: null,
-        state: r.metrics ? "no-data" : "no-metrics",
-    }]));
+    const reports = new Map<string, RouteReport>(
+        view.monitoring.routes.map(r => [
+            r.key,
+            {
+                route: r.key,
+                source: r.source,
+                destination: r.destination,
+                ruleId: r.ruleId,
+                sourceAccount: r.sourceAccount,
+                sourceRegion: r.sourceRegion,
+                destinationRegion: r.destinationRegion,
+                enabled: r.enabled,
+                metrics: r.metrics,
+                failedOperations: null,
+                bytesPending: null,
+                operationsPending: null,
+                latencyMaxSeconds: null,
+                state: r.metrics ? "no-data" : "no-metrics",
+            },
+        ]),
+    );
     const watched = view.monitoring.routes.filter(r => r.metrics && r.enabled);
     const start = new Date(now.getTime() - 3600_000);
     const failedChecks = new Set<string>();
@@ -354,14 +422,28 @@ async function checkMetrics(view: StackView, clients: AwsClients, errors: CheckE
         try {
             let token: string | undefined;
             do {
-                const page = await client.send(new GetMetricDataCommand({
-                    MetricDataQueries: batch.queries, StartTime: start, EndTime: now, ScanBy: "TimestampDescending",
-                    ...(token ? { NextToken: token } : {}),
-                }));
+                const page = await client.send(
+                    new GetMetricDataCommand({
+                        MetricDataQueries: batch.queries,
+                        StartTime: start,
+                        EndTime: now,
+                        ScanBy: "TimestampDescending",
+                        ...(token ? { NextToken: token } : {}),
+                    }),
+                );
                 for (const r of page.MetricDataResults ?? []) {
                     if (!r.Id) continue;
                     const prev = results.get(r.Id);
-                    results.set(r.Id, prev ? { ...prev, Timestamps: [...(prev.Timestamps ?? []), ...(r.Timestamps ?? [])], Values: [...(prev.Values ?? []), ...(r.Values ?? [])] } : r);
+                    results.set(
+                        r.Id,
+                        prev
+                            ? {
+                                  ...prev,
+                                  Timestamps: [...(prev.Timestamps ?? []), ...(r.Timestamps ?? [])],
+                                  Values: [...(prev.Values ?? []), ...(r.Values ?? [])],
+                              }
+                            : r,
+                    );
                 }
                 token = page.NextToken;
             } while (token);
@@ -375,11 +457,19 @@ async function checkMetrics(view: StackView, clients: AwsClients, errors: CheckE
             if (values.length === 0) continue;
             const report = reports.get(ref.routeKey)!;
             const set: Record<ReplicationMetricName, () => void> = {
-                OperationsFailedReplication: () => { report.failedOperations = values.reduce((a, b) => a + b, 0); },
+                OperationsFailedReplication: () => {
+                    report.failedOperations = values.reduce((a, b) => a + b, 0);
+                },
                 // Newest first (TimestampDescending): the latest backlog.
-                BytesPendingReplication: () => { report.bytesPending = values[0]; },
-                OperationsPendingReplication: () => { report.operationsPending = values[0]; },
-                ReplicationLatency: () => { report.latencyMaxSeconds = Math.max(...values); },
+                BytesPendingReplication: () => {
+                    report.bytesPending = values[0];
+                },
+                OperationsPendingReplication: () => {
+                    report.operationsPending = values[0];
+                },
+                ReplicationLatency: () => {
+                    report.latencyMaxSeconds = Math.max(...values);
+                },
             };
             set[ref.metric]();
         }
@@ -395,7 +485,9 @@ async function checkMetrics(view: StackView, clients: AwsClients, errors: CheckE
 
 async function checkAlarms(view: StackView, clients: AwsClients, errors: CheckError[]): Promise<AlarmReport[]> {
     const planned = view.monitoring.alarms;
-    const reports = new Map<string, AlarmReport>(planned.map(a => [`${a.account}/${a.region}/${a.alarmName}`, { name: a.alarmName, account: a.account, region: a.region, state: "MISSING" }]));
+    const reports = new Map<string, AlarmReport>(
+        planned.map(a => [`${a.account}/${a.region}/${a.alarmName}`, { name: a.alarmName, account: a.account, region: a.region, state: "MISSING" }]),
+    );
     const chunks: Array<{ account: string; region: string; names: string[] }> = [];
     for (const [place, alarms] of groupBy(planned, a => `${a.account}/${a.region}`)) {
         const [account, region] = place.split("/");
@@ -408,7 +500,9 @@ async function checkAlarms(view: StackView, clients: AwsClients, errors: CheckEr
         try {
             let token: string | undefined;
             do {
-                const page = await client.send(new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm"], MaxRecords: 100, ...(token ? { NextToken: token } : {}) }));
+                const page = await client.send(
+                    new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm"], MaxRecords: 100, ...(token ? { NextToken: token } : {}) }),
+                );
                 for (const a of page.MetricAlarms ?? []) {
                     const report = reports.get(`${account}/${region}/${a.AlarmName}`);
                     if (!report) continue;
@@ -430,14 +524,19 @@ async function checkAlarms(view: StackView, clients: AwsClients, errors: CheckEr
 async function collectStatus(view: StackView, clients: AwsClients, now: Date): Promise<StatusReport> {
     const errors: CheckError[] = [];
     const [jobs, routes, alarms] = await Promise.all([
-        checkJobs(view, clients, errors), checkMetrics(view, clients, errors, now), checkAlarms(view, clients, errors),
+        checkJobs(view, clients, errors),
+        checkMetrics(view, clients, errors, now),
+        checkAlarms(view, clients, errors),
     ]);
     const count = <T>(items: T[], f: (t: T) => boolean) => items.filter(f).length;
     const summary: StatusReport["summary"] = {
         routes: routes.length,
         jobs: {
-            running: count(jobs, j => j.state === "running"), complete: count(jobs, j => j.state === "complete"),
-            failed: count(jobs, j => j.state === "failed"), notFound: count(jobs, j => j.state === "not-found"), unknown: count(jobs, j => j.state === "unknown"),
+            running: count(jobs, j => j.state === "running"),
+            complete: count(jobs, j => j.state === "complete"),
+            failed: count(jobs, j => j.state === "failed"),
+            notFound: count(jobs, j => j.state === "not-found"),
+            unknown: count(jobs, j => j.state === "unknown"),
         },
         tasks: {
             total: jobs.reduce((a, j) => a + j.totalTasks, 0),
@@ -446,8 +545,10 @@ async function collectStatus(view: StackView, clients: AwsClients, now: Date): P
         },
         routesWithFailures: count(routes, r => r.state === "failed"),
         alarms: {
-            alarm: count(alarms, a => a.state === "ALARM"), ok: count(alarms, a => a.state === "OK"),
-            insufficientData: count(alarms, a => a.state === "INSUFFICIENT_DATA"), missing: count(alarms, a => a.state === "MISSING"),
+            alarm: count(alarms, a => a.state === "ALARM"),
+            ok: count(alarms, a => a.state === "OK"),
+            insufficientData: count(alarms, a => a.state === "INSUFFICIENT_DATA"),
+            missing: count(alarms, a => a.state === "MISSING"),
             unknown: count(alarms, a => a.state === "UNKNOWN"),
         },
         errors: errors.length,
@@ -462,7 +563,10 @@ export function formatBytes(n: number): string {
     const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
     let v = n;
     let u = 0;
-    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    while (v >= 1024 && u < units.length - 1) {
+        v /= 1024;
+        u++;
+    }
     return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
@@ -473,14 +577,18 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 export function statusText(report: StatusReport): string {
     const lines: string[] = [];
     const s = report.summary;
-    lines.push(`Status of stack "${escapeTerminal(report.stack)}": ${plural(s.routes, "route")}, ${plural(report.jobs.length, "backfill job")}, ${plural(report.alarms.length, "alarm")}; checked ${report.checkedAt} (metrics: the last hour).`);
+    lines.push(
+        `Status of stack "${escapeTerminal(report.stack)}": ${plural(s.routes, "route")}, ${plural(report.jobs.length, "backfill job")}, ${plural(report.alarms.length, "alarm")}; checked ${report.checkedAt} (metrics: the last hour).`,
+    );
     if (report.jobs.length > 0) {
         lines.push("", "Backfill jobs (S3 Batch Replication)");
         for (const j of report.jobs) {
             const tag = { running: "RUNNING", complete: "COMPLETE", failed: "FAILED", "not-found": "NOT FOUND", unknown: "UNKNOWN" }[j.state];
             const progress = j.found
                 ? `${escapeTerminal(j.status ?? "?")}, ${j.succeededTasks + j.failedTasks}/${j.totalTasks} tasks (${j.percent}%), ${j.failedTasks} failed; job ${escapeTerminal(j.jobId ?? "?")}${j.earlierJobs ? ` (+${j.earlierJobs} earlier)` : ""}`
-                : j.state === "unknown" ? "could not be checked (see below)" : "no job in the last 90 days: not started yet, or ended long ago";
+                : j.state === "unknown"
+                  ? "could not be checked (see below)"
+                  : "no job in the last 90 days: not started yet, or ended long ago";
             lines.push(`  ${tag.padEnd(9)} ${escapeTerminal(j.job)} (${j.mode}, ${j.account} ${j.region}): ${progress}`);
             for (const reason of j.failureReasons) lines.push(`            ${escapeTerminal(reason)}`);
         }
@@ -492,20 +600,32 @@ export function statusText(report: StatusReport): string {
             continue;
         }
         const tag = { ok: "OK", failed: "FAILED", "no-data": "NO DATA", "no-metrics": "NO METRICS", unknown: "UNKNOWN" }[r.state];
-        const detail = r.state === "no-metrics" ? "replication metrics are off for this rule (monitoring.metrics: false)"
-            : r.state === "unknown" ? "could not be checked (see below)"
-            : r.state === "no-data" ? "no datapoints: nothing to replicate in the last hour, or metrics were enabled less than 15 minutes ago"
-            : [
-                `${r.failedOperations ?? 0} failed operation${r.failedOperations === 1 ? "" : "s"}`,
-                `pending ${r.bytesPending === null ? "-" : formatBytes(r.bytesPending)} / ${r.operationsPending ?? "-"} operations`,
-                `latency max ${r.latencyMaxSeconds === null ? "-" : `${r.latencyMaxSeconds} s`}`,
-            ].join(", ");
+        const detail =
+            r.state === "no-metrics"
+                ? "replication metrics are off for this rule (monitoring.metrics: false)"
+                : r.state === "unknown"
+                  ? "could not be checked (see below)"
+                  : r.state === "no-data"
+                    ? "no datapoints: nothing to replicate in the last hour, or metrics were enabled less than 15 minutes ago"
+                    : [
+                          `${r.failedOperations ?? 0} failed operation${r.failedOperations === 1 ? "" : "s"}`,
+                          `pending ${r.bytesPending === null ? "-" : formatBytes(r.bytesPending)} / ${r.operationsPending ?? "-"} operations`,
+                          `latency max ${r.latencyMaxSeconds === null ? "-" : `${r.latencyMaxSeconds} s`}`,
+                      ].join(", ");
         lines.push(`  ${tag.padEnd(9)} ${routeLabel(r)}: ${detail}`);
     }
     const a = s.alarms;
-    lines.push("", `Alarms: ${a.alarm} in ALARM, ${a.ok} OK, ${a.insufficientData} with insufficient data, ${a.missing} not found${a.unknown ? `, ${a.unknown} not checked` : ""}`);
+    lines.push(
+        "",
+        `Alarms: ${a.alarm} in ALARM, ${a.ok} OK, ${a.insufficientData} with insufficient data, ${a.missing} not found${a.unknown ? `, ${a.unknown} not checked` : ""}`,
+    );
     for (const alarm of report.alarms.filter(x => x.state === "ALARM" || x.state === "MISSING")) {
-        const why = alarm.state === "ALARM" ? (alarm.reason ? `: ${escapeTerminal(alarm.reason)}` : "") : ": not found (the stack is not deployed yet, or the alarm was deleted)";
+        const why =
+            alarm.state === "ALARM"
+                ? alarm.reason
+                    ? `: ${escapeTerminal(alarm.reason)}`
+                    : ""
+                : ": not found (the stack is not deployed yet, or the alarm was deleted)";
         lines.push(`  ${alarm.state.padEnd(9)} ${escapeTerminal(alarm.name)} (${alarm.account} ${alarm.region})${why}`);
     }
     if (report.errors.length > 0) {
@@ -518,9 +638,12 @@ export function statusText(report: StatusReport): string {
         a.alarm && plural(a.alarm, "alarm") + " in ALARM",
         report.errors.length && plural(report.errors.length, "check") + " that could not run",
     ].filter((x): x is string => typeof x === "string");
-    lines.push("", report.healthy
-        ? `Healthy: no failed job, no failed replication in the last hour, no alarm in ALARM${s.jobs.running ? `; ${plural(s.jobs.running, "backfill job")} running` : ""}.`
-        : `Unhealthy: ${problems.join(", ")}.`);
+    lines.push(
+        "",
+        report.healthy
+            ? `Healthy: no failed job, no failed replication in the last hour, no alarm in ALARM${s.jobs.running ? `; ${plural(s.jobs.running, "backfill job")} running` : ""}.`
+            : `Unhealthy: ${problems.join(", ")}.`,
+    );
     return lines.join("\n");
 }
 
@@ -542,7 +665,10 @@ class JobBars {
         this.multi = new MultiBar({
             stream: stream as NodeJS.WriteStream,
             format: "{label} |{bar}| {percentage}% {value}/{total} tasks {status}",
-            hideCursor: false, clearOnComplete: false, emptyOnZero: true, fps: 5,
+            hideCursor: false,
+            clearOnComplete: false,
+            emptyOnZero: true,
+            fps: 5,
         });
     }
 
@@ -582,7 +708,9 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
     const context = loadStackContext(options.stack, options.stacksDir);
     if (validation.fatal || !validation.ok || !validation.plan || !context.settings) {
         for (const d of validation.errors) io.err(escapeTerminal(formatDiagnostic(d)));
-        io.err(`status: stack ${escapeTerminal(options.stack)} cannot be read as it deploys; fix the problems above (s3-replication validate --stack ${escapeTerminal(options.stack)}).`);
+        io.err(
+            `status: stack ${escapeTerminal(options.stack)} cannot be read as it deploys; fix the problems above (s3-replication validate --stack ${escapeTerminal(options.stack)}).`,
+        );
         return EXIT_UNUSABLE;
     }
     const settings = context.settings;
@@ -590,7 +718,9 @@ export async function runStatus(options: StatusOptions, io: StatusIo): Promise<n
     const plan = validation.plan;
     const inShard = (r: { source: string; sourceAccount: string; sourceRegion: string }) => routeInShard(r, settings.shard);
     const view: StackView = {
-        stack: options.stack, plan: { ...plan, spec: { ...plan.spec, routes: plan.spec.routes.filter(inShard) } }, settings,
+        stack: options.stack,
+        plan: { ...plan, spec: { ...plan.spec, routes: plan.spec.routes.filter(inShard) } },
+        settings,
         monitoring: planMonitoring(plan, settings.monitoring, { inShard, shardTag: shardTag(settings.shard) }),
     };
     const endpoints: StatusEndpoints = {

@@ -54,16 +54,32 @@ export async function runValidate(file: string | undefined, opts: ValidateComman
         ...(opts.strict ? { strict: true } : {}),
         set: opts.set ?? [],
     };
-    const empty = [["<manifest>", file], ["--stack", opts.stack], ["--sheet", opts.sheet]].filter(([, v]) => v !== undefined && v.trim() === "");
+    const empty = [
+        ["<manifest>", file],
+        ["--stack", opts.stack],
+        ["--sheet", opts.sheet],
+    ].filter(([, v]) => v !== undefined && v.trim() === "");
     if (empty.length > 0) {
-        return report(usage(empty.map(([name]) => diag("INVALID_CONFIG", `${name} is empty; give a value or leave the option out.`, { path: name! }))), opts, io);
+        return report(
+            usage(empty.map(([name]) => diag("INVALID_CONFIG", `${name} is empty; give a value or leave the option out.`, { path: name! }))),
+            opts,
+            io,
+        );
     }
     if (file === undefined && opts.stack !== undefined) {
         // No file given: what the stack deploys, its manifest and any routes listed in its config.
         return report(await validateStack(opts.stack, common), opts, io);
     }
     if (file === undefined) {
-        return report(usage([diag("INVALID_CONFIG", "no manifest given: run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].", { path: "<manifest>" })]), opts, io);
+        return report(
+            usage([
+                diag("INVALID_CONFIG", "no manifest given: run validate <manifest> [--stack NAME] [--set column=value ...] [--json] [--strict].", {
+                    path: "<manifest>",
+                }),
+            ]),
+            opts,
+            io,
+        );
     }
     return report(await validateManifest(file, { ...(opts.stack !== undefined ? { stack: opts.stack } : {}), ...common }), opts, io);
 }
@@ -98,6 +114,8 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], max: number
     const rest = diagnostics.length - shown.length;
     if (rest > 0) {
         const errors = diagnostics.slice(shown.length).filter(d => d.severity === "error").length;
-        write(`... and ${rest.toLocaleString("en-US")} more (${plural(errors, "error")}, ${plural(rest - errors, "warning")}) not shown; --max-diagnostics 0 prints them all, --json lists them all.`);
+        write(
+            `... and ${rest.toLocaleString("en-US")} more (${plural(errors, "error")}, ${plural(rest - errors, "warning")}) not shown; --max-diagnostics 0 prints them all, --json lists them all.`,
+        );
     }
 }

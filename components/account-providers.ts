@@ -62,20 +62,28 @@ export class AccountProviders extends pulumi.ComponentResource {
         for (const account of accounts) {
             const a = access.get(account);
             const region = a?.region ?? partitionHomeRegion([...partitions.get(account)!][0]);
-            providers[account] = new aws.Provider(`aws-${account}`, {
-                region: region as aws.Region,
-                allowedAccountIds: [account],
-                ...(a?.roleArn ? {
-                    assumeRoles: [{
-                        roleArn: a.roleArn,
-                        sessionName: args.sessionName ?? "pulumi-s3-replication",
-                        // A shared secret of the account's trust policy: secret in inputs and state alike.
-                        ...(a.externalId ? { externalId: pulumi.secret(a.externalId) } : {}),
-                    }],
-                } : {}),
-                ...(a?.profile ? { profile: a.profile } : {}),
-                defaultTags: { tags: { ...MANAGED_BY_TAG, ...args.defaultTags } },
-            }, { parent: this });
+            providers[account] = new aws.Provider(
+                `aws-${account}`,
+                {
+                    region: region as aws.Region,
+                    allowedAccountIds: [account],
+                    ...(a?.roleArn
+                        ? {
+                              assumeRoles: [
+                                  {
+                                      roleArn: a.roleArn,
+                                      sessionName: args.sessionName ?? "pulumi-s3-replication",
+                                      // A shared secret of the account's trust policy: secret in inputs and state alike.
+                                      ...(a.externalId ? { externalId: pulumi.secret(a.externalId) } : {}),
+                                  },
+                              ],
+                          }
+                        : {}),
+                    ...(a?.profile ? { profile: a.profile } : {}),
+                    defaultTags: { tags: { ...MANAGED_BY_TAG, ...args.defaultTags } },
+                },
+                { parent: this },
+            );
         }
         this.registerOutputs({ accounts });
     }
@@ -90,21 +98,49 @@ export class AccountProviders extends pulumi.ComponentResource {
     private static check(args: AccountProvidersArgs): Diagnostic[] {
         const out: Diagnostic[] = [];
         args.targets.forEach((t, i) => {
-            if (!isAccountId(t.account)) out.push(diag("INVALID_ACCOUNT", `targets[${i}].account ${JSON.stringify(t.account)} is not a 12-digit account id.`, { path: `targets[${i}].account` }));
-            if (!isKnownRegion(t.region)) out.push(diag("INVALID_REGION", `targets[${i}].region ${JSON.stringify(t.region)} is not an AWS Region.`, { path: `targets[${i}].region` }));
+            if (!isAccountId(t.account))
+                out.push(
+                    diag("INVALID_ACCOUNT", `targets[${i}].account ${JSON.stringify(t.account)} is not a 12-digit account id.`, {
+                        path: `targets[${i}].account`,
+                    }),
+                );
+            if (!isKnownRegion(t.region))
+                out.push(diag("INVALID_REGION", `targets[${i}].region ${JSON.stringify(t.region)} is not an AWS Region.`, { path: `targets[${i}].region` }));
         });
         for (const [account, partitions] of accountPartitions(args.targets.filter(t => isKnownRegion(t.region)))) {
             if (partitions.size > 1) {
-                out.push(diag("PARTITION_MISMATCH", `account ${account} is targeted in Regions of several partitions (${[...partitions].sort().join(", ")}); an account lives in exactly one partition.`, { path: "targets" }));
+                out.push(
+                    diag(
+                        "PARTITION_MISMATCH",
+                        `account ${account} is targeted in Regions of several partitions (${[...partitions].sort().join(", ")}); an account lives in exactly one partition.`,
+                        { path: "targets" },
+                    ),
+                );
             }
         }
         for (const [alias, a] of Object.entries(args.accounts ?? {})) {
-            if (!isAccountId(String(a.id))) out.push(diag("INVALID_ACCOUNT", `accounts.${alias}.id ${JSON.stringify(a.id)} is not a 12-digit account id.`, { path: `accounts.${alias}.id` }));
-            if (a.region !== undefined && !isKnownRegion(a.region)) out.push(diag("INVALID_REGION", `accounts.${alias}.region ${JSON.stringify(a.region)} is not an AWS Region.`, { path: `accounts.${alias}.region` }));
+            if (!isAccountId(String(a.id)))
+                out.push(
+                    diag("INVALID_ACCOUNT", `accounts.${alias}.id ${JSON.stringify(a.id)} is not a 12-digit account id.`, { path: `accounts.${alias}.id` }),
+                );
+            if (a.region !== undefined && !isKnownRegion(a.region))
+                out.push(
+                    diag("INVALID_REGION", `accounts.${alias}.region ${JSON.stringify(a.region)} is not an AWS Region.`, { path: `accounts.${alias}.region` }),
+                );
             if (a.roleArn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/.+/.test(a.roleArn)) {
-                out.push(diag("INVALID_CONFIG", `accounts.${alias}.roleArn ${JSON.stringify(a.roleArn)} is not an IAM role ARN.`, { path: `accounts.${alias}.roleArn` }));
+                out.push(
+                    diag("INVALID_CONFIG", `accounts.${alias}.roleArn ${JSON.stringify(a.roleArn)} is not an IAM role ARN.`, {
+                        path: `accounts.${alias}.roleArn`,
+                    }),
+                );
             } else if (a.roleArn && a.roleArn.split(":")[4] !== String(a.id)) {
-                out.push(diag("INVALID_CONFIG", `accounts.${alias}.roleArn is in account ${a.roleArn.split(":")[4]}, not ${a.id}: the provider would be refused by allowedAccountIds.`, { path: `accounts.${alias}.roleArn` }));
+                out.push(
+                    diag(
+                        "INVALID_CONFIG",
+                        `accounts.${alias}.roleArn is in account ${a.roleArn.split(":")[4]}, not ${a.id}: the provider would be refused by allowedAccountIds.`,
+                        { path: `accounts.${alias}.roleArn` },
+                    ),
+                );
             }
         }
         return out;

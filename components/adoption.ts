@@ -58,24 +58,35 @@ export class AdoptedBucketReader {
         this.existence ??= aws.s3.getBucket({ bucket: this.bucket, region: this.region }, { provider: this.provider }).then(
             found => {
                 if (found.bucketRegion && found.bucketRegion !== this.region) {
-                    throw new AdoptedBucketError(`adopted bucket ${this.bucket} is in ${found.bucketRegion}, not ${this.region} as the manifest says; fix its Region in the manifest.`);
+                    throw new AdoptedBucketError(
+                        `adopted bucket ${this.bucket} is in ${found.bucketRegion}, not ${this.region} as the manifest says; fix its Region in the manifest.`,
+                    );
                 }
             },
             (e: unknown) => {
-                throw new AdoptedBucketError(`adopted bucket ${this.bucket} could not be read in account ${this.account} (${errorText(e)}); it must exist and be readable by the deploying identity (s3:ListBucket). If it does not exist yet, set create_source/create_destination (or buckets.${this.bucket}.create: true).`);
-            });
+                throw new AdoptedBucketError(
+                    `adopted bucket ${this.bucket} could not be read in account ${this.account} (${errorText(e)}); it must exist and be readable by the deploying identity (s3:ListBucket). If it does not exist yet, set create_source/create_destination (or buckets.${this.bucket}.create: true).`,
+                );
+            },
+        );
         return this.existence;
     }
 
     /** The bucket's current policy (JSON text), or undefined when it has none. */
     policy(): pulumi.Output<string | undefined> {
-        return pulumi.output(this.exists().then(() =>
-            aws.s3.getBucketPolicy({ bucket: this.bucket, region: this.region }, { provider: this.provider }).then(
-                r => (r.policy ? r.policy : undefined),
-                (e: unknown) => {
-                    if (isProviderNotFound(e)) return undefined;
-                    throw new AdoptedBucketError(`could not read the existing policy of adopted bucket ${this.bucket} (${errorText(e)}); refusing to replace it. Check the deploying identity has s3:GetBucketPolicy.`);
-                })));
+        return pulumi.output(
+            this.exists().then(() =>
+                aws.s3.getBucketPolicy({ bucket: this.bucket, region: this.region }, { provider: this.provider }).then(
+                    r => (r.policy ? r.policy : undefined),
+                    (e: unknown) => {
+                        if (isProviderNotFound(e)) return undefined;
+                        throw new AdoptedBucketError(
+                            `could not read the existing policy of adopted bucket ${this.bucket} (${errorText(e)}); refusing to replace it. Check the deploying identity has s3:GetBucketPolicy.`,
+                        );
+                    },
+                ),
+            ),
+        );
     }
 
     /**
@@ -85,9 +96,12 @@ export class AdoptedBucketReader {
      */
     settings(access: AccountAccess): Promise<ExistingBucketSettings> {
         this.settingsRead ??= this.exists().then(() =>
-            bucketSettingsSource().read(this.bucket, this.region, access).catch((e: unknown) => {
-                throw new AdoptedBucketError(errorText(e));
-            }));
+            bucketSettingsSource()
+                .read(this.bucket, this.region, access)
+                .catch((e: unknown) => {
+                    throw new AdoptedBucketError(errorText(e));
+                }),
+        );
         return this.settingsRead;
     }
 
@@ -98,11 +112,17 @@ export class AdoptedBucketReader {
                 r => ({ role: r.role, ruleIds: (r.rules ?? []).map(x => x.id).filter((id): id is string => !!id) }),
                 (e: unknown) => {
                     if (isProviderNotFound(e)) return undefined;
-                    throw new AdoptedBucketError(`could not read the replication configuration of adopted bucket ${this.bucket} (${errorText(e)}); refusing to replace it. Check the deploying identity has s3:GetReplicationConfiguration.`);
-                }));
+                    throw new AdoptedBucketError(
+                        `could not read the replication configuration of adopted bucket ${this.bucket} (${errorText(e)}); refusing to replace it. Check the deploying identity has s3:GetReplicationConfiguration.`,
+                    );
+                },
+            ),
+        );
     }
 }
 
 function errorText(e: unknown): string {
-    return String((e as Error)?.message ?? e).replace(/\s+/g, " ").trim();
+    return String((e as Error)?.message ?? e)
+        .replace(/\s+/g, " ")
+        .trim();
 }

@@ -17,8 +17,14 @@ import * as jobProvider from "./batch-job-provider";
 import type { BatchJobWaitFor, BatchReplicationJobInputs, BatchReplicationJobOutputs } from "./batch-job-provider";
 
 export {
-    BATCH_JOB_DEFAULTS, BATCH_JOB_DEFINITION_KEYS, BATCH_JOB_REPLACE_KEYS, credentialsFor,
-    type BatchJobWaitFor, type BatchReplicationJobInputs, type BatchReplicationJobOutputs, type CredentialInputs,
+    BATCH_JOB_DEFAULTS,
+    BATCH_JOB_DEFINITION_KEYS,
+    BATCH_JOB_REPLACE_KEYS,
+    credentialsFor,
+    type BatchJobWaitFor,
+    type BatchReplicationJobInputs,
+    type BatchReplicationJobOutputs,
+    type CredentialInputs,
 } from "./batch-job-provider";
 
 /** The type token of the provider-hosted job. */
@@ -124,7 +130,6 @@ export interface BatchReplicationJobBaseArgs {
     requestTimeoutSeconds?: pulumi.Input<number>;
 }
 
-
 /** {@link BatchReplicationJobBaseArgs} with the documented string values as TypeScript literal types. */
 export interface BatchReplicationJobArgs extends BatchReplicationJobBaseArgs {
     reportScope?: pulumi.Input<"AllTasks" | "FailedTasksOnly">;
@@ -153,8 +158,14 @@ function jobProps(name: string, args: BatchReplicationJobBaseArgs): pulumi.Input
     }
     return {
         ...args,
-        jobId: undefined, jobArn: undefined, status: undefined, totalTasks: undefined,
-        succeededTasks: undefined, failedTasks: undefined, failureReasons: undefined, clientRequestToken: undefined,
+        jobId: undefined,
+        jobArn: undefined,
+        status: undefined,
+        totalTasks: undefined,
+        succeededTasks: undefined,
+        failedTasks: undefined,
+        failureReasons: undefined,
+        clientRequestToken: undefined,
     };
 }
 

@@ -10,7 +10,11 @@
  * (setBucketSettingsSource), never from AWS.
  */
 import type {
-    GetBucketAclCommandOutput, GetBucketEncryptionCommandOutput, GetBucketOwnershipControlsCommandOutput, GetPublicAccessBlockCommandOutput, S3Client,
+    GetBucketAclCommandOutput,
+    GetBucketEncryptionCommandOutput,
+    GetBucketOwnershipControlsCommandOutput,
+    GetPublicAccessBlockCommandOutput,
+    S3Client,
 } from "@aws-sdk/client-s3";
 import { credentialsFor } from "./batch-job-provider";
 import { AclGrant, ExistingBucketSettings } from "./model";
@@ -102,9 +106,21 @@ export function sdkBucketSettingsSource(send?: S3Send): BucketSettingsSource {
                 }
             };
             const [enc, own, pab, acl] = await Promise.all([
-                attempt("encryption", () => call<GetBucketEncryptionCommandOutput>(new sdk.GetBucketEncryptionCommand({ Bucket: bucket, ...owner })), NONE.encryption),
-                attempt("ownership", () => call<GetBucketOwnershipControlsCommandOutput>(new sdk.GetBucketOwnershipControlsCommand({ Bucket: bucket, ...owner })), NONE.ownership),
-                attempt("publicAccessBlock", () => call<GetPublicAccessBlockCommandOutput>(new sdk.GetPublicAccessBlockCommand({ Bucket: bucket, ...owner })), NONE.publicAccessBlock),
+                attempt(
+                    "encryption",
+                    () => call<GetBucketEncryptionCommandOutput>(new sdk.GetBucketEncryptionCommand({ Bucket: bucket, ...owner })),
+                    NONE.encryption,
+                ),
+                attempt(
+                    "ownership",
+                    () => call<GetBucketOwnershipControlsCommandOutput>(new sdk.GetBucketOwnershipControlsCommand({ Bucket: bucket, ...owner })),
+                    NONE.ownership,
+                ),
+                attempt(
+                    "publicAccessBlock",
+                    () => call<GetPublicAccessBlockCommandOutput>(new sdk.GetPublicAccessBlockCommand({ Bucket: bucket, ...owner })),
+                    NONE.publicAccessBlock,
+                ),
                 attempt("acl", () => call<GetBucketAclCommandOutput>(new sdk.GetBucketAclCommand({ Bucket: bucket, ...owner }))),
             ]);
             const rule = enc?.ServerSideEncryptionConfiguration?.Rules?.[0];

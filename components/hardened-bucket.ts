@@ -3,9 +3,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { AdoptedBucketError } from "./adoption";
 import { failOnErrors, typeToken } from "./errors";
 import {
-    ADOPTED_SETTINGS_MODES, AdoptedSettingsDecision, AdoptedSettingsMode, Diagnostic, ExistingBucketSettings, PolicyDocument,
-    PolicyStatement, bucketArn, bucketNameProblems, decideAdoptedSettings, diag, isAccountId, isKnownRegion, parseKmsKeyArn,
-    policyDocument, tlsDenyStatement, mergeAdoptedPolicy,
+    ADOPTED_SETTINGS_MODES,
+    AdoptedSettingsDecision,
+    AdoptedSettingsMode,
+    Diagnostic,
+    ExistingBucketSettings,
+    PolicyDocument,
+    PolicyStatement,
+    bucketArn,
+    bucketNameProblems,
+    decideAdoptedSettings,
+    diag,
+    isAccountId,
+    isKnownRegion,
+    parseKmsKeyArn,
+    policyDocument,
+    tlsDenyStatement,
+    mergeAdoptedPolicy,
 } from "./model";
 
 /** HardenedBucket's arguments that every Pulumi language can pass. */
@@ -113,42 +127,59 @@ export class HardenedBucket extends pulumi.ComponentResource {
         const region = args.region;
         // An adopted bucket read first: what it keeps and what changes is decided before anything
         // about it is declared, and a change that would break access stops the program there.
-        const verdict: pulumi.Output<AdoptedSettingsDecision> | undefined = args.adopt && args.existingSettings !== undefined
-            ? pulumi.output(args.existingSettings).apply(existing => {
-                const d = decideAdoptedSettings(args.bucketName, existing as ExistingBucketSettings, {
-                    mode: (args.adoptedSettings ?? "keep") as AdoptedSettingsMode, ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
-                });
-                if (d.refusals.length) throw new AdoptedBucketError(d.refusals.join("\n"));
-                for (const c of d.changes) pulumi.log.warn(`adopted bucket ${args.bucketName}: changes its ${c}`, this);
-                return d;
-            })
-            : undefined;
+        const verdict: pulumi.Output<AdoptedSettingsDecision> | undefined =
+            args.adopt && args.existingSettings !== undefined
+                ? pulumi.output(args.existingSettings).apply(existing => {
+                      const d = decideAdoptedSettings(args.bucketName, existing as ExistingBucketSettings, {
+                          mode: (args.adoptedSettings ?? "keep") as AdoptedSettingsMode,
+                          ...(args.kmsKeyArn ? { kmsKeyArn: args.kmsKeyArn } : {}),
+                      });
+                      if (d.refusals.length) throw new AdoptedBucketError(d.refusals.join("\n"));
+                      for (const c of d.changes) pulumi.log.warn(`adopted bucket ${args.bucketName}: changes its ${c}`, this);
+                      return d;
+                  })
+                : undefined;
         this.settingChanges = verdict ? verdict.apply(d => d.changes) : pulumi.output([]);
         const bucketRef: pulumi.Input<string> = verdict ? verdict.apply(() => args.bucketName) : args.bucketName;
         if (!args.adopt) {
             const exists = args.takeOverExisting === false ? Promise.resolve(false) : ownedBucketExists(args.bucketName, region, this);
-            this.bucket = exists.then(found => new aws.s3.Bucket(name, {
-                bucket: args.bucketName,
-                region,
-                forceDestroy: false,
-                ...(args.tags ? { tags: args.tags } : {}),
-            }, { parent: this, retainOnDelete: retain, ...(found ? { import: args.bucketName } : {}) }));
+            this.bucket = exists.then(
+                found =>
+                    new aws.s3.Bucket(
+                        name,
+                        {
+                            bucket: args.bucketName,
+                            region,
+                            forceDestroy: false,
+                            ...(args.tags ? { tags: args.tags } : {}),
+                        },
+                        { parent: this, retainOnDelete: retain, ...(found ? { import: args.bucketName } : {}) },
+                    ),
+            );
         }
         // The settings wait for the bucket they configure (the name alone carries no dependency).
         const child: pulumi.CustomResourceOptions = { parent: this, retainOnDelete: retain, ...(this.bucket ? { dependsOn: [this.bucket] } : {}) };
 
-        this.versioning = new aws.s3.BucketVersioning(`${name}-versioning`, {
-            bucket: bucketRef,
-            region,
-            versioningConfiguration: { status: "Enabled" },
-        }, child);
-        if (!args.adopt && args.objectLock) {
-            // S3 turns Object Lock on for an existing bucket once versioning is Enabled.
-            this.objectLockConfiguration = new aws.s3.BucketObjectLockConfiguration(`${name}-object-lock`, {
+        this.versioning = new aws.s3.BucketVersioning(
+            `${name}-versioning`,
+            {
                 bucket: bucketRef,
                 region,
-                objectLockEnabled: "Enabled",
-            }, { ...child, dependsOn: [...(this.bucket ? [this.bucket] : []), this.versioning] });
+                versioningConfiguration: { status: "Enabled" },
+            },
+            child,
+        );
+        if (!args.adopt && args.objectLock) {
+            // S3 turns Object Lock on for an existing bucket once versioning is Enabled.
+            this.objectLockConfiguration = new aws.s3.BucketObjectLockConfiguration(
+                `${name}-object-lock`,
+                {
+                    bucket: bucketRef,
+                    region,
+                    objectLockEnabled: "Enabled",
+                },
+                { ...child, dependsOn: [...(this.bucket ? [this.bucket] : []), this.versioning] },
+            );
         }
         // The policy to write, worked out first: for an adopted bucket it merges the bucket's current
         // policy, and a merge that cannot be done (unreadable, or a public grant the block would cut
@@ -157,58 +188,83 @@ export class HardenedBucket extends pulumi.ComponentResource {
         const build = (extra: PolicyStatement[]) => policyDocument([tlsDenyStatement(args.bucketName, args.region), ...extra]);
         // Plain statements (what the fleet passes) make a plain document: no Output per bucket.
         const statements = args.policyStatements ?? [];
-        const ours: pulumi.Input<PolicyDocument> = Array.isArray(statements) ? build(statements) : pulumi.output(statements).apply(x => build(x as PolicyStatement[]));
+        const ours: pulumi.Input<PolicyDocument> = Array.isArray(statements)
+            ? build(statements)
+            : pulumi.output(statements).apply(x => build(x as PolicyStatement[]));
         // A created bucket's settings are plain values; an adopted one's come from its verdict (and
         // the policy merge), so they are only known once those are.
         type Flags = { blockPublicAcls: boolean; ignorePublicAcls: boolean; blockPublicPolicy: boolean; restrictPublicBuckets: boolean };
         const block: pulumi.Output<Flags> | undefined = verdict?.apply(d => d.publicAccessBlock);
         const blockOrHardened: pulumi.Output<Flags | true> = block ?? pulumi.output<Flags | true>(true);
-        const document: pulumi.Input<PolicyDocument> | undefined = !managesPolicy ? undefined
+        const document: pulumi.Input<PolicyDocument> | undefined = !managesPolicy
+            ? undefined
             : args.adopt && args.existingPolicy !== undefined
-                ? pulumi.all([ours, pulumi.output(args.existingPolicy), blockOrHardened]).apply(([doc, existing, flags]) =>
-                    mergeAdoptedPolicy(existing, doc, args.bucketName, { blocksPublicPolicy: flags === true || flags.blockPublicPolicy || flags.restrictPublicBuckets }))
-                : ours;
+              ? pulumi.all([ours, pulumi.output(args.existingPolicy), blockOrHardened]).apply(([doc, existing, flags]) =>
+                    mergeAdoptedPolicy(existing, doc, args.bucketName, {
+                        blocksPublicPolicy: flags === true || flags.blockPublicPolicy || flags.restrictPublicBuckets,
+                    }),
+                )
+              : ours;
         // The public access block waits for that verdict on an adopted bucket.
         const flags: pulumi.Output<Flags | true> | undefined = args.adopt && document ? pulumi.all([blockOrHardened, document]).apply(([b]) => b) : block;
         const flag = (k: keyof Flags): pulumi.Input<boolean> => (flags ? flags.apply(f => f === true || f[k]) : true);
-        this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(`${name}-public-access-block`, {
-            bucket: bucketRef,
-            region,
-            blockPublicAcls: flag("blockPublicAcls"),
-            blockPublicPolicy: flag("blockPublicPolicy"),
-            ignorePublicAcls: flag("ignorePublicAcls"),
-            restrictPublicBuckets: flag("restrictPublicBuckets"),
-        }, child);
-        this.ownershipControls = new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
-            bucket: bucketRef,
-            region,
-            rule: { objectOwnership: verdict ? verdict.apply(d => d.objectOwnership) : "BucketOwnerEnforced" },
-        }, child);
+        this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access-block`,
+            {
+                bucket: bucketRef,
+                region,
+                blockPublicAcls: flag("blockPublicAcls"),
+                blockPublicPolicy: flag("blockPublicPolicy"),
+                ignorePublicAcls: flag("ignorePublicAcls"),
+                restrictPublicBuckets: flag("restrictPublicBuckets"),
+            },
+            child,
+        );
+        this.ownershipControls = new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            {
+                bucket: bucketRef,
+                region,
+                rule: { objectOwnership: verdict ? verdict.apply(d => d.objectOwnership) : "BucketOwnerEnforced" },
+            },
+            child,
+        );
         type Encryption = { sseAlgorithm: string; kmsMasterKeyId?: string; bucketKeyEnabled?: boolean };
         const rule = (e: Encryption) => ({
             applyServerSideEncryptionByDefault: { sseAlgorithm: e.sseAlgorithm, ...(e.kmsMasterKeyId ? { kmsMasterKeyId: e.kmsMasterKeyId } : {}) },
             ...(e.bucketKeyEnabled ? { bucketKeyEnabled: true } : {}),
         });
-        const configured: Encryption = args.kmsKeyArn ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn, bucketKeyEnabled: true } : { sseAlgorithm: "AES256" };
-        this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-            bucket: bucketRef,
-            region,
-            rules: [verdict ? verdict.apply(d => rule(d.encryption)) : rule(configured)],
-        }, child);
-
-        if (document) {
-            this.policy = new aws.s3.BucketPolicy(`${name}-policy`, {
+        const configured: Encryption = args.kmsKeyArn
+            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn, bucketKeyEnabled: true }
+            : { sseAlgorithm: "AES256" };
+        this.encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
                 bucket: bucketRef,
                 region,
-                policy: pulumi.Output.isInstance(document) || document instanceof Promise
-                    ? pulumi.output(document).apply(d => JSON.stringify(d))
-                    : JSON.stringify(document),
-            }, {
-                ...child,
-                // S3 refuses a policy naming a principal that does not exist yet, and
-                // BlockPublicPolicy must be in place before any policy is written.
-                dependsOn: [...(this.bucket ? [this.bucket] : []), this.publicAccessBlock, this.ownershipControls, ...(args.policyDependsOn ?? [])],
-            });
+                rules: [verdict ? verdict.apply(d => rule(d.encryption)) : rule(configured)],
+            },
+            child,
+        );
+
+        if (document) {
+            this.policy = new aws.s3.BucketPolicy(
+                `${name}-policy`,
+                {
+                    bucket: bucketRef,
+                    region,
+                    policy:
+                        pulumi.Output.isInstance(document) || document instanceof Promise
+                            ? pulumi.output(document).apply(d => JSON.stringify(d))
+                            : JSON.stringify(document),
+                },
+                {
+                    ...child,
+                    // S3 refuses a policy naming a principal that does not exist yet, and
+                    // BlockPublicPolicy must be in place before any policy is written.
+                    dependsOn: [...(this.bucket ? [this.bucket] : []), this.publicAccessBlock, this.ownershipControls, ...(args.policyDependsOn ?? [])],
+                },
+            );
         }
 
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, adopted: !!args.adopt, settingChanges: this.settingChanges });
@@ -217,16 +273,29 @@ export class HardenedBucket extends pulumi.ComponentResource {
     private static check(args: HardenedBucketArgs): Diagnostic[] {
         const out: Diagnostic[] = [];
         const problems = bucketNameProblems(String(args.bucketName ?? ""));
-        if (problems.length) out.push(diag("INVALID_BUCKET_NAME", `bucketName ${JSON.stringify(args.bucketName)} ${problems.join("; ")}.`, { path: "bucketName" }));
-        if (!isAccountId(String(args.accountId ?? ""))) out.push(diag("INVALID_ACCOUNT", `accountId ${JSON.stringify(args.accountId)} is not a 12-digit account id.`, { path: "accountId" }));
-        if (!isKnownRegion(String(args.region ?? ""))) out.push(diag("INVALID_REGION", `region ${JSON.stringify(args.region)} is not an AWS Region.`, { path: "region" }));
+        if (problems.length)
+            out.push(diag("INVALID_BUCKET_NAME", `bucketName ${JSON.stringify(args.bucketName)} ${problems.join("; ")}.`, { path: "bucketName" }));
+        if (!isAccountId(String(args.accountId ?? "")))
+            out.push(diag("INVALID_ACCOUNT", `accountId ${JSON.stringify(args.accountId)} is not a 12-digit account id.`, { path: "accountId" }));
+        if (!isKnownRegion(String(args.region ?? "")))
+            out.push(diag("INVALID_REGION", `region ${JSON.stringify(args.region)} is not an AWS Region.`, { path: "region" }));
         if (args.adoptedSettings !== undefined && !(ADOPTED_SETTINGS_MODES as readonly string[]).includes(args.adoptedSettings)) {
-            out.push(diag("INVALID_CONFIG", `adoptedSettings ${JSON.stringify(args.adoptedSettings)} is not one of ${ADOPTED_SETTINGS_MODES.join(", ")}.`, { path: "adoptedSettings" }));
+            out.push(
+                diag("INVALID_CONFIG", `adoptedSettings ${JSON.stringify(args.adoptedSettings)} is not one of ${ADOPTED_SETTINGS_MODES.join(", ")}.`, {
+                    path: "adoptedSettings",
+                }),
+            );
         }
         if (args.kmsKeyArn !== undefined) {
             const key = parseKmsKeyArn(args.kmsKeyArn);
-            if (!key) out.push(diag("KMS_KEY_INVALID", `kmsKeyArn ${JSON.stringify(args.kmsKeyArn)} is not a KMS key ARN or alias ARN.`, { path: "kmsKeyArn" }));
-            else if (key.region !== args.region) out.push(diag("KMS_KEY_REGION_MISMATCH", `kmsKeyArn is in ${key.region}, the bucket in ${args.region}; S3 needs a key in the bucket's Region.`, { path: "kmsKeyArn" }));
+            if (!key)
+                out.push(diag("KMS_KEY_INVALID", `kmsKeyArn ${JSON.stringify(args.kmsKeyArn)} is not a KMS key ARN or alias ARN.`, { path: "kmsKeyArn" }));
+            else if (key.region !== args.region)
+                out.push(
+                    diag("KMS_KEY_REGION_MISMATCH", `kmsKeyArn is in ${key.region}, the bucket in ${args.region}; S3 needs a key in the bucket's Region.`, {
+                        path: "kmsKeyArn",
+                    }),
+                );
         }
         return out;
     }
@@ -243,7 +312,9 @@ async function ownedBucketExists(bucket: string, region: string, parent: pulumi.
     const mine = (found.buckets ?? []).find(b => b.name === bucket);
     if (!mine) return false;
     if (mine.bucketRegion && mine.bucketRegion !== region) {
-        throw new Error(`bucket ${bucket} already exists in this account in ${mine.bucketRegion}, not ${region}: fix its Region in the manifest, or choose another name.`);
+        throw new Error(
+            `bucket ${bucket} already exists in this account in ${mine.bucketRegion}, not ${region}: fix its Region in the manifest, or choose another name.`,
+        );
     }
     return true;
 }

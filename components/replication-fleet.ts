@@ -10,9 +10,32 @@ import { AdoptedBucketError, AdoptedBucketReader } from "./adoption";
 import { ReplicationMonitoring } from "./replication-monitoring";
 import { MonitoringSettings, failureEventChoices, monitoringSettingsProblems, planMonitoring, shardTag } from "./model";
 import {
-    ADOPTED_SETTINGS_MODES, AccountInput, AdoptedSettingsMode, BatchJobMode, BucketOverride, BucketPlan, BucketSpec, Column, ROLE_PATH, ShardSelector, backfillJobName,
-    bucketInShard, routeInShard, Diagnostic, FleetPlan, IamQuotas, RouteRecord, RouteSpec,
-    TrustConditions, escalateWarnings, formatDiagnostic, parseKmsKeyArn, recordsFromObjects, replicationGrantStatements, shortHash, validateFleet,
+    ADOPTED_SETTINGS_MODES,
+    AccountInput,
+    AdoptedSettingsMode,
+    BatchJobMode,
+    BucketOverride,
+    BucketPlan,
+    BucketSpec,
+    Column,
+    ROLE_PATH,
+    ShardSelector,
+    backfillJobName,
+    bucketInShard,
+    routeInShard,
+    Diagnostic,
+    FleetPlan,
+    IamQuotas,
+    RouteRecord,
+    RouteSpec,
+    TrustConditions,
+    escalateWarnings,
+    formatDiagnostic,
+    parseKmsKeyArn,
+    recordsFromObjects,
+    replicationGrantStatements,
+    shortHash,
+    validateFleet,
 } from "./model";
 
 export { ShardSelector, bucketInShard, routeInShard, shardOf } from "./model";
@@ -125,9 +148,7 @@ export interface RouteFields {
 }
 
 /** `sourceBucket` -> `source_bucket`, at the type level. */
-type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}`
-    ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}`
-    : S;
+type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}` ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}` : S;
 
 /** {@link RouteFields} under the manifest's own snake_case column names (`source_bucket`, ...). */
 export type SnakeCaseRouteFields = { [K in keyof RouteFields as SnakeCase<K>]: RouteFields[K] };
@@ -198,9 +219,19 @@ export interface BackfillSettings extends BackfillBaseSettings {
 }
 
 /** What the fleet did with one route: the route's identity and settings, and the role it uses. */
-export type RouteSummary = Pick<RouteSpec,
-    "source" | "destination" | "sourceAccount" | "sourceRegion" | "destinationAccount" | "destinationRegion" |
-    "ruleId" | "priority" | "existingObjects" | "bidirectional"> & { role: string };
+export type RouteSummary = Pick<
+    RouteSpec,
+    | "source"
+    | "destination"
+    | "sourceAccount"
+    | "sourceRegion"
+    | "destinationAccount"
+    | "destinationRegion"
+    | "ruleId"
+    | "priority"
+    | "existingObjects"
+    | "bidirectional"
+> & { role: string };
 
 /**
  * Which routes, sources, buckets and roles this shard registers. The whole fleet is always
@@ -271,13 +302,21 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         this.adoptedSettings = (args.adoptedSettings ?? "keep") as AdoptedSettingsMode; // checked in validate
         const owned = ownedByShard(plan, args.shard);
         const roleOfSource = new Map(plan.sources.map(s => [s.bucket.name, s.role]));
-        this.routes = pulumi.output(owned.routes.map(r => ({
-            source: r.source, destination: r.destination,
-            sourceAccount: r.sourceAccount, sourceRegion: r.sourceRegion,
-            destinationAccount: r.destinationAccount, destinationRegion: r.destinationRegion,
-            ruleId: r.ruleId, priority: r.priority, role: roleOfSource.get(r.source)?.arn ?? "",
-            existingObjects: r.existingObjects, bidirectional: r.bidirectional,
-        })));
+        this.routes = pulumi.output(
+            owned.routes.map(r => ({
+                source: r.source,
+                destination: r.destination,
+                sourceAccount: r.sourceAccount,
+                sourceRegion: r.sourceRegion,
+                destinationAccount: r.destinationAccount,
+                destinationRegion: r.destinationRegion,
+                ruleId: r.ruleId,
+                priority: r.priority,
+                role: roleOfSource.get(r.source)?.arn ?? "",
+                existingObjects: r.existingObjects,
+                bidirectional: r.bidirectional,
+            })),
+        );
         this.roleArns = pulumi.output(owned.roles.map(r => r.arn));
         this.bucketNames = pulumi.output(owned.buckets.map(b => b.bucket.name));
         if (opts?.urn) return;
@@ -293,15 +332,26 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             const home = plan.buckets.find(b => b.bucket.account === role.account);
             if (home) targets.push({ account: role.account, region: home.bucket.region });
         }
-        const providers = new AccountProviders(`${name}-providers`, {
-            targets, accounts: args.accounts, defaultTags: args.defaultTags,
-        }, { parent: this });
+        const providers = new AccountProviders(
+            `${name}-providers`,
+            {
+                targets,
+                accounts: args.accounts,
+                defaultTags: args.defaultTags,
+            },
+            { parent: this },
+        );
         this.providers = providers;
 
         for (const role of owned.roles) {
-            this.roles[role.name] = new ReplicationRole(`${role.account}-${role.name}`, { plan: role }, {
-                parent: this, provider: providers.get(role.account),
-            });
+            this.roles[role.name] = new ReplicationRole(
+                `${role.account}-${role.name}`,
+                { plan: role },
+                {
+                    parent: this,
+                    provider: providers.get(role.account),
+                },
+            );
         }
         const rolesByArn = new Map(Object.values(this.roles).map(r => [r.plan.arn, r]));
 
@@ -309,31 +359,45 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         const grantsOfRole = new Map<string, aws.kms.Grant[]>();
         for (const g of kmsGrants) {
             const role = rolesByArn.get(g.roleArn);
-            const grant = new aws.kms.Grant(`kms-grant-${g.roleName}-${shortHash(g.keyArn)}`, {
-                name: `s3-replication-${shortHash(g.roleArn + g.keyArn)}`,
-                region: g.keyRegion,
-                keyId: g.keyArn,
-                granteePrincipal: g.roleArn,
-                operations: g.operations,
-            }, { parent: this, provider: providers.get(g.keyAccount), dependsOn: role ? [role] : [] });
+            const grant = new aws.kms.Grant(
+                `kms-grant-${g.roleName}-${shortHash(g.keyArn)}`,
+                {
+                    name: `s3-replication-${shortHash(g.roleArn + g.keyArn)}`,
+                    region: g.keyRegion,
+                    keyId: g.keyArn,
+                    granteePrincipal: g.roleArn,
+                    operations: g.operations,
+                },
+                { parent: this, provider: providers.get(g.keyAccount), dependsOn: role ? [role] : [] },
+            );
             grantsOfRole.set(g.roleArn, [...(grantsOfRole.get(g.roleArn) ?? []), grant]);
         }
 
         this.ready = this.registerAll(owned, providers, rolesByArn, grantsOfRole).then(() => {
             // ---- monitoring (issue 12): planned by the pure model, registered by ReplicationMonitoring ----
             const failureEvents = failureEventChoices(args.records ?? recordsFromObjects(args.routes ?? [], { path: "routes" }, []), args.defaults).bySource;
-            this.monitoring = new ReplicationMonitoring(`${name}-monitoring`, {
-                plan: planMonitoring(plan, args.monitoring, {
-                    inShard: r => routeInShard(r, args.shard), failureEvents, shardTag: shardTag(args.shard),
-                }),
-                providers: providers.providers,
-                bucketDependencies: Object.fromEntries(Object.entries(this.hardenedBuckets).map(([bucket, hb]) => [bucket, [hb]])),
-            }, { parent: this });
+            this.monitoring = new ReplicationMonitoring(
+                `${name}-monitoring`,
+                {
+                    plan: planMonitoring(plan, args.monitoring, {
+                        inShard: r => routeInShard(r, args.shard),
+                        failureEvents,
+                        shardTag: shardTag(args.shard),
+                    }),
+                    providers: providers.providers,
+                    bucketDependencies: Object.fromEntries(Object.entries(this.hardenedBuckets).map(([bucket, hb]) => [bucket, [hb]])),
+                },
+                { parent: this },
+            );
             // ---- end monitoring ----
         });
-        this.adoptedSettingChanges = pulumi.output(this.ready.then(() =>
-            pulumi.all(Object.entries(this.hardenedBuckets).map(([bucket, hb]) => hb.settingChanges.apply(cs => cs.map(c => `${bucket}: ${c}`))))
-                .apply(lists => lists.flat().sort())));
+        this.adoptedSettingChanges = pulumi.output(
+            this.ready.then(() =>
+                pulumi
+                    .all(Object.entries(this.hardenedBuckets).map(([bucket, hb]) => hb.settingChanges.apply(cs => cs.map(c => `${bucket}: ${c}`))))
+                    .apply(lists => lists.flat().sort()),
+            ),
+        );
         this.registerOutputs(this.ready.then(() => ({ routes: this.routes, roleArns: this.roleArns, bucketNames: this.bucketNames })));
     }
 
@@ -384,20 +448,22 @@ export class ReplicationFleet extends pulumi.ComponentResource {
             }
             waitFor.push(...(grantsOfRole.get(s.role.arn) ?? []));
             const provider = providers.get(s.bucket.account);
-            const replication = new BucketReplication(s.bucket.name, {
-                sourceBucket: s.bucket.name,
-                sourceAccount: s.bucket.account,
-                sourceRegion: s.bucket.region,
-                // An adopted source may already replicate under someone else's configuration,
-                // which a PUT would silently replace: the role waits for that check.
-                roleArn: s.bucket.create || s.bucket.replaceExistingReplication
-                    ? s.role.arn
-                    : guardExistingReplication(readerOf(s.bucket), s.role.arn),
-                rules: s.config.rules ?? [],
-                waitFor: [...new Set(waitFor)],
-                // Another shard owns the source bucket's settings (a bucket belongs to the shard its name selects).
-                ...(bucketPlans.has(s.bucket.name) ? {} : { sourceSettingsElsewhere: true }),
-            }, { parent: this, provider, aliases: MOVABLE });
+            const replication = new BucketReplication(
+                s.bucket.name,
+                {
+                    sourceBucket: s.bucket.name,
+                    sourceAccount: s.bucket.account,
+                    sourceRegion: s.bucket.region,
+                    // An adopted source may already replicate under someone else's configuration,
+                    // which a PUT would silently replace: the role waits for that check.
+                    roleArn: s.bucket.create || s.bucket.replaceExistingReplication ? s.role.arn : guardExistingReplication(readerOf(s.bucket), s.role.arn),
+                    rules: s.config.rules ?? [],
+                    waitFor: [...new Set(waitFor)],
+                    // Another shard owns the source bucket's settings (a bucket belongs to the shard its name selects).
+                    ...(bucketPlans.has(s.bucket.name) ? {} : { sourceSettingsElsewhere: true }),
+                },
+                { parent: this, provider, aliases: MOVABLE },
+            );
             this.replications[s.bucket.name] = replication;
             this.registerBackfill(s, replication, role, reportBuckets, ensureBucket);
         }
@@ -440,33 +506,42 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         for (const [name, g] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
             // The stack's trigger re-runs every job; a route's backfill_trigger re-runs its own.
             const trigger = [settings.trigger, ...[...g.triggers].sort()].filter((t): t is string => !!t).join("+");
-            const job = new BatchReplicationJob(name, {
-                accountId: s.bucket.account,
-                region: s.bucket.region,
-                sourceBucket: s.bucket.name,
-                roleArn: s.role.arn,
-                reportBucket: report.bucket.name,
-                mode: g.mode,
-                // What the job is, not which routes share it: adding a route never renames a job.
-                routeName: `${s.bucket.name} [${g.mode}${g.prefix ? ` ${g.prefix}` : ""}]`,
-                ...(g.prefix ? { keyPrefix: g.prefix } : {}),
-                ...(trigger ? { trigger } : {}),
-                ...(settings.waitFor ? { waitFor: settings.waitFor } : {}),
-                ...(settings.waitTimeoutSeconds ? { waitTimeoutSeconds: settings.waitTimeoutSeconds } : {}),
-                ...(settings.confirmationRequired !== undefined ? { confirmationRequired: settings.confirmationRequired } : {}),
-                ...(settings.priority !== undefined ? { priority: settings.priority } : {}),
-                ...(settings.createdBefore ? { createdBefore: settings.createdBefore } : {}),
-                ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-                ...(settings.cancelOnDelete !== undefined ? { cancelOnDelete: settings.cancelOnDelete } : {}),
-                ...(access?.roleArn ? { assumeRoleArn: access.roleArn } : {}),
-                ...(access?.externalId ? { assumeRoleExternalId: pulumi.secret(access.externalId) } : {}),
-                ...(access?.profile ? { profile: access.profile } : {}),
-            }, { parent: this, dependsOn: waitFor, aliases: MOVABLE });
+            const job = new BatchReplicationJob(
+                name,
+                {
+                    accountId: s.bucket.account,
+                    region: s.bucket.region,
+                    sourceBucket: s.bucket.name,
+                    roleArn: s.role.arn,
+                    reportBucket: report.bucket.name,
+                    mode: g.mode,
+                    // What the job is, not which routes share it: adding a route never renames a job.
+                    routeName: `${s.bucket.name} [${g.mode}${g.prefix ? ` ${g.prefix}` : ""}]`,
+                    ...(g.prefix ? { keyPrefix: g.prefix } : {}),
+                    ...(trigger ? { trigger } : {}),
+                    ...(settings.waitFor ? { waitFor: settings.waitFor } : {}),
+                    ...(settings.waitTimeoutSeconds ? { waitTimeoutSeconds: settings.waitTimeoutSeconds } : {}),
+                    ...(settings.confirmationRequired !== undefined ? { confirmationRequired: settings.confirmationRequired } : {}),
+                    ...(settings.priority !== undefined ? { priority: settings.priority } : {}),
+                    ...(settings.createdBefore ? { createdBefore: settings.createdBefore } : {}),
+                    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+                    ...(settings.cancelOnDelete !== undefined ? { cancelOnDelete: settings.cancelOnDelete } : {}),
+                    ...(access?.roleArn ? { assumeRoleArn: access.roleArn } : {}),
+                    ...(access?.externalId ? { assumeRoleExternalId: pulumi.secret(access.externalId) } : {}),
+                    ...(access?.profile ? { profile: access.profile } : {}),
+                },
+                { parent: this, dependsOn: waitFor, aliases: MOVABLE },
+            );
             this.backfillJobs[name] = job;
         }
     }
 
-    private registerBucket(b: BucketPlan, providers: AccountProviders, rolesByArn: Map<string, ReplicationRole>, readerOf: (bucket: BucketSpec) => AdoptedBucketReader): HardenedBucket {
+    private registerBucket(
+        b: BucketPlan,
+        providers: AccountProviders,
+        rolesByArn: Map<string, ReplicationRole>,
+        readerOf: (bucket: BucketSpec) => AdoptedBucketReader,
+    ): HardenedBucket {
         const spec = b.bucket;
         const provider = providers.get(spec.account);
         // Grants name source accounts, not roles: the policy needs no role to exist first.
@@ -475,22 +550,26 @@ export class ReplicationFleet extends pulumi.ComponentResource {
         // An adopted bucket's default encryption changes only for a key named for it (stack config
         // buckets.<name>.kmsKeyArn, or the source_kms_key its routes declare), never for an inferred one.
         const kmsKeyArn = spec.kmsKeyArn;
-        return new HardenedBucket(spec.name, {
-            bucketName: spec.name,
-            accountId: spec.account,
-            region: spec.region,
-            adopt: !spec.create,
-            ...(kmsKeyArn ? { kmsKeyArn } : {}),
-            objectLock: spec.objectLock,
-            policyStatements: grants,
-            ...(!spec.create
-                ? {
-                      existingPolicy: readerOf(spec).policy(),
-                      existingSettings: readerOf(spec).settings(this.accessOf(spec.account)),
-                      adoptedSettings: (override?.adoptedSettings ?? this.adoptedSettings) as AdoptedSettingsMode,
-                  }
-                : {}),
-        }, { parent: this, provider, aliases: MOVABLE });
+        return new HardenedBucket(
+            spec.name,
+            {
+                bucketName: spec.name,
+                accountId: spec.account,
+                region: spec.region,
+                adopt: !spec.create,
+                ...(kmsKeyArn ? { kmsKeyArn } : {}),
+                objectLock: spec.objectLock,
+                policyStatements: grants,
+                ...(!spec.create
+                    ? {
+                          existingPolicy: readerOf(spec).policy(),
+                          existingSettings: readerOf(spec).settings(this.accessOf(spec.account)),
+                          adoptedSettings: (override?.adoptedSettings ?? this.adoptedSettings) as AdoptedSettingsMode,
+                      }
+                    : {}),
+            },
+            { parent: this, provider, aliases: MOVABLE },
+        );
     }
 
     /** How the account's provider reaches it (stack config `accounts`), for the SDK reads of adopted buckets. */
@@ -531,7 +610,15 @@ export class ReplicationFleet extends pulumi.ComponentResource {
                     const id = `${s.role.arn}|${keyArn}`;
                     const prev = grants.get(id);
                     if (prev) prev.operations = [...new Set([...prev.operations, ...operations])].sort();
-                    else grants.set(id, { roleArn: s.role.arn, roleName: s.role.name, keyArn, keyAccount: key.account, keyRegion: key.region, operations: [...operations].sort() });
+                    else
+                        grants.set(id, {
+                            roleArn: s.role.arn,
+                            roleName: s.role.name,
+                            keyArn,
+                            keyAccount: key.account,
+                            keyRegion: key.region,
+                            operations: [...operations].sort(),
+                        });
                 }
             }
         }
@@ -576,13 +663,17 @@ export class ReplicationFleet extends pulumi.ComponentResource {
  * configuration written by someone else stops the program instead of being replaced.
  */
 function guardExistingReplication(reader: AdoptedBucketReader, roleArn: string): pulumi.Output<string> {
-    return pulumi.output(reader.replication().then(existing => {
-        if (existing && !isPackageRole(existing.role, reader.account)) {
-            const rules = existing.ruleIds.join(", ");
-            throw new AdoptedBucketError(`adopted bucket ${reader.bucket} already replicates under role ${existing.role}${rules ? ` (rules: ${rules})` : ""}; refusing to replace that configuration. Add those rules as routes and set buckets.${reader.bucket}.replaceExistingReplication: true in stack config.`);
-        }
-        return roleArn;
-    }));
+    return pulumi.output(
+        reader.replication().then(existing => {
+            if (existing && !isPackageRole(existing.role, reader.account)) {
+                const rules = existing.ruleIds.join(", ");
+                throw new AdoptedBucketError(
+                    `adopted bucket ${reader.bucket} already replicates under role ${existing.role}${rules ? ` (rules: ${rules})` : ""}; refusing to replace that configuration. Add those rules as routes and set buckets.${reader.bucket}.replaceExistingReplication: true in stack config.`,
+                );
+            }
+            return roleArn;
+        }),
+    );
 }
 
 /** `adoptedSettings`, for the fleet and per bucket, is one of the modes. */
@@ -592,7 +683,12 @@ function adoptedSettingsProblems(args: ReplicationFleetBaseArgs): Diagnostic[] {
     for (const [bucket, o] of Object.entries(args.buckets ?? {})) given.push([`buckets.${bucket}.adoptedSettings`, o?.adoptedSettings]);
     return given
         .filter(([, v]) => v !== undefined && !modes.includes(v as string))
-        .map(([path, v]) => ({ code: "INVALID_CONFIG" as const, severity: "error" as const, message: `${path} ${JSON.stringify(v)} is not one of ${modes.join(", ")}.`, path }));
+        .map(([path, v]) => ({
+            code: "INVALID_CONFIG" as const,
+            severity: "error" as const,
+            message: `${path} ${JSON.stringify(v)} is not one of ${modes.join(", ")}.`,
+            path,
+        }));
 }
 
 /** Whether a role ARN names a replication role of this package in `account` (by its path). */

@@ -60,18 +60,24 @@ export class ReplicationMonitoring extends pulumi.ComponentResource {
         for (const t of plan.topics.filter(x => x.create)) {
             const provider = providerOf(t.account, `topic ${t.arn}`);
             const topic = new aws.sns.Topic(t.resourceName, { name: t.name, region: t.region }, { parent: this, provider });
-            const policy = new aws.sns.TopicPolicy(`${t.resourceName}-policy`, {
-                arn: t.arn,
-                region: t.region,
-                policy: JSON.stringify(alertTopicPolicy(t)),
-            }, { parent: this, provider, dependsOn: [topic] });
+            const policy = new aws.sns.TopicPolicy(
+                `${t.resourceName}-policy`,
+                {
+                    arn: t.arn,
+                    region: t.region,
+                    policy: JSON.stringify(alertTopicPolicy(t)),
+                },
+                { parent: this, provider, dependsOn: [topic] },
+            );
             this.topics[t.arn] = topic;
             ready.set(t.arn, [topic, policy]);
         }
 
         for (const a of plan.alarms) {
             this.alarms[a.resourceName] = new aws.cloudwatch.MetricAlarm(a.resourceName, alarmArgs(a), {
-                parent: this, provider: providerOf(a.account, `alarm ${a.alarmName}`), dependsOn: ready.get(a.topicArn) ?? [],
+                parent: this,
+                provider: providerOf(a.account, `alarm ${a.alarmName}`),
+                dependsOn: ready.get(a.topicArn) ?? [],
                 // A route's alarm moves with its route between sharded stacks; `pulumi state move`
                 // re-parents it to the root when this component stays (see ReplicationFleet's MOVABLE).
                 aliases: [{ parent: pulumi.rootStackResource }],
@@ -79,24 +85,33 @@ export class ReplicationMonitoring extends pulumi.ComponentResource {
         }
 
         for (const d of plan.dashboards) {
-            this.dashboards[d.resourceName] = new aws.cloudwatch.Dashboard(d.resourceName, {
-                dashboardName: d.name,
-                region: d.region,
-                dashboardBody: JSON.stringify(d.body),
-            }, { parent: this, provider: providerOf(d.account, `dashboard ${d.name}`) });
+            this.dashboards[d.resourceName] = new aws.cloudwatch.Dashboard(
+                d.resourceName,
+                {
+                    dashboardName: d.name,
+                    region: d.region,
+                    dashboardBody: JSON.stringify(d.body),
+                },
+                { parent: this, provider: providerOf(d.account, `dashboard ${d.name}`) },
+            );
         }
 
         // S3 keeps ONE notification configuration per bucket and a write replaces it: the plan only
         // names buckets this stack creates or whose manifest rows opt in (failure_events).
         for (const n of plan.notifications) {
-            this.notifications[n.bucket] = new aws.s3.BucketNotification(n.resourceName, {
-                bucket: n.bucket,
-                region: n.region,
-                topics: [{ id: "s3-replication-failure-events", topicArn: n.topicArn, events: n.events }],
-            }, {
-                parent: this, provider: providerOf(n.account, `notifications of ${n.bucket}`),
-                dependsOn: [...(ready.get(n.topicArn) ?? []), ...(args.bucketDependencies?.[n.bucket] ?? [])],
-            });
+            this.notifications[n.bucket] = new aws.s3.BucketNotification(
+                n.resourceName,
+                {
+                    bucket: n.bucket,
+                    region: n.region,
+                    topics: [{ id: "s3-replication-failure-events", topicArn: n.topicArn, events: n.events }],
+                },
+                {
+                    parent: this,
+                    provider: providerOf(n.account, `notifications of ${n.bucket}`),
+                    dependsOn: [...(ready.get(n.topicArn) ?? []), ...(args.bucketDependencies?.[n.bucket] ?? [])],
+                },
+            );
         }
 
         this.registerOutputs({ topicArns: this.topicArns, alarmNames: this.alarmNames, dashboardNames: this.dashboardNames });
@@ -135,12 +150,17 @@ function alarmArgs(a: AlarmSpec): aws.cloudwatch.MetricAlarmArgs {
             ...(q.expression !== undefined ? { expression: q.expression } : {}),
             ...(q.period !== undefined ? { period: q.period } : {}),
             ...(q.label !== undefined ? { label: q.label } : {}),
-            ...(q.metric ? {
-                metric: {
-                    namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: q.metric.dimensions,
-                    stat: q.metric.stat, period: q.metric.period,
-                },
-            } : {}),
+            ...(q.metric
+                ? {
+                      metric: {
+                          namespace: q.metric.namespace,
+                          metricName: q.metric.metricName,
+                          dimensions: q.metric.dimensions,
+                          stat: q.metric.stat,
+                          period: q.metric.period,
+                      },
+                  }
+                : {}),
         })),
     };
 }

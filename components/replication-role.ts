@@ -2,8 +2,17 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { failOnErrors, typeToken } from "./errors";
 import {
-    Diagnostic, IamQuotaError, IamQuotas, ROLE_PATH, RolePlan, bucketNameProblems, diag,
-    isAccountId, isKnownRegion, parseKmsKeyArn, planRoles,
+    Diagnostic,
+    IamQuotaError,
+    IamQuotas,
+    ROLE_PATH,
+    RolePlan,
+    bucketNameProblems,
+    diag,
+    isAccountId,
+    isKnownRegion,
+    parseKmsKeyArn,
+    planRoles,
 } from "./model";
 
 /** A destination a source bucket replicates to, as the role must reach it. */
@@ -87,33 +96,49 @@ export class ReplicationRole extends pulumi.ComponentResource {
         this.roleName = pulumi.output(plan.name);
         if (opts?.urn) return;
 
-        this.role = new aws.iam.Role(name, {
-            name: plan.name,
-            path: ROLE_PATH,
-            // Fixed text: a description that counted sources would change with every route edit.
-            description: `S3 replication and S3 Batch Replication role of pulumi-s3-replication in ${plan.account}`,
-            assumeRolePolicy: JSON.stringify(plan.trustPolicy),
-        }, { parent: this });
+        this.role = new aws.iam.Role(
+            name,
+            {
+                name: plan.name,
+                path: ROLE_PATH,
+                // Fixed text: a description that counted sources would change with every route edit.
+                description: `S3 replication and S3 Batch Replication role of pulumi-s3-replication in ${plan.account}`,
+                assumeRolePolicy: JSON.stringify(plan.trustPolicy),
+            },
+            { parent: this },
+        );
         if (plan.inlinePolicy) {
-            new aws.iam.RolePolicy(`${name}-policy`, {
-                role: this.role.name,
-                name: "s3-replication",
-                policy: JSON.stringify(plan.inlinePolicy),
-            }, { parent: this });
+            new aws.iam.RolePolicy(
+                `${name}-policy`,
+                {
+                    role: this.role.name,
+                    name: "s3-replication",
+                    policy: JSON.stringify(plan.inlinePolicy),
+                },
+                { parent: this },
+            );
         }
         plan.managedPolicies.forEach((doc, i) => {
-            const policy = new aws.iam.Policy(`${name}-policy-${i + 1}`, {
-                name: `${plan.name}-${i + 1}`,
-                path: ROLE_PATH,
-                // An IAM policy's description cannot change (replacing the policy instead), so it
-                // names only the role and its own place, never how many policies there are.
-                description: `S3 replication permissions ${i + 1} of role ${plan.name}`,
-                policy: JSON.stringify(doc),
-            }, { parent: this });
-            new aws.iam.RolePolicyAttachment(`${name}-policy-${i + 1}`, {
-                role: this.role.name,
-                policyArn: policy.arn,
-            }, { parent: this });
+            const policy = new aws.iam.Policy(
+                `${name}-policy-${i + 1}`,
+                {
+                    name: `${plan.name}-${i + 1}`,
+                    path: ROLE_PATH,
+                    // An IAM policy's description cannot change (replacing the policy instead), so it
+                    // names only the role and its own place, never how many policies there are.
+                    description: `S3 replication permissions ${i + 1} of role ${plan.name}`,
+                    policy: JSON.stringify(doc),
+                },
+                { parent: this },
+            );
+            new aws.iam.RolePolicyAttachment(
+                `${name}-policy-${i + 1}`,
+                {
+                    role: this.role.name,
+                    policyArn: policy.arn,
+                },
+                { parent: this },
+            );
         });
         this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, sources: plan.sources });
     }
@@ -121,8 +146,10 @@ export class ReplicationRole extends pulumi.ComponentResource {
     private static planOf(name: string, args: ReplicationRoleArgs): RolePlan {
         if ("plan" in args) return args.plan;
         const out: Diagnostic[] = [];
-        if (!isAccountId(String(args.accountId ?? ""))) out.push(diag("INVALID_ACCOUNT", `accountId ${JSON.stringify(args.accountId)} is not a 12-digit account id.`, { path: "accountId" }));
-        if (!isKnownRegion(String(args.region ?? ""))) out.push(diag("INVALID_REGION", `region ${JSON.stringify(args.region)} is not an AWS Region.`, { path: "region" }));
+        if (!isAccountId(String(args.accountId ?? "")))
+            out.push(diag("INVALID_ACCOUNT", `accountId ${JSON.stringify(args.accountId)} is not a 12-digit account id.`, { path: "accountId" }));
+        if (!isKnownRegion(String(args.region ?? "")))
+            out.push(diag("INVALID_REGION", `region ${JSON.stringify(args.region)} is not an AWS Region.`, { path: "region" }));
         if (!args.grants?.length) out.push(diag("MISSING_FIELD", "grants must name at least one source bucket.", { path: "grants" }));
         (args.grants ?? []).forEach((g, i) => {
             const at = (f: string) => ({ path: `grants[${i}].${f}` });
@@ -130,8 +157,18 @@ export class ReplicationRole extends pulumi.ComponentResource {
             if (p.length) out.push(diag("INVALID_BUCKET_NAME", `grants[${i}].bucket ${JSON.stringify(g.bucket)} ${p.join("; ")}.`, at("bucket")));
             g.destinations.forEach((d, j) => {
                 const dp = bucketNameProblems(d.bucket);
-                if (dp.length) out.push(diag("INVALID_BUCKET_NAME", `grants[${i}].destinations[${j}].bucket ${JSON.stringify(d.bucket)} ${dp.join("; ")}.`, at(`destinations[${j}].bucket`)));
-                if (d.replicaKmsKey && !parseKmsKeyArn(d.replicaKmsKey)) out.push(diag("KMS_KEY_INVALID", `grants[${i}].destinations[${j}].replicaKmsKey is not a KMS key ARN.`, at(`destinations[${j}].replicaKmsKey`)));
+                if (dp.length)
+                    out.push(
+                        diag(
+                            "INVALID_BUCKET_NAME",
+                            `grants[${i}].destinations[${j}].bucket ${JSON.stringify(d.bucket)} ${dp.join("; ")}.`,
+                            at(`destinations[${j}].bucket`),
+                        ),
+                    );
+                if (d.replicaKmsKey && !parseKmsKeyArn(d.replicaKmsKey))
+                    out.push(
+                        diag("KMS_KEY_INVALID", `grants[${i}].destinations[${j}].replicaKmsKey is not a KMS key ARN.`, at(`destinations[${j}].replicaKmsKey`)),
+                    );
             });
             g.sourceKmsKeys.forEach((k, j) => {
                 if (!parseKmsKeyArn(k)) out.push(diag("KMS_KEY_INVALID", `grants[${i}].sourceKmsKeys[${j}] is not a KMS key ARN.`, at(`sourceKmsKeys[${j}]`)));
@@ -146,7 +183,13 @@ export class ReplicationRole extends pulumi.ComponentResource {
                 ...(args.roleName ? { roleName: () => args.roleName! } : {}),
             });
             if (roles.length > 1) {
-                failOnErrors(`ReplicationRole ${name}`, [diag("IAM_QUOTA_EXCEEDED", `these grants need ${roles.length} roles under the IAM quotas; use ReplicationFleet (which shards roles) or split the grants.`, { path: "grants" })]);
+                failOnErrors(`ReplicationRole ${name}`, [
+                    diag(
+                        "IAM_QUOTA_EXCEEDED",
+                        `these grants need ${roles.length} roles under the IAM quotas; use ReplicationFleet (which shards roles) or split the grants.`,
+                        { path: "grants" },
+                    ),
+                ]);
             }
             return roles[0];
         } catch (e) {

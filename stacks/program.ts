@@ -8,9 +8,7 @@ import { ReplicationFleet } from "../components/replication-fleet";
 import { diagnosticsMessage } from "../components/errors";
 import { INLINE_ROUTES_PATH, loadStackRoutes } from "../components/manifest/load";
 import { resolveStackManifest, shownPath } from "../components/manifest/stack-file";
-import {
-    CONFIG_NAMESPACE, Column, Diagnostic, RouteRecord, formatDiagnostic, parseStackSettings,
-} from "../components/model";
+import { CONFIG_NAMESPACE, Column, Diagnostic, RouteRecord, formatDiagnostic, parseStackSettings } from "../components/model";
 
 /** Directory manifest paths in stack config are relative to (where the Pulumi.<stack>.yaml files are). */
 export const STACK_CONFIG_DIR = __dirname;
@@ -49,7 +47,12 @@ export async function runStack(options: RunStackOptions = {}): Promise<Record<st
     }
     const loadProblems: Diagnostic[] = [...configProblems, ...loaded.diagnostics];
     if (!settings.manifest && !settings.routes) {
-        loadProblems.push({ code: "INVALID_CONFIG", severity: "error", message: `stack config needs ${CONFIG_NAMESPACE}:manifest (a manifest file) or ${INLINE_ROUTES_PATH}.`, path: `${CONFIG_NAMESPACE}:manifest` });
+        loadProblems.push({
+            code: "INVALID_CONFIG",
+            severity: "error",
+            message: `stack config needs ${CONFIG_NAMESPACE}:manifest (a manifest file) or ${INLINE_ROUTES_PATH}.`,
+            path: `${CONFIG_NAMESPACE}:manifest`,
+        });
     }
 
     const fleet = new ReplicationFleet("fleet", {

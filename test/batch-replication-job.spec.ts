@@ -12,12 +12,24 @@ import { execFile } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { CreateJobCommand, ListJobsCommand, S3ControlClient, type JobListDescriptor } from "@aws-sdk/client-s3-control";
 import {
-    BATCH_JOB_DEFAULTS, BatchReplicationJob, batchReplicationJobProvider as provider,
-    type BatchReplicationJobInputs, type BatchReplicationJobOutputs,
+    BATCH_JOB_DEFAULTS,
+    BatchReplicationJob,
+    batchReplicationJobProvider as provider,
+    type BatchReplicationJobInputs,
+    type BatchReplicationJobOutputs,
 } from "../components/batch-replication-job";
 import {
-    EXISTING_OBJECTS_MODES, type BatchJobMode, type BatchJobSpec, batchJobSpecProblems, buildCreateJobInput,
-    deriveClientRequestToken, formatRouteName, isExistingObjectsMode, jobDescription, jobKeyPrefixes, manifestFilterFor,
+    EXISTING_OBJECTS_MODES,
+    type BatchJobMode,
+    type BatchJobSpec,
+    batchJobSpecProblems,
+    buildCreateJobInput,
+    deriveClientRequestToken,
+    formatRouteName,
+    isExistingObjectsMode,
+    jobDescription,
+    jobKeyPrefixes,
+    manifestFilterFor,
 } from "../components/model/batch-job";
 import { S3ControlFake, type FakeJob } from "./fakes/s3-control-fake";
 
@@ -37,9 +49,16 @@ const JOB_MODES = Object.keys(EXPECTED_STATUSES) as BatchJobMode[];
 
 function spec(over: Partial<BatchJobSpec> = {}): BatchJobSpec {
     return {
-        accountId: ACCOUNT, region: REGION, sourceBucket: "src-bucket-a", roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-replication`,
-        reportBucket: `reports-${ACCOUNT}-${REGION}`, mode: "eligible", priority: 10, confirmationRequired: false,
-        routeName: ROUTE, ...over,
+        accountId: ACCOUNT,
+        region: REGION,
+        sourceBucket: "src-bucket-a",
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-replication`,
+        reportBucket: `reports-${ACCOUNT}-${REGION}`,
+        mode: "eligible",
+        priority: 10,
+        confirmationRequired: false,
+        routeName: ROUTE,
+        ...over,
     };
 }
 
@@ -85,10 +104,17 @@ describe("batch-job model (pure)", () => {
     });
 
     it("builds a CreateJob request with a generated manifest, report, role, priority and route tags", () => {
-        const input = buildCreateJobInput(spec({
-            mode: "new-destination", createdBefore: "2024-05-01T00:00:00Z", keyPrefix: "logs/",
-            priority: 42, confirmationRequired: true, tags: { team: "storage" }, trigger: "2024-05",
-        }));
+        const input = buildCreateJobInput(
+            spec({
+                mode: "new-destination",
+                createdBefore: "2024-05-01T00:00:00Z",
+                keyPrefix: "logs/",
+                priority: 42,
+                confirmationRequired: true,
+                tags: { team: "storage" },
+                trigger: "2024-05",
+            }),
+        );
         expect(input.AccountId).to.equal(ACCOUNT);
         expect(input.Operation).to.deep.equal({ S3ReplicateObject: {} });
         expect(input.Priority).to.equal(42);
@@ -100,25 +126,31 @@ describe("batch-job model (pure)", () => {
         expect(generator?.ExpectedBucketOwner).to.equal(ACCOUNT);
         expect(generator?.EnableManifestOutput).to.equal(true);
         expect(generator?.ManifestOutputLocation).to.deep.include({
-            Bucket: `arn:aws:s3:::reports-${ACCOUNT}-${REGION}`, ManifestFormat: "S3InventoryReport_CSV_20211130",
+            Bucket: `arn:aws:s3:::reports-${ACCOUNT}-${REGION}`,
+            ManifestFormat: "S3InventoryReport_CSV_20211130",
             ManifestPrefix: "batch-replication/src-bucket-a/manifests",
         });
         expect(generator?.Filter?.CreatedBefore?.toISOString()).to.equal("2024-05-01T00:00:00.000Z");
         // One prefix: "Each KeyNameConstraint filter accepts an array of strings with a length of 1 string."
         expect(generator?.Filter?.KeyNameConstraint).to.deep.equal({ MatchAnyPrefix: ["logs/"] });
         expect(input.Report).to.deep.include({
-            Enabled: true, Bucket: `arn:aws:s3:::reports-${ACCOUNT}-${REGION}`, Format: "Report_CSV_20180820",
-            Prefix: "batch-replication/src-bucket-a/reports", ReportScope: "AllTasks",
+            Enabled: true,
+            Bucket: `arn:aws:s3:::reports-${ACCOUNT}-${REGION}`,
+            Format: "Report_CSV_20180820",
+            Prefix: "batch-replication/src-bucket-a/reports",
+            ReportScope: "AllTasks",
         });
         expect(input.Description).to.contain(ROUTE).and.contain("new-destination");
         expect(input.Tags).to.deep.include({ Key: "team", Value: "storage" });
-        expect(input.Tags?.find((t) => t.Key === "s3-replication:route")?.Value).to.equal("src-bucket-a to dst-bucket-b rule-1");
+        expect(input.Tags?.find(t => t.Key === "s3-replication:route")?.Value).to.equal("src-bucket-a to dst-bucket-b rule-1");
         expect(input.ClientRequestToken).to.equal(deriveClientRequestToken({ ...spec(), trigger: "2024-05" }));
     });
 
     it("uses the Region's partition in bucket ARNs", () => {
-        expect(buildCreateJobInput(spec({ region: "cn-north-1", roleArn: `arn:aws-cn:iam::${ACCOUNT}:role/r` })).ManifestGenerator?.S3JobManifestGenerator?.SourceBucket)
-            .to.equal("arn:aws-cn:s3:::src-bucket-a");
+        expect(
+            buildCreateJobInput(spec({ region: "cn-north-1", roleArn: `arn:aws-cn:iam::${ACCOUNT}:role/r` })).ManifestGenerator?.S3JobManifestGenerator
+                ?.SourceBucket,
+        ).to.equal("arn:aws-cn:s3:::src-bucket-a");
         expect(buildCreateJobInput(spec({ region: "us-gov-west-1" })).Report?.Bucket).to.equal(`arn:aws-us-gov:s3:::reports-${ACCOUNT}-${REGION}`);
     });
 
@@ -133,42 +165,70 @@ describe("batch-job model (pure)", () => {
         expect(token).to.have.length.within(1, 64);
         expect(deriveClientRequestToken({ ...identity })).to.equal(token);
         expect(deriveClientRequestToken({ ...identity, trigger: "" })).to.equal(token);
-        for (const changed of [{ trigger: "again" }, { accountId: "444455556666" }, { region: "eu-west-2" }, { sourceBucket: "src2" }, { routeName: "other" }]) {
+        for (const changed of [
+            { trigger: "again" },
+            { accountId: "444455556666" },
+            { region: "eu-west-2" },
+            { sourceBucket: "src2" },
+            { routeName: "other" },
+        ]) {
             expect(deriveClientRequestToken({ ...identity, ...changed }), JSON.stringify(changed)).to.not.equal(token);
         }
     });
 
     it("never collides tokens for distinct identities and keeps them within S3's limits (property)", () => {
         const identity = fc.record({
-            accountId: fc.stringMatching(/^\d{12}$/), region: fc.constantFrom("us-east-1", "eu-west-1", "cn-north-1"),
-            sourceBucket: fc.string({ minLength: 3, maxLength: 63 }), routeName: fc.string({ maxLength: 300 }), trigger: fc.option(fc.string(), { nil: undefined }),
+            accountId: fc.stringMatching(/^\d{12}$/),
+            region: fc.constantFrom("us-east-1", "eu-west-1", "cn-north-1"),
+            sourceBucket: fc.string({ minLength: 3, maxLength: 63 }),
+            routeName: fc.string({ maxLength: 300 }),
+            trigger: fc.option(fc.string(), { nil: undefined }),
         });
-        fc.assert(fc.property(identity, identity, (a, b) => {
-            const ta = deriveClientRequestToken(a);
-            expect(ta).to.match(/^[A-Za-z0-9-]{1,64}$/);
-            const same = a.accountId === b.accountId && a.region === b.region && a.sourceBucket === b.sourceBucket
-                && a.routeName === b.routeName && (a.trigger ?? "") === (b.trigger ?? "");
-            return (ta === deriveClientRequestToken(b)) === same;
-        }), { numRuns: 300 });
+        fc.assert(
+            fc.property(identity, identity, (a, b) => {
+                const ta = deriveClientRequestToken(a);
+                expect(ta).to.match(/^[A-Za-z0-9-]{1,64}$/);
+                const same =
+                    a.accountId === b.accountId &&
+                    a.region === b.region &&
+                    a.sourceBucket === b.sourceBucket &&
+                    a.routeName === b.routeName &&
+                    (a.trigger ?? "") === (b.trigger ?? "");
+                return (ta === deriveClientRequestToken(b)) === same;
+            }),
+            { numRuns: 300 },
+        );
     });
 
     it("keeps descriptions within 256 characters and starting with the mode and route (property)", () => {
-        fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 600 }), fc.constantFrom(...JOB_MODES), (route, mode) => {
-            const d = jobDescription({ mode, routeName: route });
-            expect(Array.from(d).length).to.be.at.most(256);
-            expect(d.startsWith(`S3 Batch Replication (${mode}) for ${Array.from(route).slice(0, 100).join("")}`)).to.equal(true);
-        }), { numRuns: 200 });
+        fc.assert(
+            fc.property(fc.string({ minLength: 1, maxLength: 600 }), fc.constantFrom(...JOB_MODES), (route, mode) => {
+                const d = jobDescription({ mode, routeName: route });
+                expect(Array.from(d).length).to.be.at.most(256);
+                expect(d.startsWith(`S3 Batch Replication (${mode}) for ${Array.from(route).slice(0, 100).join("")}`)).to.equal(true);
+            }),
+            { numRuns: 200 },
+        );
     });
 
     it("reports every problem of a spec at once, naming the input", () => {
         expect(batchJobSpecProblems(spec())).to.deep.equal([]);
         const problems = batchJobSpecProblems({
-            ...spec(), accountId: "12345", region: "Europe", roleArn: "batch-role", mode: "none", priority: -1,
-            createdAfter: "2024-06-01", createdBefore: "2024-01-01", sourceBucket: "Bad_Bucket",
+            ...spec(),
+            accountId: "12345",
+            region: "Europe",
+            roleArn: "batch-role",
+            mode: "none",
+            priority: -1,
+            createdAfter: "2024-06-01",
+            createdBefore: "2024-01-01",
+            sourceBucket: "Bad_Bucket",
         });
-        expect(problems.map((p) => p.property)).to.have.members(["accountId", "region", "roleArn", "mode", "priority", "createdAfter", "sourceBucket"]);
-        expect(problems.find((p) => p.property === "mode")?.reason).to.contain("do not create a BatchReplicationJob");
-        expect(batchJobSpecProblems({ ...spec(), roleArn: `arn:aws:iam::${ACCOUNT}:role/r`, region: "cn-north-1" }).map((p) => p.property)).to.deep.equal(["roleArn"]);
+        expect(problems.map(p => p.property)).to.have.members(["accountId", "region", "roleArn", "mode", "priority", "createdAfter", "sourceBucket"]);
+        expect(problems.find(p => p.property === "mode")?.reason).to.contain("do not create a BatchReplicationJob");
+        expect(batchJobSpecProblems({ ...spec(), roleArn: `arn:aws:iam::${ACCOUNT}:role/r`, region: "cn-north-1" }).map(p => p.property)).to.deep.equal([
+            "roleArn",
+        ]);
     });
 });
 
@@ -200,9 +260,16 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
 
     /** Checked inputs pointed at the fake, with fast polling and short timeouts. */
     async function inputs(over: Record<string, unknown> = {}): Promise<BatchReplicationJobInputs> {
-        const result = await provider.check!({} as BatchReplicationJobInputs, raw({
-            endpoint: fake.endpoint, pollIntervalSeconds: 0.005, requestTimeoutSeconds: 0.5, maxAttempts: 4, ...over,
-        }));
+        const result = await provider.check!(
+            {} as BatchReplicationJobInputs,
+            raw({
+                endpoint: fake.endpoint,
+                pollIntervalSeconds: 0.005,
+                requestTimeoutSeconds: 0.5,
+                maxAttempts: 4,
+                ...over,
+            }),
+        );
         expect(result.failures ?? []).to.deep.equal([]);
         return result.inputs as BatchReplicationJobInputs;
     }
@@ -221,18 +288,30 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
         it("refuses a malformed CreateJob the way S3 Control does, listing every problem", async () => {
             const client = new S3ControlClient({ region: "cn-north-1", endpointProvider: () => ({ url: new URL(fake.endpoint) }), maxAttempts: 1 });
             try {
-                const err = await rejection(client.send(new CreateJobCommand({
-                    AccountId: ACCOUNT, ClientRequestToken: "t", Priority: 1, RoleArn: "not-a-role",
-                    Operation: { S3PutObjectTagging: { TagSet: [] } },
-                    Report: { Enabled: true, Bucket: "arn:aws:s3:::reports", Format: "Report_CSV_20180820" },
-                    Manifest: { Spec: { Format: "S3BatchOperations_CSV_20180820" }, Location: { ObjectArn: "arn:aws:s3:::m/k", ETag: "e" } },
-                    ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: "arn:aws:s3:::src", EnableManifestOutput: false } },
-                })));
+                const err = await rejection(
+                    client.send(
+                        new CreateJobCommand({
+                            AccountId: ACCOUNT,
+                            ClientRequestToken: "t",
+                            Priority: 1,
+                            RoleArn: "not-a-role",
+                            Operation: { S3PutObjectTagging: { TagSet: [] } },
+                            Report: { Enabled: true, Bucket: "arn:aws:s3:::reports", Format: "Report_CSV_20180820" },
+                            Manifest: { Spec: { Format: "S3BatchOperations_CSV_20180820" }, Location: { ObjectArn: "arn:aws:s3:::m/k", ETag: "e" } },
+                            ManifestGenerator: { S3JobManifestGenerator: { SourceBucket: "arn:aws:s3:::src", EnableManifestOutput: false } },
+                        }),
+                    ),
+                );
                 expect(err.name).to.equal("BadRequestException");
-                for (const problem of ["RoleArn", "Operation must be exactly S3ReplicateObject", "exactly one of Manifest and ManifestGenerator", "partition aws, but the job is created in cn-north-1"]) {
+                for (const problem of [
+                    "RoleArn",
+                    "Operation must be exactly S3ReplicateObject",
+                    "exactly one of Manifest and ManifestGenerator",
+                    "partition aws, but the job is created in cn-north-1",
+                ]) {
                     expect(err.message).to.contain(problem);
                 }
-                expect(fake.jobs().some((j) => j.clientRequestToken === "t")).to.equal(false);
+                expect(fake.jobs().some(j => j.clientRequestToken === "t")).to.equal(false);
             } finally {
                 client.destroy();
             }
@@ -243,7 +322,9 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             // The SDK logs the URL it failed to build; keep it as evidence instead of noise.
             const original = console.error;
             const logged: string[] = [];
-            console.error = (...args: unknown[]): void => { logged.push(args.map(String).join(" ")); };
+            console.error = (...args: unknown[]): void => {
+                logged.push(args.map(String).join(" "));
+            };
             try {
                 const err = await rejection(client.send(new ListJobsCommand({ AccountId: ACCOUNT })));
                 expect([err.message, (err as { input?: string }).input ?? "", ...logged].join("\n")).to.contain(`//${ACCOUNT}.127.0.0.1:`);
@@ -263,10 +344,18 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
         });
 
         it("lists every invalid input at once, by property", async () => {
-            const result = await provider.check!({} as BatchReplicationJobInputs, raw({
-                accountId: "1234", waitFor: "forever", maxAttempts: 0, endpoint: "not a url", retryMode: "eager", priority: 1.5,
-            }));
-            expect((result.failures ?? []).map((f) => f.property)).to.have.members(["accountId", "waitFor", "maxAttempts", "endpoint", "retryMode", "priority"]);
+            const result = await provider.check!(
+                {} as BatchReplicationJobInputs,
+                raw({
+                    accountId: "1234",
+                    waitFor: "forever",
+                    maxAttempts: 0,
+                    endpoint: "not a url",
+                    retryMode: "eager",
+                    priority: 1.5,
+                }),
+            );
+            expect((result.failures ?? []).map(f => f.property)).to.have.members(["accountId", "waitFor", "maxAttempts", "endpoint", "retryMode", "priority"]);
         });
 
         it("does not fail on values that are unknown during preview", async () => {
@@ -303,7 +392,7 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             const before = fake.stats.idempotentReplays;
             const again = await provider.create(ins);
             expect(again.id).to.equal(first.id);
-            expect(fake.jobs().filter((j) => j.clientRequestToken === (first.outs as BatchReplicationJobOutputs).clientRequestToken)).to.have.length(1);
+            expect(fake.jobs().filter(j => j.clientRequestToken === (first.outs as BatchReplicationJobOutputs).clientRequestToken)).to.have.length(1);
             expect(fake.stats.idempotentReplays).to.equal(before + 1);
         });
 
@@ -313,22 +402,35 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             const err = await rejection(provider.create(ins));
             expect(err.message).to.contain(ins.routeName).and.contain("did not answer").and.contain("cannot start a second job");
             const token = deriveClientRequestToken(ins);
-            expect(fake.jobs().filter((j) => j.clientRequestToken === token)).to.have.length(1);
+            expect(fake.jobs().filter(j => j.clientRequestToken === token)).to.have.length(1);
             const rerun = await provider.create(ins);
-            expect(fake.jobs().filter((j) => j.clientRequestToken === token).map((j) => j.jobId)).to.deep.equal([rerun.id]);
+            expect(
+                fake
+                    .jobs()
+                    .filter(j => j.clientRequestToken === token)
+                    .map(j => j.jobId),
+            ).to.deep.equal([rerun.id]);
         });
 
         it("retries throttling, 500s, dropped connections and slow answers inside one create, with one job", async () => {
             const ins = await inputs({ routeName: uniqueRoute(), maxAttempts: 8 });
             fake.inject(
-                { kind: "throttle", operation: "CreateJob" }, { kind: "slowdown", operation: "CreateJob" },
-                { kind: "server-error", operation: "CreateJob" }, { kind: "drop-before", operation: "CreateJob" },
-                { kind: "drop-after", operation: "CreateJob" }, { kind: "slow", operation: "CreateJob", delayMs: 800 },
+                { kind: "throttle", operation: "CreateJob" },
+                { kind: "slowdown", operation: "CreateJob" },
+                { kind: "server-error", operation: "CreateJob" },
+                { kind: "drop-before", operation: "CreateJob" },
+                { kind: "drop-after", operation: "CreateJob" },
+                { kind: "slow", operation: "CreateJob", delayMs: 800 },
             );
             const result = await provider.create(ins);
             const calls = fake.requestsOf("CreateJob");
-            expect(calls.map((c) => c.fault)).to.deep.equal(["throttle", "slowdown", "server-error", "drop-before", "drop-after", "slow", undefined]);
-            expect(fake.jobs().filter((j) => j.clientRequestToken === deriveClientRequestToken(ins)).map((j) => j.jobId)).to.deep.equal([result.id]);
+            expect(calls.map(c => c.fault)).to.deep.equal(["throttle", "slowdown", "server-error", "drop-before", "drop-after", "slow", undefined]);
+            expect(
+                fake
+                    .jobs()
+                    .filter(j => j.clientRequestToken === deriveClientRequestToken(ins))
+                    .map(j => j.jobId),
+            ).to.deep.equal([result.id]);
         });
 
         it("starts a new job when only the trigger changes", async () => {
@@ -363,7 +465,7 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             try {
                 const err = await rejection(provider.create(await inputs({ routeName: uniqueRoute(), endpoint: strict.endpoint })));
                 expect(err.message).to.contain("AccessDenied").and.contain(`account ${ACCOUNT}`);
-                expect(strict.requests.map((r) => r.accountId)).to.deep.equal([ACCOUNT]);
+                expect(strict.requests.map(r => r.accountId)).to.deep.equal([ACCOUNT]);
                 expect(strict.jobs()).to.have.length(0);
             } finally {
                 await strict.stop();
@@ -387,7 +489,10 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
                 expect(fake.requestsOf("CreateJob").at(-1)?.accessKeyId).to.equal(fake.assumedRoles.at(-1)?.accessKeyId);
                 expect(fake.assumedRoles.at(-1)?.roleArn).to.equal(role);
             } finally {
-                for (const [k, v] of [["AWS_SHARED_CREDENTIALS_FILE", saved.creds], ["AWS_CONFIG_FILE", saved.config]] as const) {
+                for (const [k, v] of [
+                    ["AWS_SHARED_CREDENTIALS_FILE", saved.creds],
+                    ["AWS_CONFIG_FILE", saved.config],
+                ] as const) {
                     if (v === undefined) delete process.env[k];
                     else process.env[k] = v;
                 }
@@ -403,7 +508,7 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             const assumed = fake.assumedRoles.slice(assumedBefore);
             expect(assumed).to.have.length(1);
             expect(assumed[0]).to.deep.include({ roleArn: role, externalId: "ext-1" });
-            expect(fake.requestsOf("CreateJob").map((r) => r.accessKeyId)).to.deep.equal([assumed[0].accessKeyId, assumed[0].accessKeyId]);
+            expect(fake.requestsOf("CreateJob").map(r => r.accessKeyId)).to.deep.equal([assumed[0].accessKeyId, assumed[0].accessKeyId]);
             expect(fake.job(a.id)?.accountId).to.equal(ACCOUNT);
         });
     });
@@ -426,11 +531,14 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             const pending = provider.create(ins);
             // Fail the job as soon as it exists.
             const started = Date.now();
-            while (fake.jobs().every((j) => j.clientRequestToken !== deriveClientRequestToken(ins)) && Date.now() - started < 2000) {
-                await new Promise((r) => setTimeout(r, 1));
+            while (fake.jobs().every(j => j.clientRequestToken !== deriveClientRequestToken(ins)) && Date.now() - started < 2000) {
+                await new Promise(r => setTimeout(r, 1));
             }
-            const job = fake.jobs().find((j) => j.clientRequestToken === deriveClientRequestToken(ins)) as FakeJob;
-            fake.setJob(job.jobId, { status: "Failed", failureReasons: [{ FailureCode: "SrcBucketReplicationConfigMissing", FailureReason: "no replication configuration" }] });
+            const job = fake.jobs().find(j => j.clientRequestToken === deriveClientRequestToken(ins)) as FakeJob;
+            fake.setJob(job.jobId, {
+                status: "Failed",
+                failureReasons: [{ FailureCode: "SrcBucketReplicationConfigMissing", FailureReason: "no replication configuration" }],
+            });
             const err = await rejection(pending);
             expect(err.id).to.equal(job.jobId);
             expect(err.message).to.contain("Failed").and.contain("SrcBucketReplicationConfigMissing");
@@ -443,7 +551,9 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             await quiet.start();
             try {
                 const started = Date.now();
-                const err = await rejection(provider.create(await inputs({ routeName: uniqueRoute(), endpoint: quiet.endpoint, waitFor: "ready", waitTimeoutSeconds: 0.2 })));
+                const err = await rejection(
+                    provider.create(await inputs({ routeName: uniqueRoute(), endpoint: quiet.endpoint, waitFor: "ready", waitTimeoutSeconds: 0.2 })),
+                );
                 expect(Date.now() - started).to.be.below(3000);
                 expect(err.message).to.contain("still New").and.contain("pulumi refresh");
                 expect(err.id).to.equal(quiet.jobs()[0].jobId);
@@ -463,15 +573,23 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
         it("turns DescribeJob status, progress and failure reasons into outputs", async () => {
             const { id, outs } = await create();
             fake.setJob(id, {
-                status: "Active", totalTasks: 5000, succeededTasks: 1200, failedTasks: 3,
+                status: "Active",
+                totalTasks: 5000,
+                succeededTasks: 1200,
+                failedTasks: 3,
                 failureReasons: [{ FailureCode: "DstBucketObjectLockConfigMissing", FailureReason: "destination has no Object Lock" }],
             });
             const read = await provider.read!(id, outs);
             expect(read.id).to.equal(id);
             expect(read.props).to.deep.include({
-                status: "Active", totalTasks: 5000, succeededTasks: 1200, failedTasks: 3,
+                status: "Active",
+                totalTasks: 5000,
+                succeededTasks: 1200,
+                failedTasks: 3,
                 failureReasons: ["DstBucketObjectLockConfigMissing: destination has no Object Lock"],
-                jobArn: `arn:aws:s3:${REGION}:${ACCOUNT}:job/${id}`, clientRequestToken: outs.clientRequestToken, routeName: outs.routeName,
+                jobArn: `arn:aws:s3:${REGION}:${ACCOUNT}:job/${id}`,
+                clientRequestToken: outs.clientRequestToken,
+                routeName: outs.routeName,
             });
         });
 
@@ -497,9 +615,18 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             const news = (over: Record<string, unknown>): BatchReplicationJobInputs => ({ ...outs, ...over }) as BatchReplicationJobInputs;
             expect(await provider.diff!(id, outs, news({}))).to.deep.include({ changes: false, replaces: [] });
             expect((await provider.diff!(id, outs, news({ trigger: "t2" }))).replaces).to.deep.equal(["trigger"]);
-            expect((await provider.diff!(id, outs, news({ accountId: "444455556666", region: "eu-west-2", sourceBucket: "other-src" }))).replaces)
-                .to.have.members(["accountId", "region", "sourceBucket"]);
-            for (const change of [{ priority: 99 }, { mode: "all" }, { description: "new" }, { tags: { a: "b" } }, { routeName: "renamed" }, { maxAttempts: 9 }, { waitFor: "complete" }]) {
+            expect(
+                (await provider.diff!(id, outs, news({ accountId: "444455556666", region: "eu-west-2", sourceBucket: "other-src" }))).replaces,
+            ).to.have.members(["accountId", "region", "sourceBucket"]);
+            for (const change of [
+                { priority: 99 },
+                { mode: "all" },
+                { description: "new" },
+                { tags: { a: "b" } },
+                { routeName: "renamed" },
+                { maxAttempts: 9 },
+                { waitFor: "complete" },
+            ]) {
                 expect(await provider.diff!(id, outs, news(change)), JSON.stringify(change)).to.deep.include({ changes: true, replaces: [] });
             }
             expect((await provider.diff!(id, outs, news({ trigger: UNKNOWN }))).replaces).to.deep.equal(["trigger"]);
@@ -510,10 +637,19 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
         it("refuses to change what a created job is (mode, filters, report, role, route) unless the trigger changes", async () => {
             const { outs } = await create({ trigger: "t1" });
             const olds = outs as unknown as BatchReplicationJobInputs;
-            for (const change of [{ mode: "all" }, { keyPrefix: "other/" }, { createdBefore: "2026-01-01T00:00:00Z" }, { reportBucket: "other-reports" }, { roleArn: "arn:aws:iam::111122223333:role/other" }]) {
+            for (const change of [
+                { mode: "all" },
+                { keyPrefix: "other/" },
+                { createdBefore: "2026-01-01T00:00:00Z" },
+                { reportBucket: "other-reports" },
+                { roleArn: "arn:aws:iam::111122223333:role/other" },
+            ]) {
                 const result = await provider.check!(olds, raw({ ...outs, ...change }));
                 const [key] = Object.keys(change);
-                expect(result.failures?.map(f => f.property), JSON.stringify(change)).to.deep.equal([key]);
+                expect(
+                    result.failures?.map(f => f.property),
+                    JSON.stringify(change),
+                ).to.deep.equal([key]);
                 expect(result.failures?.[0].reason).to.match(/cannot change after the job was created .*set a new `trigger`/);
             }
             // With a new trigger the same change starts a new job (the resource is replaced).
@@ -529,7 +665,7 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             fake.clearRequests();
             const result = await provider.update!(id, outs, { ...outs, priority: 77 });
             expect(fake.requestsOf("CreateJob")).to.have.length(0);
-            expect(fake.requestsOf("UpdateJobPriority").map((r) => r.query.priority)).to.deep.equal([["77"]]);
+            expect(fake.requestsOf("UpdateJobPriority").map(r => r.query.priority)).to.deep.equal([["77"]]);
             expect(fake.job(id)?.priority).to.equal(77);
             expect(result.outs).to.deep.include({ jobId: id, priority: 77, clientRequestToken: outs.clientRequestToken });
         });
@@ -556,7 +692,7 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             fake.setJob(id, { status: "Complete" });
             fake.clearRequests();
             await provider.update!(id, outs, { ...outs, priority: 5 });
-            expect(fake.requests.map((r) => r.operation)).to.deep.equal(["DescribeJob"]);
+            expect(fake.requests.map(r => r.operation)).to.deep.equal(["DescribeJob"]);
         });
     });
 
@@ -593,7 +729,13 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
         await isolated.start();
         try {
             isolated.setFaults({
-                throttle: 0.04, slowdown: 0.03, serverError: 0.09, dropBefore: 0.06, dropAfter: 0.06, slow: 0.02, slowMs: 1500,
+                throttle: 0.04,
+                slowdown: 0.03,
+                serverError: 0.09,
+                dropBefore: 0.06,
+                dropAfter: 0.06,
+                slow: 0.02,
+                slowMs: 1500,
             });
             // A create that fails after all its SDK attempts is what a rerun of `pulumi up` retries.
             const createUntilDone = async (ins: BatchReplicationJobInputs): Promise<string> => {
@@ -605,11 +747,15 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
                     }
                 }
             };
-            const all = await mapLimit(Array.from({ length: 200 }, (_, i) => i), 40, async (i) => {
-                // Few SDK attempts keep throttling backoff (1 s x 2^attempt) short; reruns cover the rest.
-                const ins = await inputs({ endpoint: isolated.endpoint, routeName: `route-${i}`, maxAttempts: 4, requestTimeoutSeconds: 1 });
-                return { ins, id: await createUntilDone(ins) };
-            });
+            const all = await mapLimit(
+                Array.from({ length: 200 }, (_, i) => i),
+                40,
+                async i => {
+                    // Few SDK attempts keep throttling backoff (1 s x 2^attempt) short; reruns cover the rest.
+                    const ins = await inputs({ endpoint: isolated.endpoint, routeName: `route-${i}`, maxAttempts: 4, requestTimeoutSeconds: 1 });
+                    return { ins, id: await createUntilDone(ins) };
+                },
+            );
             const injected = Object.values(isolated.stats.faults).reduce((a, b) => a + b, 0);
             const createCalls = isolated.requestsOf("CreateJob").length;
             expect(injected / createCalls).to.be.within(0.2, 0.4);
@@ -617,13 +763,13 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
 
             const jobs = isolated.jobs();
             expect(jobs).to.have.length(200);
-            expect(new Set(jobs.map((j) => j.clientRequestToken)).size).to.equal(200);
-            expect(new Set(all.map((r) => r.id)).size).to.equal(200);
+            expect(new Set(jobs.map(j => j.clientRequestToken)).size).to.equal(200);
+            expect(new Set(all.map(r => r.id)).size).to.equal(200);
             for (const { ins, id } of all) expect(isolated.job(id)?.clientRequestToken).to.equal(deriveClientRequestToken(ins));
 
             // Every create again, as after a crash that lost the whole state write.
             const rerun = await mapLimit(all, 40, async ({ ins }) => createUntilDone(ins));
-            expect(rerun).to.deep.equal(all.map((r) => r.id));
+            expect(rerun).to.deep.equal(all.map(r => r.id));
             expect(isolated.jobs()).to.have.length(200);
 
             // ListJobs (paged, through the SDK) agrees.
@@ -638,8 +784,8 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
             } while (token);
             client.destroy();
             expect(listed).to.have.length(200);
-            expect(new Set(listed.map((j) => j.JobId))).to.deep.equal(new Set(all.map((r) => r.id)));
-            expect(listed.every((j) => j.Operation === "S3ReplicateObject")).to.equal(true);
+            expect(new Set(listed.map(j => j.JobId))).to.deep.equal(new Set(all.map(r => r.id)));
+            expect(listed.every(j => j.Operation === "S3ReplicateObject")).to.equal(true);
         } finally {
             await isolated.stop();
         }
@@ -655,24 +801,29 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
 
         it("captures no client, no ESM module and no Pulumi runtime", () => {
             expect(text).to.contain("exports.handler");
-            expect(text).to.contain("require(\"@aws-sdk/client-s3-control\")");
+            expect(text).to.contain('require("@aws-sdk/client-s3-control")');
             expect(text).to.not.match(/require\("(chai|@pulumi\/pulumi|fast-check)"\)/);
             expect(text).to.not.contain("S3ControlFake");
         });
 
         it("works against the fake when loaded the way the dynamic-provider host loads it", async () => {
             const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-            const requireFromString = require(require.resolve("require-from-string", { paths: [pulumiDir] })) as (code: string) => { handler: () => typeof provider };
+            const requireFromString = require(require.resolve("require-from-string", { paths: [pulumiDir] })) as (code: string) => {
+                handler: () => typeof provider;
+            };
             const copy = requireFromString(text).handler();
             expect(copy).to.not.equal(provider);
-            const checked = await copy.check!({} as BatchReplicationJobInputs, raw({ endpoint: fake.endpoint, routeName: uniqueRoute(), pollIntervalSeconds: 0.005 }));
+            const checked = await copy.check!(
+                {} as BatchReplicationJobInputs,
+                raw({ endpoint: fake.endpoint, routeName: uniqueRoute(), pollIntervalSeconds: 0.005 }),
+            );
             const created = await copy.create(checked.inputs as BatchReplicationJobInputs);
             const outs = created.outs as BatchReplicationJobOutputs;
             expect(fake.job(created.id)?.clientRequestToken).to.equal(deriveClientRequestToken(checked.inputs as BatchReplicationJobInputs));
             const read = await copy.read!(created.id, outs);
             expect(read.props?.status).to.equal("New");
             await copy.delete!(created.id, { ...outs, cancelOnDelete: true, confirmationRequired: true });
-            expect(fake.requestsOf("DescribeJob").filter((r) => r.path.endsWith(created.id))).to.have.length(2);
+            expect(fake.requestsOf("DescribeJob").filter(r => r.path.endsWith(created.id))).to.have.length(2);
         });
 
         it("works in a separate Node process, like the engine's provider host", async () => {
@@ -690,58 +841,92 @@ describe("BatchReplicationJob provider against a fake S3 Control endpoint", func
                     return { created, read };
                 })().then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
             const stdout = await new Promise<string>((resolve, reject) => {
-                execFile(process.execPath, ["--no-warnings", "-e", script], {
-                    cwd: path.resolve(__dirname, ".."),
-                    env: { ...process.env, PROVIDER_FILE: file, INPUTS: JSON.stringify(checked.inputs) },
-                    timeout: 15_000,
-                }, (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)));
+                execFile(
+                    process.execPath,
+                    ["--no-warnings", "-e", script],
+                    {
+                        cwd: path.resolve(__dirname, ".."),
+                        env: { ...process.env, PROVIDER_FILE: file, INPUTS: JSON.stringify(checked.inputs) },
+                        timeout: 15_000,
+                    },
+                    (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)),
+                );
             });
             fs.rmSync(dir, { recursive: true, force: true });
-            const { created, read } = JSON.parse(stdout) as { created: { id: string; outs: BatchReplicationJobOutputs }; read: { props: BatchReplicationJobOutputs } };
+            const { created, read } = JSON.parse(stdout) as {
+                created: { id: string; outs: BatchReplicationJobOutputs };
+                read: { props: BatchReplicationJobOutputs };
+            };
             expect(fake.job(created.id)?.clientRequestToken).to.equal(created.outs.clientRequestToken);
             expect(created.outs.clientRequestToken).to.equal(deriveClientRequestToken(checked.inputs as BatchReplicationJobInputs));
             expect(read.props).to.deep.include({ jobId: created.id, status: "New", jobArn: `arn:aws:s3:${REGION}:${ACCOUNT}:job/${created.id}` });
-            expect(fake.requestsOf("DescribeJob").filter((r) => r.path.endsWith(created.id))).to.have.length(2);
+            expect(fake.requestsOf("DescribeJob").filter(r => r.path.endsWith(created.id))).to.have.length(2);
         });
     });
 });
 
 describe("BatchReplicationJob under the Pulumi mock runtime", () => {
-    interface Registered { type: string; name: string; inputs: Record<string, unknown> }
+    interface Registered {
+        type: string;
+        name: string;
+        inputs: Record<string, unknown>;
+    }
     const registered: Registered[] = [];
 
     before(async () => {
-        await pulumi.runtime.setMocks({
-            newResource: (args: pulumi.runtime.MockResourceArgs) => {
-                registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-                return { id: `${args.name}-job-id`, state: { ...args.inputs, jobId: `${args.name}-job-id`, status: "New" } };
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args: pulumi.runtime.MockResourceArgs) => {
+                    registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+                    return { id: `${args.name}-job-id`, state: { ...args.inputs, jobId: `${args.name}-job-id`, status: "New" } };
+                },
+                call: (args: pulumi.runtime.MockCallArgs) => {
+                    throw new Error(`unexpected invoke ${args.token}`);
+                },
             },
-            call: (args: pulumi.runtime.MockCallArgs) => {
-                throw new Error(`unexpected invoke ${args.token}`);
-            },
-        }, "project", "stack", false);
+            "project",
+            "stack",
+            false,
+        );
     });
 
     function settled<T>(output: pulumi.Output<T>): Promise<T> {
-        return new Promise((resolve) => output.apply(resolve));
+        return new Promise(resolve => output.apply(resolve));
     }
 
     it("registers one job per mode with its own type token and the inputs that select that mode's objects", async function () {
         this.timeout(20_000);
-        const jobs = JOB_MODES.map((mode) => new BatchReplicationJob(`backfill-${mode}`, {
-            accountId: ACCOUNT, region: REGION, sourceBucket: "src-bucket-a", roleArn: pulumi.output(`arn:aws:iam::${ACCOUNT}:role/batch-replication`),
-            reportBucket: `reports-${ACCOUNT}-${REGION}`, mode, routeName: formatRouteName("src-bucket-a", `dst-${mode}`, "rule-1"), trigger: "initial",
-            createdBefore: "2024-05-01T00:00:00Z", keyPrefix: pulumi.output("logs/"),
-        }));
-        const ids = await Promise.all(jobs.map((j) => settled(j.jobId)));
-        expect(ids).to.deep.equal(JOB_MODES.map((m) => `backfill-${m}-job-id`));
+        const jobs = JOB_MODES.map(
+            mode =>
+                new BatchReplicationJob(`backfill-${mode}`, {
+                    accountId: ACCOUNT,
+                    region: REGION,
+                    sourceBucket: "src-bucket-a",
+                    roleArn: pulumi.output(`arn:aws:iam::${ACCOUNT}:role/batch-replication`),
+                    reportBucket: `reports-${ACCOUNT}-${REGION}`,
+                    mode,
+                    routeName: formatRouteName("src-bucket-a", `dst-${mode}`, "rule-1"),
+                    trigger: "initial",
+                    createdBefore: "2024-05-01T00:00:00Z",
+                    keyPrefix: pulumi.output("logs/"),
+                }),
+        );
+        const ids = await Promise.all(jobs.map(j => settled(j.jobId)));
+        expect(ids).to.deep.equal(JOB_MODES.map(m => `backfill-${m}-job-id`));
 
-        const mine = registered.filter((r) => r.name.startsWith("backfill-"));
+        const mine = registered.filter(r => r.name.startsWith("backfill-"));
         expect(mine).to.have.length(JOB_MODES.length);
         for (const mode of JOB_MODES) {
-            const reg = mine.find((r) => r.name === `backfill-${mode}`) as Registered;
+            const reg = mine.find(r => r.name === `backfill-${mode}`) as Registered;
             expect(reg.type).to.equal("pulumi-nodejs:dynamic/s3-replication:BatchReplicationJob");
-            expect(reg.inputs).to.deep.include({ mode, routeName: formatRouteName("src-bucket-a", `dst-${mode}`, "rule-1"), trigger: "initial", accountId: ACCOUNT, region: REGION, roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-replication` });
+            expect(reg.inputs).to.deep.include({
+                mode,
+                routeName: formatRouteName("src-bucket-a", `dst-${mode}`, "rule-1"),
+                trigger: "initial",
+                accountId: ACCOUNT,
+                region: REGION,
+                roleArn: `arn:aws:iam::${ACCOUNT}:role/batch-replication`,
+            });
             expect(reg.inputs.__provider).to.be.a("string").and.contain("exports.handler");
             // What the registered inputs become on the wire once the engine runs the provider.
             const checked = await provider.check!({} as BatchReplicationJobInputs, reg.inputs as unknown as BatchReplicationJobInputs);
@@ -751,14 +936,22 @@ describe("BatchReplicationJob under the Pulumi mock runtime", () => {
             expect(request.ManifestGenerator?.S3JobManifestGenerator?.Filter?.KeyNameConstraint?.MatchAnyPrefix).to.deep.equal(["logs/"]);
         }
         // Each route has its own token, so jobs of different routes from one source bucket never meet.
-        const tokens = new Set(mine.map((r) => deriveClientRequestToken(r.inputs as unknown as BatchJobSpec)));
+        const tokens = new Set(mine.map(r => deriveClientRequestToken(r.inputs as unknown as BatchJobSpec)));
         expect(tokens.size).to.equal(JOB_MODES.length);
     });
 
     it("refuses mode none: that route needs no job", () => {
-        expect(() => new BatchReplicationJob("backfill-none", {
-            accountId: ACCOUNT, region: REGION, sourceBucket: "src-bucket-a", roleArn: "arn:aws:iam::111122223333:role/r",
-            reportBucket: "reports", mode: "none" as BatchJobMode, routeName: ROUTE,
-        })).to.throw(/mode "none"/);
+        expect(
+            () =>
+                new BatchReplicationJob("backfill-none", {
+                    accountId: ACCOUNT,
+                    region: REGION,
+                    sourceBucket: "src-bucket-a",
+                    roleArn: "arn:aws:iam::111122223333:role/r",
+                    reportBucket: "reports",
+                    mode: "none" as BatchJobMode,
+                    routeName: ROUTE,
+                }),
+        ).to.throw(/mode "none"/);
     });
 });

@@ -1,8 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    AccountProviders, BucketReplication, HardenedBucket, ReplicationFleet, ReplicationRole,
-} from "../components";
+import { AccountProviders, BucketReplication, HardenedBucket, ReplicationFleet, ReplicationRole } from "../components";
 import { RecordedResource, T, byType, runProgram, runStackUnderMocks } from "./support/mock-runtime";
 import { identityPriority, roleNameForSource } from "../components/model";
 import { OFFLINE_INVOKES } from "../cli/plan-command";
@@ -22,11 +20,14 @@ const policyOf = (r: RecordedResource) => JSON.parse(String(r.inputs.policy));
 
 describe("mock-runtime recorder", () => {
     it("records provider, account and Region of every resource, and refuses unmocked invokes", async () => {
-        const result = await runProgram(() => {
-            const p = new AccountProviders("p", { targets: [{ account: PROD, region: "eu-west-1" }] });
-            new HardenedBucket("b", { bucketName: "recorder-bucket", accountId: PROD, region: "eu-west-1" }, { provider: p.get(PROD) });
-            return pulumi.output(pulumi.runtime.invoke("aws:s3/getBucketPolicy:getBucketPolicy", { bucket: "x" }));
-        }, { allowError: true, invokes: { "aws:s3/getBuckets:getBuckets": OFFLINE_INVOKES["aws:s3/getBuckets:getBuckets"] } });
+        const result = await runProgram(
+            () => {
+                const p = new AccountProviders("p", { targets: [{ account: PROD, region: "eu-west-1" }] });
+                new HardenedBucket("b", { bucketName: "recorder-bucket", accountId: PROD, region: "eu-west-1" }, { provider: p.get(PROD) });
+                return pulumi.output(pulumi.runtime.invoke("aws:s3/getBucketPolicy:getBucketPolicy", { bucket: "x" }));
+            },
+            { allowError: true, invokes: { "aws:s3/getBuckets:getBuckets": OFFLINE_INVOKES["aws:s3/getBuckets:getBuckets"] } },
+        );
         expect(result.error?.message).to.match(/unmocked invoke aws:s3\/getBucketPolicy/);
         const bucket = byType(result.resources, T.bucket)[0];
         expect(bucket.account).to.equal(PROD);
@@ -44,19 +45,30 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
                     prod: { id: PROD, roleArn: `arn:aws:iam::${PROD}:role/deployer` },
                     dr: { id: DR, roleArn: `arn:aws:iam::${DR}:role/deployer` },
                 },
-                routes: [{
-                    source_bucket: "acme-prod-data", source_account: "prod", source_region: "us-east-1",
-                    destination_bucket: "acme-dr-data", destination_account: "dr", destination_region: "us-west-2",
-                    source_kms_key: PROD_KEY, replica_kms_key: DR_KEY, storage_class: "STANDARD_IA", rtc: true,
-                    create_source: true, create_destination: true,
-                }],
+                routes: [
+                    {
+                        source_bucket: "acme-prod-data",
+                        source_account: "prod",
+                        source_region: "us-east-1",
+                        destination_bucket: "acme-dr-data",
+                        destination_account: "dr",
+                        destination_region: "us-west-2",
+                        source_kms_key: PROD_KEY,
+                        replica_kms_key: DR_KEY,
+                        storage_class: "STANDARD_IA",
+                        rtc: true,
+                        create_source: true,
+                        create_destination: true,
+                    },
+                ],
             });
             return { routes: fleet.routes };
         });
         resources = result.resources.filter(r => r.custom);
     });
 
-    const on = (account: string, region: string) => resources.filter(r => r.account === account && r.region === region && !r.type.startsWith("pulumi:providers:"));
+    const on = (account: string, region: string) =>
+        resources.filter(r => r.account === account && r.region === region && !r.type.startsWith("pulumi:providers:"));
 
     it("registers exactly one pinned provider per account, and every regional resource names its Region", () => {
         const providers = byType(resources, T.provider);
@@ -76,41 +88,60 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
     });
 
     it("puts the exact resource set on each account and Region", () => {
-        expect(on(PROD, "global").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
-            `${T.role} ${PROD}-${ROLE_NAME}`,
-            `${T.rolePolicy} ${PROD}-${ROLE_NAME}-policy`,
-        ].sort());
-        expect(on(PROD, "us-east-1").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
-            `${T.bucket} acme-prod-data`,
-            `${T.ownership} acme-prod-data-ownership`,
-            `${T.policy} acme-prod-data-policy`,
-            `${T.pab} acme-prod-data-public-access-block`,
-            `${T.replication} acme-prod-data-replication`,
-            `${T.encryption} acme-prod-data-encryption`,
-            `${T.versioning} acme-prod-data-versioning`,
-            // Monitoring in the source's account and Region: failures are published there.
-            "aws:sns/topic:Topic alerts-111111111111-us-east-1",
-            "aws:sns/topicPolicy:TopicPolicy alerts-111111111111-us-east-1-policy",
-            "aws:cloudwatch/metricAlarm:MetricAlarm alarm-failed-acme-prod-data-to-acme-dr-data",
-            "aws:cloudwatch/metricAlarm:MetricAlarm alarm-any-route-failed-111111111111-us-east-1",
-            "aws:cloudwatch/dashboard:Dashboard dashboard-111111111111-us-east-1",
-            "aws:s3/bucketNotification:BucketNotification acme-prod-data-failure-events",
-        ].sort());
+        expect(
+            on(PROD, "global")
+                .map(r => `${r.type} ${r.name}`)
+                .sort(),
+        ).to.deep.equal([`${T.role} ${PROD}-${ROLE_NAME}`, `${T.rolePolicy} ${PROD}-${ROLE_NAME}-policy`].sort());
+        expect(
+            on(PROD, "us-east-1")
+                .map(r => `${r.type} ${r.name}`)
+                .sort(),
+        ).to.deep.equal(
+            [
+                `${T.bucket} acme-prod-data`,
+                `${T.ownership} acme-prod-data-ownership`,
+                `${T.policy} acme-prod-data-policy`,
+                `${T.pab} acme-prod-data-public-access-block`,
+                `${T.replication} acme-prod-data-replication`,
+                `${T.encryption} acme-prod-data-encryption`,
+                `${T.versioning} acme-prod-data-versioning`,
+                // Monitoring in the source's account and Region: failures are published there.
+                "aws:sns/topic:Topic alerts-111111111111-us-east-1",
+                "aws:sns/topicPolicy:TopicPolicy alerts-111111111111-us-east-1-policy",
+                "aws:cloudwatch/metricAlarm:MetricAlarm alarm-failed-acme-prod-data-to-acme-dr-data",
+                "aws:cloudwatch/metricAlarm:MetricAlarm alarm-any-route-failed-111111111111-us-east-1",
+                "aws:cloudwatch/dashboard:Dashboard dashboard-111111111111-us-east-1",
+                "aws:s3/bucketNotification:BucketNotification acme-prod-data-failure-events",
+            ].sort(),
+        );
         // Latency is published in the destination's Region: its alarm and topic are there, in the source account.
-        expect(on(PROD, "us-west-2").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
-            "aws:cloudwatch/metricAlarm:MetricAlarm alarm-latency-acme-prod-data-to-acme-dr-data",
-            "aws:sns/topic:Topic alerts-111111111111-us-west-2",
-            "aws:sns/topicPolicy:TopicPolicy alerts-111111111111-us-west-2-policy",
-        ].sort());
-        expect(on(DR, "us-west-2").map(r => `${r.type} ${r.name}`).sort()).to.deep.equal([
-            `${T.kmsGrant} kms-grant-${ROLE_NAME}-${require("../components/model").shortHash(DR_KEY)}`,
-            `${T.bucket} acme-dr-data`,
-            `${T.ownership} acme-dr-data-ownership`,
-            `${T.policy} acme-dr-data-policy`,
-            `${T.pab} acme-dr-data-public-access-block`,
-            `${T.encryption} acme-dr-data-encryption`,
-            `${T.versioning} acme-dr-data-versioning`,
-        ].sort());
+        expect(
+            on(PROD, "us-west-2")
+                .map(r => `${r.type} ${r.name}`)
+                .sort(),
+        ).to.deep.equal(
+            [
+                "aws:cloudwatch/metricAlarm:MetricAlarm alarm-latency-acme-prod-data-to-acme-dr-data",
+                "aws:sns/topic:Topic alerts-111111111111-us-west-2",
+                "aws:sns/topicPolicy:TopicPolicy alerts-111111111111-us-west-2-policy",
+            ].sort(),
+        );
+        expect(
+            on(DR, "us-west-2")
+                .map(r => `${r.type} ${r.name}`)
+                .sort(),
+        ).to.deep.equal(
+            [
+                `${T.kmsGrant} kms-grant-${ROLE_NAME}-${require("../components/model").shortHash(DR_KEY)}`,
+                `${T.bucket} acme-dr-data`,
+                `${T.ownership} acme-dr-data-ownership`,
+                `${T.policy} acme-dr-data-policy`,
+                `${T.pab} acme-dr-data-public-access-block`,
+                `${T.encryption} acme-dr-data-encryption`,
+                `${T.versioning} acme-dr-data-versioning`,
+            ].sort(),
+        );
         expect(resources.filter(r => !r.type.startsWith("pulumi:providers:") && (!r.account || !r.region))).to.deep.equal([]);
     });
 
@@ -121,10 +152,15 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
             expect(of(T.versioning)[0].inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
             expect(of(T.pab)[0].inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
             expect(of(T.ownership)[0].inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
-            expect(of(T.encryption)[0].inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key }, bucketKeyEnabled: true }]);
+            expect(of(T.encryption)[0].inputs.rules).to.deep.equal([
+                { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key }, bucketKeyEnabled: true },
+            ]);
             const deny = policyOf(of(T.policy)[0]).Statement[0];
             expect(deny).to.deep.equal({
-                Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*",
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
                 Resource: [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`],
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
             });
@@ -138,24 +174,26 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
         const config = byType(resources, T.replication)[0];
         expect(config.inputs.bucket).to.equal("acme-prod-data");
         expect(config.inputs.role).to.equal(ROLE_ARN);
-        expect(config.inputs.rules).to.deep.equal([{
-            id: "to-acme-dr-data",
-            // From the route's identity: no filter (specificity 0), then the hash of its key.
-            priority: identityPriority("acme-prod-data->acme-dr-data", "", {}),
-            status: "Enabled",
-            filter: { prefix: "" },
-            deleteMarkerReplication: { status: "Disabled" },
-            destination: {
-                bucket: "arn:aws:s3:::acme-dr-data",
-                storageClass: "STANDARD_IA",
-                account: DR,
-                accessControlTranslation: { owner: "Destination" },
-                encryptionConfiguration: { replicaKmsKeyId: DR_KEY },
-                replicationTime: { status: "Enabled", time: { minutes: 15 } },
-                metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+        expect(config.inputs.rules).to.deep.equal([
+            {
+                id: "to-acme-dr-data",
+                // From the route's identity: no filter (specificity 0), then the hash of its key.
+                priority: identityPriority("acme-prod-data->acme-dr-data", "", {}),
+                status: "Enabled",
+                filter: { prefix: "" },
+                deleteMarkerReplication: { status: "Disabled" },
+                destination: {
+                    bucket: "arn:aws:s3:::acme-dr-data",
+                    storageClass: "STANDARD_IA",
+                    account: DR,
+                    accessControlTranslation: { owner: "Destination" },
+                    encryptionConfiguration: { replicaKmsKeyId: DR_KEY },
+                    replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                    metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                },
+                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
             },
-            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-        }]);
+        ]);
     });
 
     it("waits for both versionings, the role, the destination policy and the KMS grant", () => {
@@ -176,9 +214,14 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
         expect(role.inputs.name).to.equal(ROLE_NAME);
         const trust = policyOf({ ...role, inputs: { policy: role.inputs.assumeRolePolicy } } as RecordedResource);
         // As the S3 User Guide documents it, and no Batch Operations: no route of this role backfills.
-        expect(trust.Statement).to.deep.equal([{
-            Sid: "S3Replication", Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole",
-        }]);
+        expect(trust.Statement).to.deep.equal([
+            {
+                Sid: "S3Replication",
+                Effect: "Allow",
+                Principal: { Service: "s3.amazonaws.com" },
+                Action: "sts:AssumeRole",
+            },
+        ]);
         const doc = policyOf(byType(resources, T.rolePolicy)[0]);
         const grants = doc.Statement.map((s: { Action: string[]; Resource: string[] }) => [s.Action.join(","), s.Resource.join(",")]);
         expect(grants).to.deep.equal([
@@ -190,8 +233,10 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
             ["kms:Decrypt,kms:Encrypt,kms:GenerateDataKey", DR_KEY],
         ]);
         const kms = doc.Statement.filter((s: { Action: string[] }) => s.Action[0].startsWith("kms:"));
-        expect(kms.map((s: { Condition: { StringEquals: Record<string, string> } }) => s.Condition.StringEquals["kms:ViaService"]))
-            .to.deep.equal(["s3.us-east-1.amazonaws.com", "s3.us-west-2.amazonaws.com"]);
+        expect(kms.map((s: { Condition: { StringEquals: Record<string, string> } }) => s.Condition.StringEquals["kms:ViaService"])).to.deep.equal([
+            "s3.us-east-1.amazonaws.com",
+            "s3.us-west-2.amazonaws.com",
+        ]);
         const all = JSON.stringify(doc);
         expect(all).not.to.match(/"\*"|"s3:\*"|"kms:\*"/);
     });
@@ -199,8 +244,13 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
     it("lets the source account's replication roles (by path) replicate objects into the destination, nothing on the bucket", () => {
         const policy = policyOf(resources.find(r => r.type === T.policy && r.inputs.bucket === "acme-dr-data")!);
         const allows = policy.Statement.filter((s: { Effect: string }) => s.Effect === "Allow");
-        expect(allows.map((s: { Principal: { AWS: string[] } }) => s.Principal.AWS)).to.deep.equal([[`arn:aws:iam::${PROD}:root`], [`arn:aws:iam::${PROD}:root`]]);
-        expect(allows.map((s: { Condition: unknown }) => s.Condition)).to.deep.equal([0, 1].map(() => ({ ArnLike: { "aws:PrincipalArn": [`arn:aws:iam::${PROD}:role/s3-replication/*`] } })));
+        expect(allows.map((s: { Principal: { AWS: string[] } }) => s.Principal.AWS)).to.deep.equal([
+            [`arn:aws:iam::${PROD}:root`],
+            [`arn:aws:iam::${PROD}:root`],
+        ]);
+        expect(allows.map((s: { Condition: unknown }) => s.Condition)).to.deep.equal(
+            [0, 1].map(() => ({ ArnLike: { "aws:PrincipalArn": [`arn:aws:iam::${PROD}:role/s3-replication/*`] } })),
+        );
         expect(allows.map((s: { Action: string[] }) => s.Action)).to.deep.equal([
             ["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"],
             ["s3:ObjectOwnerOverrideToBucketOwner"],
@@ -225,12 +275,31 @@ describe("ReplicationFleet: cross-account, cross-Region route with SSE-KMS", () 
 
 describe("ReplicationFleet: one source to two destinations", () => {
     it("registers one configuration with two rules and distinct priorities", async () => {
-        const { resources } = await runProgram(() => new ReplicationFleet("f", {
-            routes: [
-                { source_bucket: "one-source", source_account: PROD, source_region: "us-east-1", destination_bucket: "copy-east-2", destination_region: "us-east-2", create_destination: true },
-                { source_bucket: "one-source", source_account: PROD, source_region: "us-east-1", destination_bucket: "copy-west-2", destination_region: "us-west-2", destination_account: DR, create_destination: true },
-            ],
-        }), { invokes: NO_EXISTING_POLICY });
+        const { resources } = await runProgram(
+            () =>
+                new ReplicationFleet("f", {
+                    routes: [
+                        {
+                            source_bucket: "one-source",
+                            source_account: PROD,
+                            source_region: "us-east-1",
+                            destination_bucket: "copy-east-2",
+                            destination_region: "us-east-2",
+                            create_destination: true,
+                        },
+                        {
+                            source_bucket: "one-source",
+                            source_account: PROD,
+                            source_region: "us-east-1",
+                            destination_bucket: "copy-west-2",
+                            destination_region: "us-west-2",
+                            destination_account: DR,
+                            create_destination: true,
+                        },
+                    ],
+                }),
+            { invokes: NO_EXISTING_POLICY },
+        );
         const configs = byType(resources, T.replication);
         expect(configs).to.have.length(1);
         const rules = configs[0].inputs.rules as Array<{ priority: number; destination: { bucket: string } }>;
@@ -243,12 +312,22 @@ describe("ReplicationFleet: one source to two destinations", () => {
 
 describe("invalid arguments", () => {
     it("ReplicationFleet names every bad field in one RunError and registers nothing", async () => {
-        const result = await runProgram(() => new ReplicationFleet("bad", {
-            routes: [{
-                sourceBucket: "Not_A_Bucket", sourceAccount: "12345", sourceRegion: "us-middle-1",
-                destinationBucket: "ok-destination", destinationRegion: "eu-west-1", storageClass: "FROZEN",
-            }],
-        }), { allowError: true });
+        const result = await runProgram(
+            () =>
+                new ReplicationFleet("bad", {
+                    routes: [
+                        {
+                            sourceBucket: "Not_A_Bucket",
+                            sourceAccount: "12345",
+                            sourceRegion: "us-middle-1",
+                            destinationBucket: "ok-destination",
+                            destinationRegion: "eu-west-1",
+                            storageClass: "FROZEN",
+                        },
+                    ],
+                }),
+            { allowError: true },
+        );
         expect(result.error).to.be.instanceOf(pulumi.RunError);
         const message = result.error!.message;
         for (const field of ["routes[0].sourceBucket", "routes[0].sourceAccount", "routes[0].sourceRegion", "routes[0].storageClass"]) {
@@ -260,10 +339,52 @@ describe("invalid arguments", () => {
 
     it("HardenedBucket, ReplicationRole, BucketReplication and AccountProviders refuse bad args before registering", async () => {
         const cases: Array<[string, () => unknown, string[]]> = [
-            ["HardenedBucket", () => new HardenedBucket("h", { bucketName: "xn--bad", accountId: "abc", region: "mars-1", kmsKeyArn: "my-key" }), ["bucketName", "accountId", "region", "kmsKeyArn"]],
-            ["ReplicationRole", () => new ReplicationRole("r", { accountId: "1", region: "us-east-1", grants: [{ bucket: "UPPER", region: "us-east-1", objectLock: false, sourceKmsKeys: [], destinations: [{ bucket: "a..b", region: "us-east-1", ownerOverride: false }] }] }), ["accountId", "grants[0].bucket", "grants[0].destinations[0].bucket"]],
-            ["BucketReplication", () => new BucketReplication("br", { sourceBucket: "src-bucket", sourceAccount: PROD, sourceRegion: "us-east-1", roleArn: ROLE_ARN, destinations: [{ bucket: "dst-bucket", region: "nowhere-1", storageClass: "EXPRESS_ONEZONE" }] }), ["destinations[0].region", "destinations[0].storageClass"]],
-            ["AccountProviders", () => new AccountProviders("ap", { targets: [{ account: "12", region: "us-east-1" }, { account: PROD, region: "moon-1" }] }), ["targets[0].account", "targets[1].region"]],
+            [
+                "HardenedBucket",
+                () => new HardenedBucket("h", { bucketName: "xn--bad", accountId: "abc", region: "mars-1", kmsKeyArn: "my-key" }),
+                ["bucketName", "accountId", "region", "kmsKeyArn"],
+            ],
+            [
+                "ReplicationRole",
+                () =>
+                    new ReplicationRole("r", {
+                        accountId: "1",
+                        region: "us-east-1",
+                        grants: [
+                            {
+                                bucket: "UPPER",
+                                region: "us-east-1",
+                                objectLock: false,
+                                sourceKmsKeys: [],
+                                destinations: [{ bucket: "a..b", region: "us-east-1", ownerOverride: false }],
+                            },
+                        ],
+                    }),
+                ["accountId", "grants[0].bucket", "grants[0].destinations[0].bucket"],
+            ],
+            [
+                "BucketReplication",
+                () =>
+                    new BucketReplication("br", {
+                        sourceBucket: "src-bucket",
+                        sourceAccount: PROD,
+                        sourceRegion: "us-east-1",
+                        roleArn: ROLE_ARN,
+                        destinations: [{ bucket: "dst-bucket", region: "nowhere-1", storageClass: "EXPRESS_ONEZONE" }],
+                    }),
+                ["destinations[0].region", "destinations[0].storageClass"],
+            ],
+            [
+                "AccountProviders",
+                () =>
+                    new AccountProviders("ap", {
+                        targets: [
+                            { account: "12", region: "us-east-1" },
+                            { account: PROD, region: "moon-1" },
+                        ],
+                    }),
+                ["targets[0].account", "targets[1].region"],
+            ],
         ];
         for (const [what, make, fields] of cases) {
             const result = await runProgram(make, { allowError: true });
@@ -284,7 +405,9 @@ describe("example stacks", () => {
             const buckets = byType(result.resources, T.bucket).map(b => b.inputs.bucket);
             const versioned = byType(result.resources, T.versioning).map(v => v.inputs.bucket);
             for (const b of buckets) expect(versioned).to.include(b);
-            const ruleTargets = byType(result.resources, T.replication).flatMap(c => (c.inputs.rules as Array<{ destination: { bucket: string } }>).map(r => r.destination.bucket));
+            const ruleTargets = byType(result.resources, T.replication).flatMap(c =>
+                (c.inputs.rules as Array<{ destination: { bucket: string } }>).map(r => r.destination.bucket),
+            );
             for (const r of routes) expect(ruleTargets).to.include(`arn:aws:s3:::${r.destination}`);
         });
     }

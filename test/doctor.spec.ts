@@ -14,7 +14,9 @@ import { CHECK_KINDS } from "./support/iam-proof";
 const ROOT = path.join(__dirname, "..");
 const doc = fs.readFileSync(path.join(ROOT, "docs", "replication-doctor.md"), "utf8");
 const LABEL: Record<FailureCoverage, string> = {
-    "prevented": "prevented", "checked-at-deploy": "checked at deploy", "not-checkable-offline": "cannot be checked offline",
+    "prevented": "prevented",
+    "checked-at-deploy": "checked at deploy",
+    "not-checkable-offline": "cannot be checked offline",
 };
 
 describe("replication doctor", () => {

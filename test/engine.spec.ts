@@ -30,7 +30,12 @@ const custom = (r: EngineRun) => r.engine.resources.filter(x => x.custom);
 const canonical = (urn: string, inputs: Record<string, unknown>) => `${urn} ${JSON.stringify(sortKeys(inputs))}`;
 function sortKeys(v: unknown): unknown {
     if (Array.isArray(v)) return v.map(sortKeys);
-    if (v !== null && typeof v === "object") return Object.fromEntries(Object.keys(v as object).sort().map(k => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    if (v !== null && typeof v === "object")
+        return Object.fromEntries(
+            Object.keys(v as object)
+                .sort()
+                .map(k => [k, sortKeys((v as Record<string, unknown>)[k])]),
+        );
     return v;
 }
 
@@ -79,15 +84,28 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
                 const mocked = await runStackUnderMocks(stack);
                 expect(mocked.error, mocked.error?.message).to.equal(undefined);
                 const fromMocks = mocked.resources.map(r => canonical(r.urn, r.inputs)).sort();
-                const fromEngine = update.engine.resources.filter(r => r.type !== "pulumi:pulumi:Stack").map(r => canonical(r.urn, r.inputs)).sort();
+                const fromEngine = update.engine.resources
+                    .filter(r => r.type !== "pulumi:pulumi:Stack")
+                    .map(r => canonical(r.urn, r.inputs))
+                    .sort();
                 expect(fromEngine).to.deep.equal(fromMocks);
                 expect(preview.engine.resources.map(r => r.urn).sort()).to.deep.equal(update.engine.resources.map(r => r.urn).sort());
-                expect(Object.keys(update.engine.stackOutputs).sort()).to.deep.equal(["adoptedSettingChanges", "buckets", "replicationRoles", "routes", "warnings"]);
+                expect(Object.keys(update.engine.stackOutputs).sort()).to.deep.equal([
+                    "adoptedSettingChanges",
+                    "buckets",
+                    "replicationRoles",
+                    "routes",
+                    "warnings",
+                ]);
             });
 
             it("runs one provider (one plugin process) per account, with every regional resource naming its Region", () => {
                 const providers = update.engine.resources.filter(r => r.type === "pulumi:providers:aws");
-                const accounts = new Set(custom(update).filter(r => !r.type.startsWith("pulumi:providers:") && r.account).map(r => r.account));
+                const accounts = new Set(
+                    custom(update)
+                        .filter(r => !r.type.startsWith("pulumi:providers:") && r.account)
+                        .map(r => r.account),
+                );
                 expect(providers.length).to.equal(accounts.size);
                 for (const r of custom(update).filter(x => x.type.startsWith("aws:s3/") || x.type.startsWith("aws:kms/"))) {
                     expect(r.inputs.region, r.urn).to.be.a("string");
@@ -106,12 +124,19 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
             });
 
             it("reads each adopted bucket's settings with the AWS SDK, as the account's deployer role, owner checked", () => {
-                const adopted = [...new Set(update.engine.invokes.filter(i => i.token === "aws:s3/getBucketPolicy:getBucketPolicy").map(i => String(i.args.bucket)))].sort();
+                const adopted = [
+                    ...new Set(update.engine.invokes.filter(i => i.token === "aws:s3/getBucketPolicy:getBucketPolicy").map(i => String(i.args.bucket))),
+                ].sort();
                 const reads = update.awsRequests.filter(r => r.operation !== "AssumeRole");
                 expect([...new Set(reads.map(r => r.bucket))].sort()).to.deep.equal(adopted);
                 for (const bucket of adopted) {
-                    expect(reads.filter(r => r.bucket === bucket).map(r => r.operation).sort(), bucket).to.deep.equal(
-                        ["GetBucketAclCommand", "GetBucketEncryptionCommand", "GetBucketOwnershipControlsCommand", "GetPublicAccessBlockCommand"]);
+                    expect(
+                        reads
+                            .filter(r => r.bucket === bucket)
+                            .map(r => r.operation)
+                            .sort(),
+                        bucket,
+                    ).to.deep.equal(["GetBucketAclCommand", "GetBucketEncryptionCommand", "GetBucketOwnershipControlsCommand", "GetPublicAccessBlockCommand"]);
                 }
                 // Through the role stack config names for the bucket's account, with that account as expected owner.
                 for (const r of reads) expect(r.accessKey, r.bucket).to.equal(`ASIAFAKE${r.expectedBucketOwner}`);
@@ -121,7 +146,8 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
                 // prod manifest names for its sources change anything, and each change is listed.
                 const keyed = stack === "prod" ? ["acme-prod-customer-docs", "acme-prod-orders"] : [];
                 expect((update.engine.stackOutputs.adoptedSettingChanges as string[]).map(c => c.split(":")[0])).to.deep.equal(keyed);
-                for (const c of update.engine.stackOutputs.adoptedSettingChanges as string[]) expect(c).to.match(/: default encryption: AES256 -> aws:kms arn:aws:kms:us-east-1:111111111111:key\/[0-9a-f-]+ \(bucket key\)$/);
+                for (const c of update.engine.stackOutputs.adoptedSettingChanges as string[])
+                    expect(c).to.match(/: default encryption: AES256 -> aws:kms arn:aws:kms:us-east-1:111111111111:key\/[0-9a-f-]+ \(bucket key\)$/);
             });
         });
     }
@@ -148,9 +174,18 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3r-engine-"));
         const manifest = path.join(dir, "fleet.json");
         fs.writeFileSync(manifest, JSON.stringify({ routes: syntheticRoutes({ routes: 205, sourceAccounts: 1 }) }));
-        const config = { ...readStackFile("dev").pulumiConfig, [`${NS}:manifest`]: manifest, [`${NS}:accounts`]: "{}", [`${NS}:defaults`]: JSON.stringify({ create_source: true }) };
+        const config = {
+            ...readStackFile("dev").pulumiConfig,
+            [`${NS}:manifest`]: manifest,
+            [`${NS}:accounts`]: "{}",
+            [`${NS}:defaults`]: JSON.stringify({ create_source: true }),
+        };
         const r = await runUnderEngine({
-            rootDirectory: ROOT, stack: "dev", config, preview: true, invokes: OFFLINE_INVOKES,
+            rootDirectory: ROOT,
+            stack: "dev",
+            config,
+            preview: true,
+            invokes: OFFLINE_INVOKES,
             // Quiet for 6 s: on a loaded 2-core machine the program can stall for seconds between registrations.
             hold: { match: type => type === "aws:s3/bucketVersioning:BucketVersioning", quietMs: 6000 },
         });
@@ -162,7 +197,12 @@ describe("the stacks program under the Pulumi CLI's launcher and a loopback engi
         expect(independent, "registered only after an unrelated resource was created").to.deep.equal([]);
         expect(r.engine.resources.length).to.be.greaterThan(205 * 12);
         // One provider per account: the sources' and the destinations'.
-        expect(r.engine.resources.filter(x => x.type === "pulumi:providers:aws").map(x => x.name).sort()).to.deep.equal(["aws-100000000000", "aws-999999999999"]);
+        expect(
+            r.engine.resources
+                .filter(x => x.type === "pulumi:providers:aws")
+                .map(x => x.name)
+                .sort(),
+        ).to.deep.equal(["aws-100000000000", "aws-999999999999"]);
         // Computed values stay unknown in a preview, as the engine leaves them.
         const role = custom(r).find(x => x.type === "aws:iam/role:Role")!;
         expect(role.outputs.arn).to.equal(UNKNOWN);

@@ -15,14 +15,33 @@ const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 
 const route = (over: Partial<CostRoute>): CostRoute => ({
-    key: "x->y", source: "x", destination: "y", sourceAccount: "111111111111", sourceRegion: "us-east-1",
-    destinationAccount: "111111111111", destinationRegion: "us-east-1", rtc: false, metrics: true, backfill: "none", ...over,
+    key: "x->y",
+    source: "x",
+    destination: "y",
+    sourceAccount: "111111111111",
+    sourceRegion: "us-east-1",
+    destinationAccount: "111111111111",
+    destinationRegion: "us-east-1",
+    rtc: false,
+    metrics: true,
+    backfill: "none",
+    ...over,
 });
 
 /** a -> a-dr: cross-Region and cross-account, SSE-KMS, RTC, backfilled; b -> b-copy: same Region; c -> c-dr: no estimate, no metrics. */
 const PLAN: CostPlan = {
     routes: [
-        route({ key: "a->a-dr", source: "a", destination: "a-dr", destinationAccount: "222222222222", destinationRegion: "eu-central-1", storageClass: "STANDARD_IA", replicaKmsKey: "arn:aws:kms:eu-central-1:222222222222:key/k", rtc: true, backfill: "eligible" }),
+        route({
+            key: "a->a-dr",
+            source: "a",
+            destination: "a-dr",
+            destinationAccount: "222222222222",
+            destinationRegion: "eu-central-1",
+            storageClass: "STANDARD_IA",
+            replicaKmsKey: "arn:aws:kms:eu-central-1:222222222222:key/k",
+            rtc: true,
+            backfill: "eligible",
+        }),
         route({ key: "b->b-copy", source: "b", destination: "b-copy" }),
         route({ key: "c->c-dr", source: "c", destination: "c-dr", destinationRegion: "us-west-2", metrics: false }),
     ],
@@ -49,7 +68,16 @@ describe("cost model (pure)", () => {
     it("prices live replication per route: PUTs at the destination class, inter-Region GB, RTC, four metrics a rule, KMS both sides", () => {
         const [a, b, c] = e.routes;
         expect(a.estimatedBy).to.equal("route");
-        expect(a.monthly).to.deep.include({ puts: 1_000_000, putUsd: 10, transferGb: 100, transferUsd: 2, rtcUsd: 1.5, metricsUsd: 1.2, kmsRequests: 2_000_000, kmsUsd: 6 });
+        expect(a.monthly).to.deep.include({
+            puts: 1_000_000,
+            putUsd: 10,
+            transferGb: 100,
+            transferUsd: 2,
+            rtcUsd: 1.5,
+            metricsUsd: 1.2,
+            kmsRequests: 2_000_000,
+            kmsUsd: 6,
+        });
         expect(a.monthly.totalUsd).to.be.closeTo(20.7, 1e-9);
         // Same Region: no transfer; no class: priced as STANDARD.
         expect(b.estimatedBy).to.equal("source");
@@ -59,8 +87,17 @@ describe("cost model (pure)", () => {
     });
 
     it("prices a backfill once: its objects' PUTs, transfer and KMS requests, and the Batch Operations job, objects and manifest", () => {
-        expect(e.routes[0].backfill).to.deep.include({ objects: 10_000_000, putUsd: 100, transferGb: 9765.625, transferUsd: 195.3125, kmsRequests: 20_000_000, kmsUsd: 60 });
-        expect(e.jobs).to.deep.equal([{ name: "backfill-a-eligible", source: "a", objects: 10_000_000, jobUsd: 0.25, objectsUsd: 10, manifestUsd: 0.15, totalUsd: 10.4 }]);
+        expect(e.routes[0].backfill).to.deep.include({
+            objects: 10_000_000,
+            putUsd: 100,
+            transferGb: 9765.625,
+            transferUsd: 195.3125,
+            kmsRequests: 20_000_000,
+            kmsUsd: 60,
+        });
+        expect(e.jobs).to.deep.equal([
+            { name: "backfill-a-eligible", source: "a", objects: 10_000_000, jobUsd: 0.25, objectsUsd: 10, manifestUsd: 0.15, totalUsd: 10.4 },
+        ]);
         expect(e.oneTimeUsd).to.be.closeTo(355.3125 + 10.4, 1e-9);
     });
 
@@ -72,8 +109,26 @@ describe("cost model (pure)", () => {
 
     it("measures KMS requests against each Region's quota, in the account that owns the key", () => {
         expect(e.kms).to.deep.equal([
-            { account: "111111111111", region: "us-east-1", monthlyRequests: 1_000_000, averagePerSecond: 0.381, quotaPerSecond: 100_000, percentOfQuota: 0.000381, backfillRequests: 10_000_000, backfillHoursAtQuota: 0.028 },
-            { account: "222222222222", region: "eu-central-1", monthlyRequests: 1_000_000, averagePerSecond: 0.381, quotaPerSecond: 20_000, percentOfQuota: 0.001903, backfillRequests: 10_000_000, backfillHoursAtQuota: 0.139 },
+            {
+                account: "111111111111",
+                region: "us-east-1",
+                monthlyRequests: 1_000_000,
+                averagePerSecond: 0.381,
+                quotaPerSecond: 100_000,
+                percentOfQuota: 0.000381,
+                backfillRequests: 10_000_000,
+                backfillHoursAtQuota: 0.028,
+            },
+            {
+                account: "222222222222",
+                region: "eu-central-1",
+                monthlyRequests: 1_000_000,
+                averagePerSecond: 0.381,
+                quotaPerSecond: 20_000,
+                percentOfQuota: 0.001903,
+                backfillRequests: 10_000_000,
+                backfillHoursAtQuota: 0.139,
+            },
         ]);
         expect(e.rtc).to.deep.equal([{ account: "111111111111", region: "us-east-1", averageGbps: 0.000327, quotaGbps: 1 }]);
     });
@@ -103,7 +158,11 @@ describe("the estimate file", () => {
         const r = parseEstimateFile({ routes: { a: { objects: -1, size: 3 }, b: 7 }, extra: 1, prices: { gold: 1 } }, "e.yaml");
         expect(r.estimate).to.equal(undefined);
         expect(r.diagnostics.map(d => `${d.code} ${d.path}`)).to.deep.equal([
-            "INVALID_CONFIG extra", "INVALID_CONFIG routes.a.objects", "INVALID_CONFIG routes.a.size", "INVALID_CONFIG routes.b", "INVALID_CONFIG prices.gold",
+            "INVALID_CONFIG extra",
+            "INVALID_CONFIG routes.a.objects",
+            "INVALID_CONFIG routes.a.size",
+            "INVALID_CONFIG routes.b",
+            "INVALID_CONFIG prices.gold",
         ]);
     });
 });
@@ -127,7 +186,10 @@ describe("plan --estimate", function () {
         expect(doc.estimate.unmatched).to.deep.equal([]);
         expect(Math.round(doc.estimate.monthlyUsd * 100) / 100).to.equal(437.06);
         const md = await run({ format: "markdown", estimate });
-        expect(md.out).to.include("### Cost and capacity estimate").and.include("**Every figure here is an estimate**").and.include("**Fleet total (estimated):** ≈ $437.06 per month, ≈ $4,385.80 once for backfills.");
+        expect(md.out)
+            .to.include("### Cost and capacity estimate")
+            .and.include("**Every figure here is an estimate**")
+            .and.include("**Fleet total (estimated):** ≈ $437.06 per month, ≈ $4,385.80 once for backfills.");
     });
 
     it("refuses an estimate file it cannot use before planning (exit 2)", async () => {

@@ -17,8 +17,14 @@ const NO_POLICY = OFFLINE_INVOKES;
 type Row = Record<string, unknown>;
 /** A route whose destination is a new bucket (created); its source exists (adopted) unless `extra` says otherwise. */
 const route = (source: string, account: string, region: string, destination: string, destAccount: string, destRegion: string, extra: Row = {}): Row => ({
-    source_bucket: source, source_account: account, source_region: region,
-    destination_bucket: destination, destination_account: destAccount, destination_region: destRegion, create_destination: true, ...extra,
+    source_bucket: source,
+    source_account: account,
+    source_region: region,
+    destination_bucket: destination,
+    destination_account: destAccount,
+    destination_region: destRegion,
+    create_destination: true,
+    ...extra,
 });
 
 async function fleetGraph(routes: Row[], extra: Record<string, unknown> = {}, invokes: Record<string, InvokeHandler> = NO_POLICY) {
@@ -73,18 +79,25 @@ describe("ReplicationFleet shapes", () => {
         const resources = await fleetGraph([
             route("team-east", A, "us-east-1", "team-west", B, "us-west-2", { bidirectional: true, source_kms_key: keyA, replica_kms_key: keyB }),
         ]);
-        for (const [bucket, dest, key] of [["team-east", "team-west", keyB], ["team-west", "team-east", keyA]]) {
+        for (const [bucket, dest, key] of [
+            ["team-east", "team-west", keyB],
+            ["team-west", "team-east", keyA],
+        ]) {
             const rules = rulesOf(resources, bucket);
             expect(rules).to.have.length(1);
             expect(rules[0].destination.bucket).to.equal(`arn:aws:s3:::${dest}`);
-            expect(rules[0].sourceSelectionCriteria).to.deep.equal({ sseKmsEncryptedObjects: { status: "Enabled" }, replicaModifications: { status: "Enabled" } });
+            expect(rules[0].sourceSelectionCriteria).to.deep.equal({
+                sseKmsEncryptedObjects: { status: "Enabled" },
+                replicaModifications: { status: "Enabled" },
+            });
             expect(rules[0].destination.encryptionConfiguration.replicaKmsKeyId).to.equal(key);
         }
-        const grants = byType(resources, T.kmsGrant).map(g => `${g.inputs.granteePrincipal} ${g.inputs.keyId} ${(g.inputs.operations as string[]).join(",")}`).sort();
-        expect(grants).to.deep.equal([
-            `${roleArn(A, "team-east")} ${keyB} Decrypt,Encrypt,GenerateDataKey`,
-            `${roleArn(B, "team-west")} ${keyA} Decrypt,Encrypt,GenerateDataKey`,
-        ].sort());
+        const grants = byType(resources, T.kmsGrant)
+            .map(g => `${g.inputs.granteePrincipal} ${g.inputs.keyId} ${(g.inputs.operations as string[]).join(",")}`)
+            .sort();
+        expect(grants).to.deep.equal(
+            [`${roleArn(A, "team-east")} ${keyB} Decrypt,Encrypt,GenerateDataKey`, `${roleArn(B, "team-west")} ${keyA} Decrypt,Encrypt,GenerateDataKey`].sort(),
+        );
         assertAcyclic(resources);
     });
 
@@ -146,7 +159,8 @@ describe("IAM at scale", () => {
 
     it("a new source never moves an existing one to another role, whatever its name sorts as (800 sources, then one more)", () => {
         const rows = syntheticRoutes({ routes: 800, sourceAccounts: 1 });
-        const roleOf = (rs: Row[]) => new Map(validateFleet(recordsFromObjects(rs, { path: "routes" }, []), {}).plan!.sources.map(x => [x.bucket.name, x.role.name]));
+        const roleOf = (rs: Row[]) =>
+            new Map(validateFleet(recordsFromObjects(rs, { path: "routes" }, []), {}).plan!.sources.map(x => [x.bucket.name, x.role.name]));
         const before = roleOf(rows);
         // A name that sorts first: with packing in name order, it pushed every other source along.
         const after = roleOf([{ ...rows[0], source_bucket: "aaa-first-source", destination_bucket: "aaa-first-replica" }, ...rows]);
@@ -244,14 +258,27 @@ describe("data safety", () => {
             expect(b.retainOnDelete).to.equal(true);
             expect(b.inputs.forceDestroy).to.equal(false);
         }
-        for (const t of [T.versioning, T.pab, T.ownership, T.encryption, T.policy]) for (const r of byType(before, t)) expect(r.retainOnDelete, r.urn).to.equal(true);
+        for (const t of [T.versioning, T.pab, T.ownership, T.encryption, T.policy])
+            for (const r of byType(before, t)) expect(r.retainOnDelete, r.urn).to.equal(true);
     });
 
     it("adopted buckets register no bucket, keep their existing policy statements, and refuse an unreadable one", async () => {
-        const foreign = { Sid: "PartnerRead", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::safe-src-1/*" };
+        const foreign = {
+            Sid: "PartnerRead",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::555555555555:root" },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::safe-src-1/*",
+        };
         // The provider answers with the bucket's policy, or "couldn't find resource" when it has none.
         const invokes = providerWorld({
-            "safe-src-1": { region: "us-east-1", policy: JSON.stringify({ Version: "2012-10-17", Statement: [foreign, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "old" }] }) },
+            "safe-src-1": {
+                region: "us-east-1",
+                policy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [foreign, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "old" }],
+                }),
+            },
             "safe-src-3": { region: "eu-west-1" },
         });
         const resources = await fleetGraph(rows, {}, invokes);
@@ -276,18 +303,32 @@ describe("data safety", () => {
 
 describe("backfill jobs in the fleet", () => {
     it("one job per route that asks, after the replication configuration, with the mode's inputs", async () => {
-        const resources = await fleetGraph([
-            route("bf-src", A, "us-east-1", "bf-dst-1", B, "us-west-2", { existing_objects: "eligible", prefix: "data/" }),
-            route("bf-src", A, "us-east-1", "bf-dst-2", B, "us-west-2", { existing_objects: "none" }),
-            route("bf-src-2", A, "us-east-1", "bf-dst-3", B, "us-west-2", { existing_objects: "new-destination" }),
-            route("bf-src-3", A, "eu-west-1", "bf-dst-4", B, "eu-west-2", { existing_objects: "failed" }),
-        ], { accounts: { a: { id: A, roleArn: `arn:aws:iam::${A}:role/deployer` } }, backfill: { trigger: "2026-11" } });
+        const resources = await fleetGraph(
+            [
+                route("bf-src", A, "us-east-1", "bf-dst-1", B, "us-west-2", { existing_objects: "eligible", prefix: "data/" }),
+                route("bf-src", A, "us-east-1", "bf-dst-2", B, "us-west-2", { existing_objects: "none" }),
+                route("bf-src-2", A, "us-east-1", "bf-dst-3", B, "us-west-2", { existing_objects: "new-destination" }),
+                route("bf-src-3", A, "eu-west-1", "bf-dst-4", B, "eu-west-2", { existing_objects: "failed" }),
+            ],
+            { accounts: { a: { id: A, roleArn: `arn:aws:iam::${A}:role/deployer` } }, backfill: { trigger: "2026-11" } },
+        );
         const jobs = resources.filter(r => r.type === "pulumi-nodejs:dynamic/s3-replication:BatchReplicationJob");
-        expect(jobs.map(j => `${j.inputs.sourceBucket} ${j.inputs.mode}`).sort()).to.deep.equal(["bf-src eligible", "bf-src-2 new-destination", "bf-src-3 failed"]);
+        expect(jobs.map(j => `${j.inputs.sourceBucket} ${j.inputs.mode}`).sort()).to.deep.equal([
+            "bf-src eligible",
+            "bf-src-2 new-destination",
+            "bf-src-3 failed",
+        ]);
         for (const job of jobs) {
             const src = String(job.inputs.sourceBucket);
             const region = src === "bf-src-3" ? "eu-west-1" : "us-east-1";
-            expect(job.inputs).to.include({ accountId: A, region, roleArn: roleArn(A, src), reportBucket: `s3-replication-reports-${A}-${region}`, trigger: "2026-11", assumeRoleArn: `arn:aws:iam::${A}:role/deployer` });
+            expect(job.inputs).to.include({
+                accountId: A,
+                region,
+                roleArn: roleArn(A, src),
+                reportBucket: `s3-replication-reports-${A}-${region}`,
+                trigger: "2026-11",
+                assumeRoleArn: `arn:aws:iam::${A}:role/deployer`,
+            });
             const config = resources.find(r => r.type === T.replication && r.inputs.bucket === src)!;
             expect(job.dependencies, `${src} waits for its configuration`).to.include(config.urn);
             const report = resources.find(r => r.type === T.versioning && r.inputs.bucket === job.inputs.reportBucket)!;
@@ -296,7 +337,10 @@ describe("backfill jobs in the fleet", () => {
         expect(jobs.find(j => j.inputs.sourceBucket === "bf-src")!.inputs.keyPrefix).to.equal("data/");
         // The role may run Batch Operations and write reports.
         const rolePolicy = JSON.stringify(byType(resources, T.rolePolicy).map(p => JSON.parse(String(p.inputs.policy))));
-        expect(rolePolicy).to.include("s3:InitiateReplication").and.include("s3:PutInventoryConfiguration").and.include(`arn:aws:s3:::s3-replication-reports-${A}-us-east-1/*`);
+        expect(rolePolicy)
+            .to.include("s3:InitiateReplication")
+            .and.include("s3:PutInventoryConfiguration")
+            .and.include(`arn:aws:s3:::s3-replication-reports-${A}-us-east-1/*`);
     });
 
     it("registers no job (and no report bucket) when no route asks, or when backfill is disabled", async () => {
@@ -314,15 +358,24 @@ describe("adopted sources that already replicate", () => {
     const existing = (role: string) => providerWorld({ "busy-src": { region: "us-east-1", replication: { role, rules: [{ id: "legacy-to-archive" }] } } });
 
     it("refuses to replace a configuration someone else wrote, naming its role and rules", async () => {
-        const result = await runProgram(() => new ReplicationFleet("fleet", { routes: rows }), { invokes: existing("arn:aws:iam::111111111111:role/boto3-replication"), allowError: true });
-        expect(result.error?.message).to.match(/busy-src already replicates under role arn:aws:iam::111111111111:role\/boto3-replication \(rules: legacy-to-archive\); refusing/);
+        const result = await runProgram(() => new ReplicationFleet("fleet", { routes: rows }), {
+            invokes: existing("arn:aws:iam::111111111111:role/boto3-replication"),
+            allowError: true,
+        });
+        expect(result.error?.message).to.match(
+            /busy-src already replicates under role arn:aws:iam::111111111111:role\/boto3-replication \(rules: legacy-to-archive\); refusing/,
+        );
         expect(result.resources.some(r => r.type === T.replication)).to.equal(false);
     });
 
     it("updates a configuration this package wrote, and replaces a foreign one when told to", async () => {
         const ours = await fleetGraph(rows, {}, existing(roleArn(A, "busy-src")));
         expect(byType(ours, T.replication)).to.have.length(1);
-        const told = await fleetGraph(rows, { buckets: { "busy-src": { replaceExistingReplication: true } } }, existing("arn:aws:iam::111111111111:role/boto3-replication"));
+        const told = await fleetGraph(
+            rows,
+            { buckets: { "busy-src": { replaceExistingReplication: true } } },
+            existing("arn:aws:iam::111111111111:role/boto3-replication"),
+        );
         expect(byType(told, T.replication)[0].inputs.role).to.equal(roleArn(A, "busy-src"));
     });
 });
@@ -332,7 +385,7 @@ describe("adopted buckets as the provider answers for them", () => {
     const run = (world: Parameters<typeof providerWorld>[0]) =>
         runProgram(() => new ReplicationFleet("fleet", { routes: rows }), { invokes: providerWorld(world), allowError: true });
 
-    it("a bucket with no policy and no replication configuration (\"couldn't find resource\") is adopted with a fresh policy", async () => {
+    it('a bucket with no policy and no replication configuration ("couldn\'t find resource") is adopted with a fresh policy', async () => {
         const result = await run({ "adopt-src": { region: "us-east-1" } });
         expect(result.error, result.error?.message).to.equal(undefined);
         const doc = policyDoc(result.resources, "adopt-src");
@@ -344,7 +397,7 @@ describe("adopted buckets as the provider answers for them", () => {
         expect(tokens.indexOf("aws:s3/getBucket:getBucket")).to.be.lessThan(tokens.indexOf("aws:s3/getBucketPolicy:getBucketPolicy"));
     });
 
-    it("a bucket that does not exist stops the program, naming it, instead of reading as \"no policy\"", async () => {
+    it('a bucket that does not exist stops the program, naming it, instead of reading as "no policy"', async () => {
         const result = await run({});
         expect(result.error?.message).to.match(/adopted bucket adopt-src could not be read in account 111111111111 .*couldn't find resource/);
         expect(result.resources.some(r => r.type === T.policy && r.inputs.bucket === "adopt-src")).to.equal(false);
@@ -367,9 +420,16 @@ describe("adopted buckets as the provider answers for them", () => {
     });
 
     it("recognises a configuration written by any replication role of this package in the account (by its path)", async () => {
-        const result = await run({ "adopt-src": { region: "us-east-1", replication: { role: `arn:aws:iam::${A}:role/s3-replication/s3-replication-${A}-2`, rules: [{ id: "to-adopt-dst" }] } } });
+        const result = await run({
+            "adopt-src": {
+                region: "us-east-1",
+                replication: { role: `arn:aws:iam::${A}:role/s3-replication/s3-replication-${A}-2`, rules: [{ id: "to-adopt-dst" }] },
+            },
+        });
         expect(result.error, result.error?.message).to.equal(undefined);
-        const foreignAccount = await run({ "adopt-src": { region: "us-east-1", replication: { role: `arn:aws:iam::${B}:role/s3-replication/s3-replication-${B}`, rules: [] } } });
+        const foreignAccount = await run({
+            "adopt-src": { region: "us-east-1", replication: { role: `arn:aws:iam::${B}:role/s3-replication/s3-replication-${B}`, rules: [] } },
+        });
         expect(foreignAccount.error?.message).to.match(/already replicates under role/);
     });
 });

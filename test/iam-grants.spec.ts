@@ -6,8 +6,20 @@
  */
 import { expect } from "chai";
 import {
-    BATCH_JOB_LIMITS, DEFAULT_IAM_QUOTAS, REPLICATION_GRANT_SID, SourceGrant, batchJobSpecProblems, bucketPolicyAllows,
-    checkNoPublicAllow, hardenedBucketPolicy, manifestFilterFor, mergeAdoptedPolicy, parseStackSettings, fleetOptionsFrom, planRoles, policyChars,
+    BATCH_JOB_LIMITS,
+    DEFAULT_IAM_QUOTAS,
+    REPLICATION_GRANT_SID,
+    SourceGrant,
+    batchJobSpecProblems,
+    bucketPolicyAllows,
+    checkNoPublicAllow,
+    hardenedBucketPolicy,
+    manifestFilterFor,
+    mergeAdoptedPolicy,
+    parseStackSettings,
+    fleetOptionsFrom,
+    planRoles,
+    policyChars,
     replicationTrustPolicy,
 } from "../components/model";
 import { crossAccountGrantPolicy, packArgs } from "../policy-packs/replication-guard/policies";
@@ -19,14 +31,19 @@ const B = "222222222222";
 const ROLE = `arn:aws:iam::${A}:role/s3-replication/s3-replication-${A}`;
 
 describe("destination grants name the source account and the role path", () => {
-    const doc = hardenedBucketPolicy("dst", "us-west-2", [{ sourceAccount: A, ownerOverride: true }, { sourceAccount: B, ownerOverride: false }]);
+    const doc = hardenedBucketPolicy("dst", "us-west-2", [
+        { sourceAccount: A, ownerOverride: true },
+        { sourceAccount: B, ownerOverride: false },
+    ]);
     const ask = (principalArn: string, action: string, resource = "arn:aws:s3:::dst/a/b.bin") => bucketPolicyAllows(doc, { principalArn, action, resource });
 
     it("lets any role of the package's path in a source account replicate objects, and nothing else", () => {
-        for (const action of ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"]) expect(ask(ROLE, action), action).to.equal("pass");
+        for (const action of ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"])
+            expect(ask(ROLE, action), action).to.equal("pass");
         expect(ask(`arn:aws:iam::${A}:role/s3-replication/s3-replication-${A}-2`, "s3:ReplicateObject")).to.equal("pass");
         // No bucket-level grant: replication needs none (see components/model/bucket-policy.ts).
-        for (const action of ["s3:ListBucket", "s3:GetBucketVersioning", "s3:PutBucketVersioning"]) expect(ask(ROLE, action, "arn:aws:s3:::dst"), action).to.equal("fail");
+        for (const action of ["s3:ListBucket", "s3:GetBucketVersioning", "s3:PutBucketVersioning"])
+            expect(ask(ROLE, action, "arn:aws:s3:::dst"), action).to.equal("fail");
         expect(ask(ROLE, "s3:GetObject")).to.equal("fail");
         // Owner override only for the account that asked for it.
         expect(ask(`arn:aws:iam::${B}:role/s3-replication/s3-replication-${B}`, "s3:ObjectOwnerOverrideToBucketOwner")).to.equal("fail");
@@ -37,33 +54,80 @@ describe("destination grants name the source account and the role path", () => {
         expect(ask(`arn:aws:iam::${A}:role/app/reader`, "s3:ReplicateObject")).to.equal("fail");
         expect(ask(`arn:aws:iam::333333333333:role/s3-replication/s3-replication-333333333333`, "s3:ReplicateObject")).to.equal("fail");
         // The TLS deny turned into one that matches (TLS requests): the grant no longer helps.
-        const denying = { ...doc, Statement: doc.Statement.map(s => (s.Effect === "Deny" ? { ...s, Condition: { Bool: { "aws:SecureTransport": "true" } } } : s)) };
+        const denying = {
+            ...doc,
+            Statement: doc.Statement.map(s => (s.Effect === "Deny" ? { ...s, Condition: { Bool: { "aws:SecureTransport": "true" } } } : s)),
+        };
         expect(bucketPolicyAllows(denying, { principalArn: ROLE, action: "s3:ReplicateObject", resource: "arn:aws:s3:::dst/x" })).to.equal("fail");
     });
 
-    it("is not public: a fixed account principal (AWS's \"meaning of public\")", () => {
+    it('is not public: a fixed account principal (AWS\'s "meaning of public")', () => {
         expect(checkNoPublicAllow(JSON.stringify(doc)).verdict).to.equal("pass");
         const grants = doc.Statement.filter(s => s.Effect === "Allow");
         expect(grants.every(s => typeof s.Principal === "object" && JSON.stringify(s.Principal).includes(":root"))).to.equal(true);
     });
 
     it("grows by one account, not by one role or route, and replaces the grants this package wrote before", () => {
-        const many = hardenedBucketPolicy("dst", "us-east-1", Array.from({ length: 50 }, () => ({ sourceAccount: A, ownerOverride: false })));
+        const many = hardenedBucketPolicy(
+            "dst",
+            "us-east-1",
+            Array.from({ length: 50 }, () => ({ sourceAccount: A, ownerOverride: false })),
+        );
         expect(many.Statement.find(s => s.Sid === REPLICATION_GRANT_SID)!.Principal).to.deep.equal({ AWS: [`arn:aws:iam::${A}:root`] });
         const gov = hardenedBucketPolicy("dst", "us-gov-west-1", [{ sourceAccount: A, ownerOverride: false }]);
         expect(JSON.stringify(gov)).to.contain(`arn:aws-us-gov:iam::${A}:role/s3-replication/*`);
         // An adopted bucket's policy written by the previous version (role ARNs) loses those grants on update.
-        const legacy = JSON.stringify({ Version: "2012-10-17", Statement: [
-            { Sid: "ReplicationRolesReadBucket", Effect: "Allow", Principal: { AWS: [ROLE] }, Action: ["s3:GetBucketVersioning", "s3:ListBucket"], Resource: "arn:aws:s3:::dst" },
-            { Sid: "ReplicationRolesReplicate", Effect: "Allow", Principal: { AWS: [ROLE] }, Action: ["s3:ReplicateObject"], Resource: "arn:aws:s3:::dst/*" },
-            { Sid: "Audit", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::dst/*" },
-        ] });
-        expect(mergeAdoptedPolicy(legacy, doc).Statement.map(s => s.Sid)).to.deep.equal(["DenyInsecureTransport", REPLICATION_GRANT_SID, "ReplicaOwnerOverrideFromSourceAccounts", "Audit"]);
+        const legacy = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ReplicationRolesReadBucket",
+                    Effect: "Allow",
+                    Principal: { AWS: [ROLE] },
+                    Action: ["s3:GetBucketVersioning", "s3:ListBucket"],
+                    Resource: "arn:aws:s3:::dst",
+                },
+                {
+                    Sid: "ReplicationRolesReplicate",
+                    Effect: "Allow",
+                    Principal: { AWS: [ROLE] },
+                    Action: ["s3:ReplicateObject"],
+                    Resource: "arn:aws:s3:::dst/*",
+                },
+                { Sid: "Audit", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::dst/*" },
+            ],
+        });
+        expect(mergeAdoptedPolicy(legacy, doc).Statement.map(s => s.Sid)).to.deep.equal([
+            "DenyInsecureTransport",
+            REPLICATION_GRANT_SID,
+            "ReplicaOwnerOverrideFromSourceAccounts",
+            "Audit",
+        ]);
     });
 
     it("cannot tell (never fails) while the policy or a condition it cannot evaluate is unknown", () => {
-        expect(bucketPolicyAllows({ Statement: [{ Effect: "Allow", Principal: { AWS: A }, Action: "s3:ReplicateObject", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-1" } } }] }, { principalArn: ROLE, action: "s3:ReplicateObject", resource: "arn:aws:s3:::d/x" })).to.equal("unknown");
-        expect(bucketPolicyAllows({ Statement: [{ Effect: "Allow", Principal: { AWS: ROLE }, Action: "s3:Replicate*", Resource: "arn:aws:s3:::d/*" }] }, { principalArn: ROLE, action: "s3:ReplicateObject", resource: "arn:aws:s3:::d/x" })).to.equal("pass");
+        expect(
+            bucketPolicyAllows(
+                {
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { AWS: A },
+                            Action: "s3:ReplicateObject",
+                            Resource: "*",
+                            Condition: { StringEquals: { "aws:PrincipalOrgID": "o-1" } },
+                        },
+                    ],
+                },
+                { principalArn: ROLE, action: "s3:ReplicateObject", resource: "arn:aws:s3:::d/x" },
+            ),
+        ).to.equal("unknown");
+        expect(
+            bucketPolicyAllows(
+                { Statement: [{ Effect: "Allow", Principal: { AWS: ROLE }, Action: "s3:Replicate*", Resource: "arn:aws:s3:::d/*" }] },
+                { principalArn: ROLE, action: "s3:ReplicateObject", resource: "arn:aws:s3:::d/x" },
+            ),
+        ).to.equal("pass");
     });
 });
 
@@ -73,7 +137,8 @@ describe("policy s3-replication-cross-account-grants", function () {
     /** The role acme-prod-orders replicates with, as registered (whatever the role layout). */
     let ordersRole: string;
     const policyName = "acme-dr-orders-policy";
-    const run = (g: { inputs: HarnessResource[]; outputs: HarnessResource[] }) => runPack({ policies: [crossAccountGrantPolicy], enforcementLevel: "mandatory" }, g.inputs, g.outputs);
+    const run = (g: { inputs: HarnessResource[]; outputs: HarnessResource[] }) =>
+        runPack({ policies: [crossAccountGrantPolicy], enforcementLevel: "mandatory" }, g.inputs, g.outputs);
     const withPolicy = (doc: unknown) => {
         const apply = (rs: HarnessResource[]) => rs.map(r => (r.name === policyName ? { ...r, props: { ...r.props, policy: JSON.stringify(doc) } } : r));
         return { inputs: apply(prod.inputs), outputs: apply(prod.outputs) };
@@ -84,7 +149,10 @@ describe("policy s3-replication-cross-account-grants", function () {
         const result = await runStackUnderMocks("prod");
         if (result.error) throw result.error;
         prod = fromRecorded(result.resources);
-        ordersRole = String(result.resources.find(r => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && r.inputs.bucket === "acme-prod-orders")!.inputs.role);
+        ordersRole = String(
+            result.resources.find(r => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && r.inputs.bucket === "acme-prod-orders")!.inputs
+                .role,
+        );
         expect(ordersRole).to.match(new RegExp(`^arn:aws:iam::${A}:role/s3-replication/`));
     });
 
@@ -103,7 +171,9 @@ describe("policy s3-replication-cross-account-grants", function () {
     });
 
     it("fails a grant whose aws:PrincipalArn pattern the role does not match, and a missing owner override", async () => {
-        const otherPath = current().Statement.map(s => (s.Effect === "Allow" ? { ...s, Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${A}:role/other/*` } } } : s));
+        const otherPath = current().Statement.map(s =>
+            s.Effect === "Allow" ? { ...s, Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${A}:role/other/*` } } } : s,
+        );
         expect(await run(withPolicy({ Version: "2012-10-17", Statement: otherPath }))).to.have.length(1);
         const noOverride = current().Statement.filter(s => s.Sid !== "ReplicaOwnerOverrideFromSourceAccounts");
         const d = await run(withPolicy({ Version: "2012-10-17", Statement: noOverride }));
@@ -123,7 +193,10 @@ describe("policy s3-replication-cross-account-grants", function () {
 
 describe("trust: as AWS documents it, conditions opt-in", () => {
     const grant = (bucket: string, backfill = false): SourceGrant => ({
-        bucket, region: "us-east-1", objectLock: false, sourceKmsKeys: [],
+        bucket,
+        region: "us-east-1",
+        objectLock: false,
+        sourceKmsKeys: [],
         destinations: [{ bucket: `${bucket}-copy`, region: "us-west-2", ownerOverride: false }],
         ...(backfill ? { batchReportBucket: { bucket: `reports-${A}`, region: "us-east-1" } } : {}),
     });
@@ -132,7 +205,10 @@ describe("trust: as AWS documents it, conditions opt-in", () => {
         const [plain] = planRoles(A, "us-east-1", [grant("plain-src")]);
         expect(plain.trustPolicy.Statement.map(s => s.Principal)).to.deep.equal([{ Service: "s3.amazonaws.com" }]);
         const [backfill] = planRoles(A, "us-east-1", [grant("bf-src", true)]);
-        expect(backfill.trustPolicy.Statement.map(s => s.Principal)).to.deep.equal([{ Service: "s3.amazonaws.com" }, { Service: "batchoperations.s3.amazonaws.com" }]);
+        expect(backfill.trustPolicy.Statement.map(s => s.Principal)).to.deep.equal([
+            { Service: "s3.amazonaws.com" },
+            { Service: "batchoperations.s3.amazonaws.com" },
+        ]);
         expect(backfill.trustPolicy.Statement.every(s => s.Condition === undefined)).to.equal(true);
     });
 
@@ -143,10 +219,17 @@ describe("trust: as AWS documents it, conditions opt-in", () => {
             { StringEquals: { "aws:SourceAccount": A }, ArnLike: { "aws:SourceArn": [`arn:aws:s3:us-east-1:${A}:job/*`] } },
         ]);
         // Several sources: each role's trust names exactly the sources it serves.
-        for (const r of planRoles(A, "us-east-1", ["c-src", "d-src", "e-src"].map(b => grant(b)), { trustConditions: { sourceArn: true } })) {
+        for (const r of planRoles(
+            A,
+            "us-east-1",
+            ["c-src", "d-src", "e-src"].map(b => grant(b)),
+            { trustConditions: { sourceArn: true } },
+        )) {
             expect(r.trustPolicy.Statement[0].Condition).to.deep.equal({ ArnLike: { "aws:SourceArn": [...r.sources].sort().map(b => `arn:aws:s3:::${b}`) } });
         }
-        expect(replicationTrustPolicy(A, { conditions: { sourceAccount: true } }).Statement[0].Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": A } });
+        expect(replicationTrustPolicy(A, { conditions: { sourceAccount: true } }).Statement[0].Condition).to.deep.equal({
+            StringEquals: { "aws:SourceAccount": A },
+        });
     });
 
     it("packs sources so that a trust naming them stays inside the trust policy quota", () => {
@@ -178,12 +261,22 @@ describe("Batch Replication: one key prefix per job", () => {
 
     it("refuses a list, an empty prefix and one over 1,024 characters", () => {
         const base = {
-            accountId: A, region: "us-east-1", sourceBucket: "src-bucket", roleArn: ROLE, reportBucket: "report-bucket",
-            mode: "eligible", priority: 1, confirmationRequired: false, routeName: "a -> b",
+            accountId: A,
+            region: "us-east-1",
+            sourceBucket: "src-bucket",
+            roleArn: ROLE,
+            reportBucket: "report-bucket",
+            mode: "eligible",
+            priority: 1,
+            confirmationRequired: false,
+            routeName: "a -> b",
         };
         expect(batchJobSpecProblems({ ...base, keyPrefix: "logs/" })).to.deep.equal([]);
         for (const keyPrefix of [["logs/", "data/"], "", "x".repeat(BATCH_JOB_LIMITS.maxKeyPrefixLength + 1)]) {
-            expect(batchJobSpecProblems({ ...base, keyPrefix }).map(p => p.property), JSON.stringify(keyPrefix).slice(0, 20)).to.deep.equal(["keyPrefix"]);
+            expect(
+                batchJobSpecProblems({ ...base, keyPrefix }).map(p => p.property),
+                JSON.stringify(keyPrefix).slice(0, 20),
+            ).to.deep.equal(["keyPrefix"]);
         }
     });
 });

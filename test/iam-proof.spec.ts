@@ -26,13 +26,23 @@ describe("IAM proof: every route under iam-simulate", function () {
 
     after(() => {
         if (reports.size === 0) return;
-        const rows = [...reports.values()].map(r => `  ${r.label}: ${r.total} simulated checks (${r.controls} negative controls); ${CHECK_KINDS.filter(k => r.byKind[k] > 0).map(k => `${k} ${r.byKind[k]}`).join(", ")}`);
+        const rows = [...reports.values()].map(
+            r =>
+                `  ${r.label}: ${r.total} simulated checks (${r.controls} negative controls); ${CHECK_KINDS.filter(k => r.byKind[k] > 0)
+                    .map(k => `${k} ${r.byKind[k]}`)
+                    .join(", ")}`,
+        );
         const total = [...reports.values()].reduce((n, r) => n + r.total, 0);
-        console.log(`\n  IAM proof (iam-simulate): ${total} simulated checks in all\n${rows.join("\n")}\n  catalogue (iam-data): ${[...catalogs.values()].reduce((n, c) => n + c.checked, 0)} actions, condition keys and resource patterns\n`);
+        console.log(
+            `\n  IAM proof (iam-simulate): ${total} simulated checks in all\n${rows.join("\n")}\n  catalogue (iam-data): ${[...catalogs.values()].reduce((n, c) => n + c.checked, 0)} actions, condition keys and resource patterns\n`,
+        );
     });
 
     const names: Array<[keyof ProofGraphs, string]> = [
-        ["dev", "the dev stack"], ["prod", "the prod stack"], ["shapes", "the fleet of every shape"], ["managed", "the fleet with managed policies"],
+        ["dev", "the dev stack"],
+        ["prod", "the prod stack"],
+        ["shapes", "the fleet of every shape"],
+        ["managed", "the fleet with managed policies"],
     ];
     for (const [name, what] of names) {
         it(`${what}: trust, source reads, destination writes, TLS, KMS, Batch Replication and least privilege are what AWS requires`, () => {
@@ -58,25 +68,69 @@ describe("IAM proof: every route under iam-simulate", function () {
 
     it("the generated fleets cover every shape of the issue, as registered", () => {
         const worlds = [graphs.shapes, graphs.managed];
-        const routes = worlds.flatMap(w => w.routes.map(r => ({ w, r, src: w.buckets.get(r.source)!, dst: w.buckets.get(r.destination)!, role: w.roles.get(r.role)! })));
-        const count = (pred: (x: typeof routes[number]) => boolean) => routes.filter(pred).length;
+        const routes = worlds.flatMap(w =>
+            w.routes.map(r => ({ w, r, src: w.buckets.get(r.source)!, dst: w.buckets.get(r.destination)!, role: w.roles.get(r.role)! })),
+        );
+        const count = (pred: (x: (typeof routes)[number]) => boolean) => routes.filter(pred).length;
         const bySource = (w: World) => new Set(w.routes.map(r => r.source));
-        expect(worlds.some(w => [...bySource(w)].some(s => w.routes.filter(r => r.source === s).length > 1)), "one-to-many").to.equal(true);
-        expect(worlds.some(w => new Set(w.routes.map(r => r.destination)).size < w.routes.length), "many-to-one").to.equal(true);
-        expect(count(x => x.r.twoWay && x.w.routes.some(y => y.source === x.r.destination && y.destination === x.r.source)), "two-way").to.be.greaterThan(1);
-        expect(count(x => x.src.region === x.dst.region), "same-Region").to.be.greaterThan(0);
-        expect(count(x => x.src.account === x.dst.account), "same-account").to.be.greaterThan(0);
-        expect(count(x => x.src.account !== x.dst.account && x.r.ownerOverride), "cross-account with owner override").to.be.greaterThan(0);
-        expect(count(x => x.src.account !== x.dst.account && !x.r.ownerOverride), "cross-account, replicas kept by the source owner").to.be.greaterThan(0);
-        expect(count(x => x.r.kms && x.r.replicaKey !== undefined && x.r.replicaKey.split(":")[4] === x.role.account), "SSE-KMS same account").to.be.greaterThan(0);
-        expect(count(x => x.r.kms && x.r.replicaKey !== undefined && x.r.replicaKey.split(":")[4] !== x.role.account), "SSE-KMS cross-account").to.be.greaterThan(0);
-        expect(count(x => x.src.objectLock && x.dst.objectLock), "Object Lock").to.be.greaterThan(0);
-        expect(count(x => x.r.prefix !== ""), "prefix filter").to.be.greaterThan(0);
-        expect(count(x => x.r.tags), "tag filter").to.be.greaterThan(0);
-        expect(worlds.some(w => [...w.roles.values()].some(r => r.managedPolicies > 1)), "roles with managed policies").to.equal(true);
+        expect(
+            worlds.some(w => [...bySource(w)].some(s => w.routes.filter(r => r.source === s).length > 1)),
+            "one-to-many",
+        ).to.equal(true);
+        expect(
+            worlds.some(w => new Set(w.routes.map(r => r.destination)).size < w.routes.length),
+            "many-to-one",
+        ).to.equal(true);
+        expect(
+            count(x => x.r.twoWay && x.w.routes.some(y => y.source === x.r.destination && y.destination === x.r.source)),
+            "two-way",
+        ).to.be.greaterThan(1);
+        expect(
+            count(x => x.src.region === x.dst.region),
+            "same-Region",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.src.account === x.dst.account),
+            "same-account",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.src.account !== x.dst.account && x.r.ownerOverride),
+            "cross-account with owner override",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.src.account !== x.dst.account && !x.r.ownerOverride),
+            "cross-account, replicas kept by the source owner",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.r.kms && x.r.replicaKey !== undefined && x.r.replicaKey.split(":")[4] === x.role.account),
+            "SSE-KMS same account",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.r.kms && x.r.replicaKey !== undefined && x.r.replicaKey.split(":")[4] !== x.role.account),
+            "SSE-KMS cross-account",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.src.objectLock && x.dst.objectLock),
+            "Object Lock",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.r.prefix !== ""),
+            "prefix filter",
+        ).to.be.greaterThan(0);
+        expect(
+            count(x => x.r.tags),
+            "tag filter",
+        ).to.be.greaterThan(0);
+        expect(
+            worlds.some(w => [...w.roles.values()].some(r => r.managedPolicies > 1)),
+            "roles with managed policies",
+        ).to.equal(true);
         const modes = new Set(worlds.flatMap(w => w.jobs.map(j => j.mode)));
         expect([...modes].sort()).to.deep.equal(["all", "eligible", "failed", "new-destination", "unreplicated"]);
-        expect(count(x => !x.w.jobs.some(j => j.source === x.r.source)), "backfill mode none").to.be.greaterThan(0);
+        expect(
+            count(x => !x.w.jobs.some(j => j.source === x.r.source)),
+            "backfill mode none",
+        ).to.be.greaterThan(0);
     });
 
     it("every kind of check has a negative control, a broken variant the evaluator answers the other way", () => {
@@ -110,14 +164,23 @@ describe("IAM proof: every route under iam-simulate", function () {
             expect(c.checked, name).to.be.greaterThan(0);
         }
         // The catalogue check can fail: a made-up action, a key ARN for an S3 action, a key no action knows.
-        const broken = await catalogProblems("control", {
-            Version: "2012-10-17",
-            Statement: [
-                { Effect: "Allow", Action: "s3:ReplicateEverything", Resource: "arn:aws:s3:::b/*" },
-                { Effect: "Allow", Action: "s3:ReplicateObject", Resource: "arn:aws:kms:us-east-1:111111111111:key/k" },
-                { Effect: "Allow", Action: "s3:ReplicateObject", Resource: "arn:aws:s3:::b/*", Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
-            ],
-        }, "identity");
+        const broken = await catalogProblems(
+            "control",
+            {
+                Version: "2012-10-17",
+                Statement: [
+                    { Effect: "Allow", Action: "s3:ReplicateEverything", Resource: "arn:aws:s3:::b/*" },
+                    { Effect: "Allow", Action: "s3:ReplicateObject", Resource: "arn:aws:kms:us-east-1:111111111111:key/k" },
+                    {
+                        Effect: "Allow",
+                        Action: "s3:ReplicateObject",
+                        Resource: "arn:aws:s3:::b/*",
+                        Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+                    },
+                ],
+            },
+            "identity",
+        );
         expect(broken.problems).to.have.length(3);
     });
 
@@ -129,6 +192,8 @@ describe("IAM proof: every route under iam-simulate", function () {
             expect(prefixes.length, j.name).to.be.at.most(1);
             for (const p of prefixes) expect(p.length, j.name).to.be.within(1, 1024);
         }
-        expect(jobs.some(j => (j.request.ManifestGenerator?.S3JobManifestGenerator?.Filter?.KeyNameConstraint?.MatchAnyPrefix ?? []).length === 1)).to.equal(true);
+        expect(jobs.some(j => (j.request.ManifestGenerator?.S3JobManifestGenerator?.Filter?.KeyNameConstraint?.MatchAnyPrefix ?? []).length === 1)).to.equal(
+            true,
+        );
     });
 });

@@ -25,7 +25,9 @@ function capture() {
 
 describe("input: terminal injection", () => {
     let dir: string;
-    before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "input-cli-")); });
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "input-cli-"));
+    });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("escapes C0, C1 and bidirectional characters in every human line; --json stays JSON with the raw value", async () => {
@@ -53,14 +55,15 @@ describe("input: options and the shared stack loader", () => {
     let dir: string;
     before(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "input-stacks-"));
-        const stack = (manifest: string) => [
-            "config:",
-            "  pulumi-s3-replication:accounts:",
-            "    a:",
-            "      id: \"111111111111\"",
-            `  pulumi-s3-replication:manifest: ${manifest}`,
-            "  pulumi-s3-replication:destinationTemplate: \"{source}-replica\"",
-        ].join("\n") + "\n";
+        const stack = (manifest: string) =>
+            [
+                "config:",
+                "  pulumi-s3-replication:accounts:",
+                "    a:",
+                '      id: "111111111111"',
+                `  pulumi-s3-replication:manifest: ${manifest}`,
+                '  pulumi-s3-replication:destinationTemplate: "{source}-replica"',
+            ].join("\n") + "\n";
         fs.writeFileSync(path.join(dir, "Pulumi.missing.yaml"), stack("manifests/missing.csv"));
         fs.writeFileSync(path.join(dir, "Pulumi.book.yaml"), stack("routes.xlsx"));
         const wb = new ExcelJS.Workbook();
@@ -73,7 +76,14 @@ describe("input: options and the shared stack loader", () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("an empty option value is a usage error (exit 2), never the default", async () => {
-        for (const argv of [["validate", ""], ["validate", "x.csv", "--stack", ""], ["validate", "x.csv", "--sheet", ""], ["plan", "--stack", "dev", "--manifest", ""], ["plan", "--stack", ""], ["plan", "--stack", "dev", "--sheet", " "]]) {
+        for (const argv of [
+            ["validate", ""],
+            ["validate", "x.csv", "--stack", ""],
+            ["validate", "x.csv", "--sheet", ""],
+            ["plan", "--stack", "dev", "--manifest", ""],
+            ["plan", "--stack", ""],
+            ["plan", "--stack", "dev", "--sheet", " "],
+        ]) {
             const c = capture();
             expect(await main(argv, c.io), argv.join(" ")).to.equal(2);
             expect(c.err.join("\n"), argv.join(" ")).to.contain("must not be empty");
@@ -115,7 +125,9 @@ describe("input: options and the shared stack loader", () => {
         const drawn = (isTTY: boolean) => {
             const stream = Object.assign(new PassThrough(), { isTTY, columns: 120 });
             let text = "";
-            stream.on("data", (d: Buffer) => { text += d.toString(); });
+            stream.on("data", (d: Buffer) => {
+                text += d.toString();
+            });
             return { stream, text: () => text };
         };
         const tty = drawn(true);
@@ -133,7 +145,10 @@ describe("input: the CLI process", function () {
 
     it("runs with Pulumi.yaml's node flags, and ends quietly with its own exit code when stdout closes", async () => {
         // Plain JavaScript (the launcher loads it before TypeScript support), so required, not imported.
-        const { programNodeArgs, nodeFlagsMissing } = require("../cli/node-flags") as { programNodeArgs(): string[]; nodeFlagsMissing(flags: string[], execArgv: string[]): boolean };
+        const { programNodeArgs, nodeFlagsMissing } = require("../cli/node-flags") as {
+            programNodeArgs(): string[];
+            nodeFlagsMissing(flags: string[], execArgv: string[]): boolean;
+        };
         const flags = programNodeArgs();
         expect(flags).to.include("--max-old-space-size=8192");
         expect(nodeFlagsMissing(flags, [])).to.equal(true);
@@ -142,22 +157,36 @@ describe("input: the CLI process", function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "input-cli-"));
         try {
             const manifest = path.join(dir, "many.csv");
-            fs.writeFileSync(manifest, "source_bucket,source_account,source_region\n" + Array.from({ length: 3000 }, (_, i) => `Bad_${i},1,us-east-1\n`).join(""));
+            fs.writeFileSync(
+                manifest,
+                "source_bucket,source_account,source_region\n" + Array.from({ length: 3000 }, (_, i) => `Bad_${i},1,us-east-1\n`).join(""),
+            );
             // Every node process of the CLI records its heap limit and arguments.
             const probe = path.join(dir, "probe.js");
             const log = path.join(dir, "heap.log");
-            fs.writeFileSync(probe, `require("fs").appendFileSync(${JSON.stringify(log)}, JSON.stringify({ heap: require("v8").getHeapStatistics().heap_size_limit, argv: process.argv.slice(2) }) + "\\n");\n`);
+            fs.writeFileSync(
+                probe,
+                `require("fs").appendFileSync(${JSON.stringify(log)}, JSON.stringify({ heap: require("v8").getHeapStatistics().heap_size_limit, argv: process.argv.slice(2) }) + "\\n");\n`,
+            );
             const child = spawn(process.execPath, [path.join(ROOT, "cli", "s3-replication.js"), "validate", manifest, "--max-diagnostics", "0"], {
-                cwd: ROOT, env: { ...process.env, NODE_OPTIONS: `--require ${probe}` }, stdio: ["ignore", "pipe", "pipe"],
+                cwd: ROOT,
+                env: { ...process.env, NODE_OPTIONS: `--require ${probe}` },
+                stdio: ["ignore", "pipe", "pipe"],
             });
             let stderr = "";
-            child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+            child.stderr.on("data", (d: Buffer) => {
+                stderr += d.toString();
+            });
             // Read one chunk, then close the pipe, as `| head -1` does.
             child.stdout.once("data", () => child.stdout.destroy());
             const code = await new Promise<number | null>(resolve => child.on("close", c => resolve(c)));
             expect(stderr, "no stack trace").to.equal("");
             expect(code, "the command's own exit code (1: errors found)").to.equal(1);
-            const runs = fs.readFileSync(log, "utf8").trim().split("\n").map(l => JSON.parse(l) as { heap: number; argv: string[] });
+            const runs = fs
+                .readFileSync(log, "utf8")
+                .trim()
+                .split("\n")
+                .map(l => JSON.parse(l) as { heap: number; argv: string[] });
             const cli = runs.find(r => r.argv.includes("validate") && r.heap > 8 * 1024 ** 3);
             expect(cli, JSON.stringify(runs)).to.not.equal(undefined);
         } finally {

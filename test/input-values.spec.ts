@@ -16,18 +16,27 @@ function settings(raw: Record<string, unknown> = {}): StackSettings {
 
 const SETTINGS = settings();
 const shown = (r: ManifestValidation) => r.diagnostics.map(d => `${d.code}@${d.row ?? ""}:${d.column ?? ""}`);
-const validate = (content: string | Buffer, format: ManifestFormat, s: StackSettings = SETTINGS) => validateManifestContent(content, format, `m.${format}`, { settings: s });
+const validate = (content: string | Buffer, format: ManifestFormat, s: StackSettings = SETTINGS) =>
+    validateManifestContent(content, format, `m.${format}`, { settings: s });
 
 const H = "source_bucket,source_account,source_region,destination_bucket";
 /** A CSV of one route with extra columns (values quoted as a spreadsheet writes them). */
 function csv(extra: Record<string, string>, base = "app-logs,a,us-east-1,app-logs-replica"): string {
-    const cells = Object.values(extra).map(v => `"${v.replace(/"/g, "\"\"")}"`);
+    const cells = Object.values(extra).map(v => `"${v.replace(/"/g, '""')}"`);
     return [[H, ...Object.keys(extra)].join(","), [base, ...cells].join(",")].join("\n") + "\n";
 }
 
 /** One route in YAML, `lines` appended as written (not quoted by a serializer). */
 function yaml(...lines: string[]): string {
-    return ["- source_bucket: app-logs", "  source_account: a", "  source_region: us-east-1", "  destination_bucket: app-logs-replica", ...lines.map(l => `  ${l}`)].join("\n") + "\n";
+    return (
+        [
+            "- source_bucket: app-logs",
+            "  source_account: a",
+            "  source_region: us-east-1",
+            "  destination_bucket: app-logs-replica",
+            ...lines.map(l => `  ${l}`),
+        ].join("\n") + "\n"
+    );
 }
 
 async function workbook(rows: unknown[][], build?: (ws: ExcelJS.Worksheet, wb: ExcelJS.Workbook) => void): Promise<Buffer> {
@@ -64,7 +73,13 @@ describe("input: values are kept verbatim or refused", () => {
     });
 
     it("refuses whitespace at either end of a prefix, rule id or tag instead of trimming it", async () => {
-        for (const [column, value] of [["prefix", " logs/"], ["prefix", "logs/\u00a0"], ["rule_id", "rule "], ["tags", "team=data; class=logs"], ["tags", "team=data "]]) {
+        for (const [column, value] of [
+            ["prefix", " logs/"],
+            ["prefix", "logs/\u00a0"],
+            ["rule_id", "rule "],
+            ["tags", "team=data; class=logs"],
+            ["tags", "team=data "],
+        ]) {
             const r = await validate(csv({ [column]: value }), "csv");
             expect(shown(r), `${column}=${JSON.stringify(value)}`).to.deep.equal([`SURROUNDING_WHITESPACE@2:${column}`]);
             expect(r.spec!.routes, "no route is built from a refused value").to.deep.equal([]);
@@ -78,21 +93,36 @@ describe("input: values are kept verbatim or refused", () => {
             const r = await validate(csv({ tags }), "csv");
             expect(shown(r), tags).to.deep.equal(["INVALID_TAG_FILTER@2:tags"]);
         }
-        expect((await validate(csv({ tags: "team=data,class=logs" }), "csv")).diagnostics[0].message).to.contain("separate tags with \";\"");
+        expect((await validate(csv({ tags: "team=data,class=logs" }), "csv")).diagnostics[0].message).to.contain('separate tags with ";"');
     });
 
     it("refuses unquoted YAML/JSON numbers and booleans in text columns, saying how they were written", async () => {
-        for (const [line, written] of [["prefix: 0123", "0123"], ["rule_id: 1.10", "1.10"], ["prefix: .inf", ".inf"], ["prefix: 0x1F", "0x1F"], ["prefix: true", "true"], ["source_bucket: 2024", "2024"]]) {
+        for (const [line, written] of [
+            ["prefix: 0123", "0123"],
+            ["rule_id: 1.10", "1.10"],
+            ["prefix: .inf", ".inf"],
+            ["prefix: 0x1F", "0x1F"],
+            ["prefix: true", "true"],
+            ["source_bucket: 2024", "2024"],
+        ]) {
             const r = await validate(line.startsWith("source_bucket") ? yaml().replace("source_bucket: app-logs", line) : yaml(line), "yaml");
-            expect(r.diagnostics.map(d => d.code), line).to.deep.equal(["VALUE_NOT_TEXT"]);
+            expect(
+                r.diagnostics.map(d => d.code),
+                line,
+            ).to.deep.equal(["VALUE_NOT_TEXT"]);
             expect(r.diagnostics[0].message, line).to.contain(written).and.contain("quote it");
         }
-        const quoted = await validate(yaml("prefix: \"0123\"", "rule_id: '1.10'", "tags: {version: \"1.10\"}"), "yaml");
+        const quoted = await validate(yaml('prefix: "0123"', "rule_id: '1.10'", 'tags: {version: "1.10"}'), "yaml");
         expect(quoted.diagnostics).to.deep.equal([]);
         expect(quoted.spec!.routes[0]).to.include({ prefix: "0123", ruleId: "1.10" });
         expect(quoted.spec!.routes[0].tags).to.deep.equal({ version: "1.10" });
         expect((await validate(yaml("tags: {version: 1.10}"), "yaml")).diagnostics.map(d => d.code)).to.deep.equal(["VALUE_NOT_TEXT"]);
-        const json = await validate(JSON.stringify([{ source_bucket: "app-logs", source_account: "a", source_region: "us-east-1", destination_bucket: "app-logs-replica", rule_id: 1.1 }]).replace("1.1", "1.10"), "json");
+        const json = await validate(
+            JSON.stringify([
+                { source_bucket: "app-logs", source_account: "a", source_region: "us-east-1", destination_bucket: "app-logs-replica", rule_id: 1.1 },
+            ]).replace("1.1", "1.10"),
+            "json",
+        );
         expect(json.diagnostics.map(d => `${d.code} ${d.column}`)).to.deep.equal(["VALUE_NOT_TEXT rule_id"]);
     });
 
@@ -113,28 +143,45 @@ describe("input: values are kept verbatim or refused", () => {
         }
         for (const line of ["priority: 0x1F", "priority: 1e3", "priority: 0o17", "priority: .inf"]) {
             const r = await validate(yaml(line), "yaml");
-            expect(r.diagnostics.map(d => d.code), line).to.deep.equal(["INVALID_PRIORITY"]);
+            expect(
+                r.diagnostics.map(d => d.code),
+                line,
+            ).to.deep.equal(["INVALID_PRIORITY"]);
             expect(r.diagnostics[0].message, line).to.contain(line.split(": ")[1]);
         }
         expect((await validate(yaml("priority: 12"), "yaml")).spec!.routes[0].priority).to.equal(12);
     });
 
     it("refuses control and bidirectional characters in any value", async () => {
-        for (const [column, value] of [["prefix", "logs/\u001b[2J"], ["rule_id", "rule\u202eevil"], ["tags", "team=a\nb"], ["destination_account", "a\u0085"], ["prefix", "a\u2066b"]]) {
+        for (const [column, value] of [
+            ["prefix", "logs/\u001b[2J"],
+            ["rule_id", "rule\u202eevil"],
+            ["tags", "team=a\nb"],
+            ["destination_account", "a\u0085"],
+            ["prefix", "a\u2066b"],
+        ]) {
             const r = await validate(csv({ [column]: value }), "csv");
-            expect(r.diagnostics.map(d => `${d.code}@${d.column}`), JSON.stringify(value)).to.include(`CONTROL_CHARACTER@${column}`);
+            expect(
+                r.diagnostics.map(d => `${d.code}@${d.column}`),
+                JSON.stringify(value),
+            ).to.include(`CONTROL_CHARACTER@${column}`);
             expect(r.spec!.routes, JSON.stringify(value)).to.deep.equal([]);
         }
     });
 
     it("refuses Excel dates, and numbers a text cell may show differently, but keeps General whole numbers", async () => {
         const header = ["source_bucket", "source_account", "source_region", "destination_bucket", "prefix", "rule_id"];
-        const buffer = await workbook([
-            header,
-            ["app-a", "a", "us-east-1", "app-a-copy", new Date(Date.UTC(2024, 0, 2)), "r1"],
-            ["app-b", "a", "us-east-1", "app-b-copy", 2024, new Date(Date.UTC(2024, 0, 2))],
-            ["app-c", "a", "us-east-1", "app-c-copy", 0.1, true],
-        ], ws => { ws.getCell("E4").numFmt = "0.00"; });
+        const buffer = await workbook(
+            [
+                header,
+                ["app-a", "a", "us-east-1", "app-a-copy", new Date(Date.UTC(2024, 0, 2)), "r1"],
+                ["app-b", "a", "us-east-1", "app-b-copy", 2024, new Date(Date.UTC(2024, 0, 2))],
+                ["app-c", "a", "us-east-1", "app-c-copy", 0.1, true],
+            ],
+            ws => {
+                ws.getCell("E4").numFmt = "0.00";
+            },
+        );
         const r = await validate(buffer, "xlsx");
         expect(shown(r)).to.deep.equal(["VALUE_NOT_TEXT@2:prefix", "VALUE_NOT_TEXT@3:rule_id", "VALUE_NOT_TEXT@4:prefix", "VALUE_NOT_TEXT@4:rule_id"]);
         expect(r.diagnostics[0].message).to.contain("E2").and.contain("format the cell as Text");
@@ -146,10 +193,13 @@ describe("input: values are kept verbatim or refused", () => {
     });
 
     it("a merged range across columns does not copy its value into the next column", async () => {
-        const buffer = await workbook([
-            ["source_bucket", "source_account", "source_region", "destination_bucket", "rule_id", "prefix"],
-            ["app-a", "a", "us-east-1", "app-a-copy", "keep", null],
-        ], ws => ws.mergeCells("E2:F2"));
+        const buffer = await workbook(
+            [
+                ["source_bucket", "source_account", "source_region", "destination_bucket", "rule_id", "prefix"],
+                ["app-a", "a", "us-east-1", "app-a-copy", "keep", null],
+            ],
+            ws => ws.mergeCells("E2:F2"),
+        );
         const r = await validate(buffer, "xlsx");
         expect(shown(r)).to.deep.equal(["MERGED_CELLS@2:"]);
         expect(r.diagnostics[0]).to.include({ severity: "warning" });
@@ -204,9 +254,15 @@ describe("input: partitions", () => {
 
 describe("input: prototype names are ordinary names", () => {
     it("account aliases named constructor, toString and __proto__ resolve from stack config, or are unknown", async () => {
-        const named = parseStackSettings(JSON.parse('{"accounts": {"constructor": {"id": "111111111111"}, "toString": {"id": "222222222222"}, "__proto__": {"id": "333333333333"}}}'));
+        const named = parseStackSettings(
+            JSON.parse('{"accounts": {"constructor": {"id": "111111111111"}, "toString": {"id": "222222222222"}, "__proto__": {"id": "333333333333"}}}'),
+        );
         expect(named.diagnostics).to.deep.equal([]);
-        for (const [alias, id] of [["constructor", "111111111111"], ["toString", "222222222222"], ["__proto__", "333333333333"]]) {
+        for (const [alias, id] of [
+            ["constructor", "111111111111"],
+            ["toString", "222222222222"],
+            ["__proto__", "333333333333"],
+        ]) {
             const r = await validate(csv({}, `app-logs,${alias},us-east-1,app-logs-replica`), "csv", named.settings!);
             expect(r.diagnostics, alias).to.deep.equal([]);
             expect(r.spec!.routes[0].sourceAccount, alias).to.equal(id);
@@ -221,16 +277,27 @@ describe("input: prototype names are ordinary names", () => {
     it("tag keys named constructor, toString and __proto__ are tags like any other", async () => {
         const r = await validate(csv({ tags: "constructor=a;toString=b;__proto__=c" }), "csv");
         expect(r.diagnostics).to.deep.equal([]);
-        expect(Object.entries(r.spec!.routes[0].tags)).to.deep.equal([["constructor", "a"], ["toString", "b"], ["__proto__", "c"]]);
+        expect(Object.entries(r.spec!.routes[0].tags)).to.deep.equal([
+            ["constructor", "a"],
+            ["toString", "b"],
+            ["__proto__", "c"],
+        ]);
         const y = await validate(yaml("tags: {__proto__: x, constructor: y}"), "yaml");
         expect(y.diagnostics).to.deep.equal([]);
-        expect(Object.entries(y.spec!.routes[0].tags)).to.deep.equal([["__proto__", "x"], ["constructor", "y"]]);
+        expect(Object.entries(y.spec!.routes[0].tags)).to.deep.equal([
+            ["__proto__", "x"],
+            ["constructor", "y"],
+        ]);
     });
 
     it("a {constructor} placeholder is left as written, and a __proto__ key in a route is an unknown column", async () => {
-        const r = await validate(`${H.replace(",destination_bucket", "")}\napp-logs,a,us-east-1\n`, "csv", settings({ destinationTemplate: "{source}-{constructor}" }));
+        const r = await validate(
+            `${H.replace(",destination_bucket", "")}\napp-logs,a,us-east-1\n`,
+            "csv",
+            settings({ destinationTemplate: "{source}-{constructor}" }),
+        );
         expect(shown(r)).to.deep.equal(["INVALID_BUCKET_NAME@2:destination_bucket"]);
-        expect(r.diagnostics[0].message).to.contain("\"app-logs-{constructor}\"").and.not.contain("function");
+        expect(r.diagnostics[0].message).to.contain('"app-logs-{constructor}"').and.not.contain("function");
         const y = await validate(yaml("__proto__: x"), "yaml");
         expect(shown(y)).to.deep.equal(["UNKNOWN_COLUMN@5:__proto__"]);
     });

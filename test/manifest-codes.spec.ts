@@ -17,7 +17,12 @@ function settings(extra: Record<string, unknown> = {}): StackSettings {
     return parsed.settings!;
 }
 
-interface Expect { code: DiagnosticCode; row?: number; column?: string; severity?: "error" | "warning" }
+interface Expect {
+    code: DiagnosticCode;
+    row?: number;
+    column?: string;
+    severity?: "error" | "warning";
+}
 
 interface Case extends Expect {
     fixture: string;
@@ -58,12 +63,31 @@ const CASES: Case[] = [
     { fixture: "rtc-unsupported-region.csv", code: "RTC_UNSUPPORTED_REGION", row: 2, column: "rtc" },
     { fixture: "replication-chain.csv", code: "REPLICATION_CHAIN", row: 3, column: "source_bucket", severity: "warning" },
     { fixture: "two-way-not-declared.csv", code: "TWO_WAY_NOT_DECLARED", row: 3, column: "bidirectional", severity: "warning" },
-    { fixture: "object-lock-mismatch.csv", code: "OBJECT_LOCK_MISMATCH", row: 2, column: "destination_bucket", extra: { buckets: { "app-logs": { objectLock: true } } } },
-    { fixture: "iam-quota-exceeded.csv", code: "IAM_QUOTA_EXCEEDED", row: 2, column: "source_bucket", extra: { iam: { quotas: { inlineCharsPerRole: 200, managedPolicyChars: 200, managedPoliciesPerRole: 1 } } } },
+    {
+        fixture: "object-lock-mismatch.csv",
+        code: "OBJECT_LOCK_MISMATCH",
+        row: 2,
+        column: "destination_bucket",
+        extra: { buckets: { "app-logs": { objectLock: true } } },
+    },
+    {
+        fixture: "iam-quota-exceeded.csv",
+        code: "IAM_QUOTA_EXCEEDED",
+        row: 2,
+        column: "source_bucket",
+        extra: { iam: { quotas: { inlineCharsPerRole: 200, managedPolicyChars: 200, managedPoliciesPerRole: 1 } } },
+    },
     { fixture: "partition-mismatch.csv", code: "PARTITION_MISMATCH", row: 2, column: "destination_region" },
     { fixture: "surrounding-whitespace.csv", code: "SURROUNDING_WHITESPACE", row: 2, column: "prefix" },
     { fixture: "control-character.csv", code: "CONTROL_CHARACTER", row: 2, column: "prefix" },
-    { fixture: "account-without-credentials.csv", code: "ACCOUNT_WITHOUT_CREDENTIALS", row: 2, column: "destination_account", severity: "warning", extra: { accounts: { ...ACCOUNTS, a: { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/deployer" } } } },
+    {
+        fixture: "account-without-credentials.csv",
+        code: "ACCOUNT_WITHOUT_CREDENTIALS",
+        row: 2,
+        column: "destination_account",
+        severity: "warning",
+        extra: { accounts: { ...ACCOUNTS, a: { id: "111111111111", roleArn: "arn:aws:iam::111111111111:role/deployer" } } },
+    },
 ];
 
 /**
@@ -71,8 +95,11 @@ const CASES: Case[] = [
  * and component arguments run the same checks), which the manifest path never renders.
  */
 const NOT_FROM_A_MANIFEST: DiagnosticCode[] = [
-    "OWNERSHIP_OVERRIDE_WITHOUT_ACCOUNT", "RTC_METRICS_MISMATCH", "V2_SCHEMA_REQUIRED",
-    "EXISTING_OBJECT_REPLICATION_UNSUPPORTED", "NO_RULES",
+    "OWNERSHIP_OVERRIDE_WITHOUT_ACCOUNT",
+    "RTC_METRICS_MISMATCH",
+    "V2_SCHEMA_REQUIRED",
+    "EXISTING_OBJECT_REPLICATION_UNSUPPORTED",
+    "NO_RULES",
 ];
 
 function only(result: ManifestValidation, e: Expect, file: string): void {
@@ -119,7 +146,11 @@ describe("manifest validation: every code, at its row and column", () => {
 
         it("CONFIG_TOO_LARGE when one source's configuration renders over 2 MB", async () => {
             const tags = Array.from({ length: 10 }, (_, k) => `k${k}${"x".repeat(100)}=${"v".repeat(250)}`).join(";");
-            const csv = H + Array.from({ length: 500 }, (_, i) => `app-logs,a,us-east-1,app-logs-replica,${String(i).padStart(4, "0")}${"p".repeat(1000)},${tags}`).join("\n");
+            const csv =
+                H +
+                Array.from({ length: 500 }, (_, i) => `app-logs,a,us-east-1,app-logs-replica,${String(i).padStart(4, "0")}${"p".repeat(1000)},${tags}`).join(
+                    "\n",
+                );
             const result = await validateManifestContent(csv, "csv", "big.csv", { settings: settings() });
             expect(result.diagnostics.map(d => `${d.code}@${d.column}`)).to.deep.equal(["CONFIG_TOO_LARGE@source_bucket"]);
             expect(result.diagnostics[0].row).to.be.within(2, 501);
@@ -128,8 +159,11 @@ describe("manifest validation: every code, at its row and column", () => {
 
         it("BUCKET_POLICY_TOO_LARGE when a destination grants too many source accounts", async () => {
             // Grants name source accounts (one role path per account), so only many accounts fill a policy.
-            const rows = (n: number) => "source_bucket,source_account,source_region,destination_bucket,destination_account,create_destination\n" +
-                Array.from({ length: n }, (_, i) => `app-${String(i).padStart(3, "0")},${200000000000 + i},us-east-1,central-archive,999999999999,true`).join("\n");
+            const rows = (n: number) =>
+                "source_bucket,source_account,source_region,destination_bucket,destination_account,create_destination\n" +
+                Array.from({ length: n }, (_, i) => `app-${String(i).padStart(3, "0")},${200000000000 + i},us-east-1,central-archive,999999999999,true`).join(
+                    "\n",
+                );
             const result = await validateManifestContent(rows(300), "csv", "fan-in.csv", { settings: settings() });
             expect(result.diagnostics.map(d => `${d.code}@${d.row}:${d.column}`)).to.deep.equal(["BUCKET_POLICY_TOO_LARGE@2:destination_bucket"]);
             expect(result.diagnostics[0].message).to.match(/grants to 300 source accounts/);
@@ -232,7 +266,9 @@ describe("manifest validation: every code, at its row and column", () => {
             const result = await validateManifestContent(csv, "csv", "m.csv", { settings: settings() });
             expect(result.diagnostics.map(d => `${d.code}@${d.row}:${d.column}`)).to.deep.equal(["MISSING_FIELD@1:destination_bucket"]);
             expect(result.diagnostics[0].message).to.contain("destinationTemplate");
-            const templated = await validateManifestContent(csv, "csv", "m.csv", { settings: settings({ destinationTemplate: "{source}-{destination_region}" }) });
+            const templated = await validateManifestContent(csv, "csv", "m.csv", {
+                settings: settings({ destinationTemplate: "{source}-{destination_region}" }),
+            });
             expect(templated.diagnostics).to.deep.equal([]);
             expect(templated.spec!.routes.map(r => r.destination)).to.deep.equal(["app-a-us-east-1", "app-b-us-east-1"]);
         });
@@ -240,9 +276,19 @@ describe("manifest validation: every code, at its row and column", () => {
 
     it("covers every code in DIAGNOSTIC_CODES (a new code needs a case here)", () => {
         const covered = new Set<string>([
-            ...CASES.map(c => c.code), ...NOT_FROM_A_MANIFEST,
-            "TOO_MANY_RULES", "CONFIG_TOO_LARGE", "BUCKET_POLICY_TOO_LARGE", "INVALID_CONFIG",
-            "VALUE_NOT_TEXT", "DUPLICATE_KEY", "UNSUPPORTED_YAML_TAG", "MANIFEST_TOO_LARGE", "HIDDEN_SHEET", "HIDDEN_ROWS", "MERGED_CELLS",
+            ...CASES.map(c => c.code),
+            ...NOT_FROM_A_MANIFEST,
+            "TOO_MANY_RULES",
+            "CONFIG_TOO_LARGE",
+            "BUCKET_POLICY_TOO_LARGE",
+            "INVALID_CONFIG",
+            "VALUE_NOT_TEXT",
+            "DUPLICATE_KEY",
+            "UNSUPPORTED_YAML_TAG",
+            "MANIFEST_TOO_LARGE",
+            "HIDDEN_SHEET",
+            "HIDDEN_ROWS",
+            "MERGED_CELLS",
         ]);
         expect(Object.keys(DIAGNOSTIC_CODES).filter(c => !covered.has(c))).to.deep.equal([]);
     });

@@ -11,7 +11,10 @@ const CODES = read("docs/diagnostics.md");
 /** The rows of the markdown table whose first cell is `name` in backticks. */
 function tableRow(name: string, doc = MANIFEST): string[] | undefined {
     const line = doc.split("\n").find(l => l.startsWith(`| \`${name}\` |`));
-    return line?.split("|").slice(1, -1).map(c => c.trim());
+    return line
+        ?.split("|")
+        .slice(1, -1)
+        .map(c => c.trim());
 }
 
 describe("manifest docs", () => {

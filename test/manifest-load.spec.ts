@@ -24,21 +24,34 @@ describe("manifest loader: CSV", () => {
         const m = parseManifestText(`${H}\napp-a,111111111111,us-east-1,app-a-copy\n\n,,,\napp-b,111111111111,us-east-1,app-b-copy\n`, "csv", "m.csv");
         expect(m.diagnostics).to.deep.equal([]);
         expect(rowsOf(m)).to.deep.equal([2, 5]);
-        expect(m.records[1].values).to.deep.equal({ source_bucket: "app-b", source_account: "111111111111", source_region: "us-east-1", destination_bucket: "app-b-copy" });
+        expect(m.records[1].values).to.deep.equal({
+            source_bucket: "app-b",
+            source_account: "111111111111",
+            source_region: "us-east-1",
+            destination_bucket: "app-b-copy",
+        });
         expect(m.records[1].locs?.source_region).to.deep.equal({ file: "m.csv", row: 5, column: "source_region" });
         expect(m.columns).to.deep.equal(["source_bucket", "source_account", "source_region", "destination_bucket"]);
         expect(m.headerRow).to.equal(1);
     });
 
     it("counts a quoted multi-line cell as one row (row = record, not line)", () => {
-        const m = parseManifestText(`${H},tags\n"app-a",111111111111,us-east-1,app-a-copy,"team=x;\nclass=y"\napp-b,111111111111,us-east-1,app-b-copy,\n`, "csv", "m.csv");
+        const m = parseManifestText(
+            `${H},tags\n"app-a",111111111111,us-east-1,app-a-copy,"team=x;\nclass=y"\napp-b,111111111111,us-east-1,app-b-copy,\n`,
+            "csv",
+            "m.csv",
+        );
         expect(m.diagnostics).to.deep.equal([]);
         expect(rowsOf(m)).to.deep.equal([2, 3]);
         expect(m.records[0].values.tags).to.equal("team=x;\nclass=y");
     });
 
     it("strips a UTF-8 byte order mark from the first header", () => {
-        const m = parseManifestText(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${H}\napp-a,111111111111,us-east-1,app-a-copy\n`)]), "csv", "m.csv");
+        const m = parseManifestText(
+            Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${H}\napp-a,111111111111,us-east-1,app-a-copy\n`)]),
+            "csv",
+            "m.csv",
+        );
         expect(m.diagnostics).to.deep.equal([]);
         expect(m.records[0].values.source_bucket).to.equal("app-a");
     });
@@ -63,11 +76,21 @@ describe("manifest loader: CSV", () => {
     });
 
     it("maps headers ignoring case, spaces and underscores, and the AWS blog template's headers", () => {
-        const m = parseManifestText("Source Bucket Name,SOURCE ACCOUNT,source-region,Region,Target Storage Class,Prefix Filter,DeleteMarkerReplication,Existing Object Replication\nmedia,111111111111,us-east-1,us-west-2,STANDARD_IA,img/,Enabled,Disabled\n", "csv", "blog.csv");
+        const m = parseManifestText(
+            "Source Bucket Name,SOURCE ACCOUNT,source-region,Region,Target Storage Class,Prefix Filter,DeleteMarkerReplication,Existing Object Replication\nmedia,111111111111,us-east-1,us-west-2,STANDARD_IA,img/,Enabled,Disabled\n",
+            "csv",
+            "blog.csv",
+        );
         expect(m.diagnostics).to.deep.equal([]);
         expect(m.records[0].values).to.deep.equal({
-            source_bucket: "media", source_account: "111111111111", source_region: "us-east-1", destination_region: "us-west-2",
-            storage_class: "STANDARD_IA", prefix: "img/", delete_marker_replication: "Enabled", existing_objects: "Disabled",
+            source_bucket: "media",
+            source_account: "111111111111",
+            source_region: "us-east-1",
+            destination_region: "us-west-2",
+            storage_class: "STANDARD_IA",
+            prefix: "img/",
+            delete_marker_replication: "Enabled",
+            existing_objects: "Disabled",
         });
     });
 
@@ -117,12 +140,21 @@ describe("manifest loader: CSV", () => {
 
 describe("manifest loader: files and formats", () => {
     let dir: string;
-    before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "manifest-load-")); });
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "manifest-load-"));
+    });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("tells the format from the extension", () => {
-        expect(["a.csv", "a.TSV", "a.xlsx", "a.yml", "a.yaml", "a.json", "a.txt"].map(formatFromPath))
-            .to.deep.equal(["csv", "tsv", "xlsx", "yaml", "yaml", "json", undefined]);
+        expect(["a.csv", "a.TSV", "a.xlsx", "a.yml", "a.yaml", "a.json", "a.txt"].map(formatFromPath)).to.deep.equal([
+            "csv",
+            "tsv",
+            "xlsx",
+            "yaml",
+            "yaml",
+            "json",
+            undefined,
+        ]);
     });
 
     it("turns a missing file, a directory and an unknown extension into MANIFEST_UNREADABLE", async () => {
@@ -154,8 +186,12 @@ describe("manifest loader: XLSX", () => {
         expect(flattenCellValue({ text: "app-logs", hyperlink: "https://example.com" })).to.deep.equal({ value: "app-logs" });
         expect(flattenCellValue({ formula: "A1", result: 5 })).to.deep.equal({ value: 5 });
         expect(flattenCellValue({ sharedFormula: "A1", result: "x" })).to.deep.equal({ value: "x" });
-        expect(flattenCellValue({ error: "#N/A" })).to.have.property("error").that.contains("#N/A");
-        expect(flattenCellValue({ formula: "A1" })).to.have.property("error").that.contains("no calculated value");
+        expect(flattenCellValue({ error: "#N/A" }))
+            .to.have.property("error")
+            .that.contains("#N/A");
+        expect(flattenCellValue({ formula: "A1" }))
+            .to.have.property("error")
+            .that.contains("no calculated value");
         expect(flattenCellValue(null)).to.deep.equal({ value: undefined });
     });
 
@@ -163,7 +199,14 @@ describe("manifest loader: XLSX", () => {
         const buffer = await xlsxBuffer(wb => {
             const ws = wb.addWorksheet("Routes");
             ws.getRow(1).values = ["Source Bucket", "Source Account", "Source Region", "Destination Bucket", "RTC", "Priority"];
-            ws.getRow(2).values = [{ richText: [{ text: "app-" }, { text: "a" }] }, 111111111111, "us-east-1", { text: "app-a-copy", hyperlink: "https://s3.console.aws.amazon.com/" }, true, 3];
+            ws.getRow(2).values = [
+                { richText: [{ text: "app-" }, { text: "a" }] },
+                111111111111,
+                "us-east-1",
+                { text: "app-a-copy", hyperlink: "https://s3.console.aws.amazon.com/" },
+                true,
+                3,
+            ];
             ws.getRow(4).values = ["app-b", 11111111111, "us-east-1", "app-b-copy", false, { formula: "1+1", result: 2 }];
             wb.addWorksheet("Notes").getRow(1).values = ["not", "a", "manifest"];
         });
@@ -171,7 +214,14 @@ describe("manifest loader: XLSX", () => {
         expect(m.diagnostics).to.deep.equal([]);
         expect(m.sheet).to.equal("Routes");
         expect(rowsOf(m)).to.deep.equal([2, 4]);
-        expect(m.records[0].values).to.deep.equal({ source_bucket: "app-a", source_account: 111111111111, source_region: "us-east-1", destination_bucket: "app-a-copy", rtc: true, priority: 3 });
+        expect(m.records[0].values).to.deep.equal({
+            source_bucket: "app-a",
+            source_account: 111111111111,
+            source_region: "us-east-1",
+            destination_bucket: "app-a-copy",
+            rtc: true,
+            priority: 3,
+        });
         expect(m.records[1].values.priority).to.equal(2);
         expect(m.records[1].locs?.priority).to.deep.equal({ file: "fleet.xlsx", row: 4, column: "priority" });
     });
@@ -189,7 +239,7 @@ describe("manifest loader: XLSX", () => {
         expect(named.records).to.have.length(1);
         const missing = await parseManifest(buffer, "xlsx", "f.xlsx", { sheet: "Dev" });
         expect(codes(missing.diagnostics)).to.deep.equal(["MANIFEST_UNREADABLE"]);
-        expect(missing.diagnostics[0].message).to.contain("\"Cover\", \"Prod\"");
+        expect(missing.diagnostics[0].message).to.contain('"Cover", "Prod"');
     });
 
     it("reports error cells as INVALID_VALUE at their row and column", async () => {
@@ -262,7 +312,8 @@ describe("manifest loader: YAML and JSON", () => {
     });
 
     it("reads JSON with line numbers, and reports JSON syntax errors at their line", () => {
-        const json = '{\n  "routes": [\n    {\n      "source_bucket": "app-a",\n      "source_account": "111111111111",\n      "source_region": "us-east-1"\n    }\n  ]\n}\n';
+        const json =
+            '{\n  "routes": [\n    {\n      "source_bucket": "app-a",\n      "source_account": "111111111111",\n      "source_region": "us-east-1"\n    }\n  ]\n}\n';
         const m = parseManifestText(json, "json", "r.json");
         expect(m.diagnostics).to.deep.equal([]);
         expect(rowsOf(m)).to.deep.equal([4]);

@@ -6,9 +6,24 @@
  */
 import { expect } from "chai";
 import {
-    ALARM_PERIOD_SECONDS, FLEET_FAILED_QUERY, MAX_QUERIES_PER_CALL, REPLICATION_EVENTS, ROUTES_PER_DASHBOARD,
-    RouteSpec, alertTopicPolicy, checkReplicationConfig, dashboardBody, failureEventChoices, monitoringSettingsProblems,
-    parseStackSettings, planMonitoring, recordsFromObjects, routeMetricQueries, ruleFor, validateFleet, watchedRoutes,
+    ALARM_PERIOD_SECONDS,
+    FLEET_FAILED_QUERY,
+    MAX_QUERIES_PER_CALL,
+    REPLICATION_EVENTS,
+    ROUTES_PER_DASHBOARD,
+    RouteSpec,
+    alertTopicPolicy,
+    checkReplicationConfig,
+    dashboardBody,
+    failureEventChoices,
+    monitoringSettingsProblems,
+    parseStackSettings,
+    planMonitoring,
+    recordsFromObjects,
+    routeMetricQueries,
+    ruleFor,
+    validateFleet,
+    watchedRoutes,
 } from "../components/model";
 import { syntheticRoutes } from "../bench/fleet-fixture";
 
@@ -16,8 +31,13 @@ const A = "111111111111";
 const B = "222222222222";
 type Row = Record<string, unknown>;
 const route = (source: string, destination: string, extra: Row = {}): Row => ({
-    source_bucket: source, source_account: A, source_region: "us-east-1",
-    destination_bucket: destination, destination_account: B, destination_region: "us-west-2", ...extra,
+    source_bucket: source,
+    source_account: A,
+    source_region: "us-east-1",
+    destination_bucket: destination,
+    destination_account: B,
+    destination_region: "us-west-2",
+    ...extra,
 });
 
 function plan(rows: Row[], options: Parameters<typeof validateFleet>[1] = {}) {
@@ -29,7 +49,11 @@ function plan(rows: Row[], options: Parameters<typeof validateFleet>[1] = {}) {
 
 const codes = (rules: unknown[]) => checkReplicationConfig({ bucket: "src", role: `arn:aws:iam::${A}:role/r`, rules } as never).map(f => f.code);
 const rule = (destination: Record<string, unknown>) => ({
-    id: "r", priority: 1, status: "Enabled", filter: { prefix: "" }, deleteMarkerReplication: { status: "Disabled" },
+    id: "r",
+    priority: 1,
+    status: "Enabled",
+    filter: { prefix: "" },
+    deleteMarkerReplication: { status: "Disabled" },
     destination: { bucket: "arn:aws:s3:::dst", ...destination },
 });
 
@@ -55,7 +79,10 @@ describe("monitoring model: replication metrics on every rule", () => {
         const on = plan(rows).plan.sources.flatMap(s => s.config.rules ?? []);
         expect(on.map(r => r.destination?.metrics?.status)).to.deep.equal(["Enabled", "Enabled"]);
         const off = plan(rows, { replicationMetrics: false }).plan.sources.flatMap(s => s.config.rules ?? []);
-        expect(off.map(r => [r.id, r.destination?.metrics?.status ?? "none"]).sort()).to.deep.equal([["to-p-dst", "none"], ["to-p-dst-rtc", "Enabled"]]);
+        expect(off.map(r => [r.id, r.destination?.metrics?.status ?? "none"]).sort()).to.deep.equal([
+            ["to-p-dst", "none"],
+            ["to-p-dst-rtc", "Enabled"],
+        ]);
     });
 });
 
@@ -64,7 +91,9 @@ describe("monitoring model: the shared metrics/RTC check follows AWS", () => {
         expect(codes([rule({ metrics: { status: "Enabled" } })])).to.deep.equal([]);
         expect(codes([rule({ metrics: { status: "Enabled", eventThreshold: { minutes: 15 } } })])).to.deep.equal([]);
         expect(codes([rule({ metrics: { status: "Disabled" } })])).to.deep.equal([]);
-        expect(codes([rule({ replicationTime: { status: "Enabled", time: { minutes: 15 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } } })])).to.deep.equal([]);
+        expect(
+            codes([rule({ replicationTime: { status: "Enabled", time: { minutes: 15 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } } })]),
+        ).to.deep.equal([]);
     });
 
     it("refuses RTC without metrics, RTC without the threshold, and minutes other than 15", () => {
@@ -73,27 +102,39 @@ describe("monitoring model: the shared metrics/RTC check follows AWS", () => {
         expect(codes([rule({ replicationTime: rtc, metrics: { status: "Disabled" } })])).to.deep.equal(["RTC_METRICS_MISMATCH"]);
         expect(codes([rule({ replicationTime: rtc, metrics: { status: "Enabled" } })])).to.deep.equal(["RTC_METRICS_MISMATCH"]);
         expect(codes([rule({ metrics: { status: "Enabled", eventThreshold: { minutes: 10 } } })])).to.deep.equal(["RTC_METRICS_MISMATCH"]);
-        expect(codes([rule({ replicationTime: { status: "Enabled", time: { minutes: 20 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } } })])).to.deep.equal(["RTC_METRICS_MISMATCH"]);
+        expect(
+            codes([rule({ replicationTime: { status: "Enabled", time: { minutes: 20 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } } })]),
+        ).to.deep.equal(["RTC_METRICS_MISMATCH"]);
     });
 });
 
 describe("monitoring model: the failure_events column", () => {
     it("reads true/false per source bucket, and the stack default where a row is blank", () => {
-        const records = recordsFromObjects([
-            route("fe-a", "x1", { failure_events: "yes" }), route("fe-a", "x2", { failure_events: true }),
-            route("fe-b", "x3", { failure_events: "off" }), route("fe-c", "x4"),
-        ], { path: "routes" }, []);
+        const records = recordsFromObjects(
+            [
+                route("fe-a", "x1", { failure_events: "yes" }),
+                route("fe-a", "x2", { failure_events: true }),
+                route("fe-b", "x3", { failure_events: "off" }),
+                route("fe-c", "x4"),
+            ],
+            { path: "routes" },
+            [],
+        );
         const none = failureEventChoices(records);
-        expect([...none.bySource]).to.deep.equal([["fe-a", true], ["fe-b", false]]);
+        expect([...none.bySource]).to.deep.equal([
+            ["fe-a", true],
+            ["fe-b", false],
+        ]);
         expect(none.diagnostics).to.deep.equal([]);
         expect(failureEventChoices(records, { failure_events: "true" }).bySource.get("fe-c")).to.equal(true);
     });
 
     it("reports a value that is not a boolean and two rows of one source that disagree, at their cells", () => {
-        const records = recordsFromObjects([
-            route("fe-a", "x1", { failure_events: "maybe" }),
-            route("fe-b", "x2", { failure_events: true }), route("fe-b", "x3", { failure_events: false }),
-        ], { path: "routes" }, []);
+        const records = recordsFromObjects(
+            [route("fe-a", "x1", { failure_events: "maybe" }), route("fe-b", "x2", { failure_events: true }), route("fe-b", "x3", { failure_events: false })],
+            { path: "routes" },
+            [],
+        );
         const { diagnostics } = failureEventChoices(records);
         expect(diagnostics.map(d => [d.code, d.path])).to.deep.equal([
             ["INVALID_VALUE", "routes[0].failure_events"],
@@ -103,7 +144,13 @@ describe("monitoring model: the failure_events column", () => {
     });
 
     it("is part of the one validation every caller runs (manifest rows keep their file, row and column)", () => {
-        const records = [{ at: { file: "m.csv", row: 2 }, values: route("fe-v", "fe-v-dst", { failure_events: "sometimes" }), locs: { failure_events: { file: "m.csv", row: 2, column: "failure_events" } } }];
+        const records = [
+            {
+                at: { file: "m.csv", row: 2 },
+                values: route("fe-v", "fe-v-dst", { failure_events: "sometimes" }),
+                locs: { failure_events: { file: "m.csv", row: 2, column: "failure_events" } },
+            },
+        ];
         const result = validateFleet(records as never, {});
         expect(result.errors.map(d => `${d.code}@${d.file}:${d.row}:${d.column}`)).to.deep.equal(["INVALID_VALUE@m.csv:2:failure_events"]);
     });
@@ -124,14 +171,21 @@ describe("monitoring model: the plan", () => {
         const keyOf = (destination: string) => built.spec.routes.find(r => r.destination === destination)!.key;
         const m = planMonitoring(built, {});
         const failed = m.alarms.filter(a => a.kind === "failed");
-        expect(failed.map(a => [a.routeKey, a.account, a.region]).sort()).to.deep.equal([
-            [keyOf("dr-docs"), A, "us-east-1"], [keyOf("dr-archive"), A, "us-east-1"],
-            [keyOf("dr-orders"), A, "us-east-1"], [keyOf("eu-dst"), A, "eu-west-1"],
-        ].sort());
+        expect(failed.map(a => [a.routeKey, a.account, a.region]).sort()).to.deep.equal(
+            [
+                [keyOf("dr-docs"), A, "us-east-1"],
+                [keyOf("dr-archive"), A, "us-east-1"],
+                [keyOf("dr-orders"), A, "us-east-1"],
+                [keyOf("eu-dst"), A, "eu-west-1"],
+            ].sort(),
+        );
         const f = failed.find(a => a.routeKey === keyOf("dr-archive"))!;
         const archiveRule = built.spec.routes.find(r => r.destination === "dr-archive")!.ruleId;
         expect(f.metric).to.deep.equal({
-            namespace: "AWS/S3", metricName: "OperationsFailedReplication", stat: "Sum", period: ALARM_PERIOD_SECONDS,
+            namespace: "AWS/S3",
+            metricName: "OperationsFailedReplication",
+            stat: "Sum",
+            period: ALARM_PERIOD_SECONDS,
             dimensions: { SourceBucket: "acme-orders", DestinationBucket: "dr-archive", RuleId: archiveRule },
         });
         expect([f.comparisonOperator, f.threshold, f.treatMissingData]).to.deep.equal(["GreaterThanThreshold", 0, "notBreaching"]);
@@ -147,7 +201,9 @@ describe("monitoring model: the plan", () => {
     it("adds one Metrics Insights alarm per source account and Region over every rule's failures", () => {
         const fleet = planMonitoring(plan(rows).plan, {}).alarms.filter(a => a.kind === "fleet-failed");
         expect(fleet.map(a => `${a.account}/${a.region}`).sort()).to.deep.equal([`${A}/eu-west-1`, `${A}/us-east-1`]);
-        expect(fleet[0].queries).to.deep.equal([{ id: "failed", expression: FLEET_FAILED_QUERY, period: ALARM_PERIOD_SECONDS, label: "failed replication operations, all rules", returnData: true }]);
+        expect(fleet[0].queries).to.deep.equal([
+            { id: "failed", expression: FLEET_FAILED_QUERY, period: ALARM_PERIOD_SECONDS, label: "failed replication operations, all rules", returnData: true },
+        ]);
         expect(FLEET_FAILED_QUERY).to.equal('SELECT SUM(OperationsFailedReplication) FROM SCHEMA("AWS/S3", DestinationBucket, RuleId, SourceBucket)');
         expect(planMonitoring(plan(rows).plan, { fleetAlarm: false }).alarms.some(a => a.kind === "fleet-failed")).to.equal(false);
     });
@@ -162,10 +218,11 @@ describe("monitoring model: the plan", () => {
     it("sends failure events from created sources, and from adopted ones only when their rows opt in", () => {
         const built = plan(rows);
         const byDefault = planMonitoring(built.plan, {}).notifications;
-        expect(byDefault.map(n => [n.bucket, n.reason, n.events])).to.deep.equal([
-            ["acme-docs", "created", [REPLICATION_EVENTS.failed]],
+        expect(byDefault.map(n => [n.bucket, n.reason, n.events])).to.deep.equal([["acme-docs", "created", [REPLICATION_EVENTS.failed]]]);
+        const optIn = new Map([
+            ["acme-orders", true],
+            ["acme-docs", false],
         ]);
-        const optIn = new Map([["acme-orders", true], ["acme-docs", false]]);
         const chosen = planMonitoring(built.plan, {}, { failureEvents: optIn }).notifications;
         // RTC on one of acme-orders' rules adds the threshold events.
         expect(chosen.map(n => [n.bucket, n.reason, n.events.length])).to.deep.equal([["acme-orders", "opted-in", 3]]);
@@ -212,7 +269,8 @@ describe("monitoring model: the plan", () => {
         expect(new Set(names).size).to.equal(names.length);
         expect(parts[1].topics[0].name).to.equal("s3-replication-alerts-s1");
         // Every alarm notifies a topic of its own account and Region that its shard has (or was given).
-        for (const p of parts) for (const a of p.alarms) expect(p.topics.some(t => t.arn === a.topicArn && t.account === a.account && t.region === a.region)).to.equal(true);
+        for (const p of parts)
+            for (const a of p.alarms) expect(p.topics.some(t => t.arn === a.topicArn && t.account === a.account && t.region === a.region)).to.equal(true);
     });
 
     it("names depend on what is watched, never on row order", () => {
@@ -233,11 +291,13 @@ describe("monitoring model: documents", () => {
         const bySid = Object.fromEntries(doc.Statement.map(s => [s.Sid, s]));
         expect(Object.keys(bySid)).to.deep.equal(["AccountOwnerManages", "CloudWatchAlarmsPublish", "S3ReplicationEventsPublish"]);
         expect(bySid.CloudWatchAlarmsPublish.Condition).to.deep.equal({
-            StringEquals: { "aws:SourceAccount": A }, ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${A}:alarm:*` },
+            StringEquals: { "aws:SourceAccount": A },
+            ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:us-east-1:${A}:alarm:*` },
         });
         expect(bySid.S3ReplicationEventsPublish).to.deep.include({ Principal: { Service: "s3.amazonaws.com" }, Action: "sns:Publish" });
         expect(bySid.S3ReplicationEventsPublish.Condition).to.deep.equal({
-            StringEquals: { "aws:SourceAccount": A }, ArnLike: { "aws:SourceArn": ["arn:aws:s3:::b1", "arn:aws:s3:::b2"] },
+            StringEquals: { "aws:SourceAccount": A },
+            ArnLike: { "aws:SourceArn": ["arn:aws:s3:::b1", "arn:aws:s3:::b2"] },
         });
         const none = alertTopicPolicy({ account: A, region: "cn-north-1", arn: "arn:aws-cn:sns:cn-north-1:111111111111:t", eventSources: [] });
         expect(none.Statement.map(s => s.Sid)).to.deep.equal(["AccountOwnerManages", "CloudWatchAlarmsPublish"]);
@@ -248,26 +308,45 @@ describe("monitoring model: documents", () => {
         const routes = watchedRoutes(plan([route("d-src", "d-dst", { rtc: true })]).plan.spec.routes, {});
         const body = dashboardBody(routes, { account: A, region: "us-east-1" });
         expect(body.widgets.map(w => [w.type, w.properties.region ?? null])).to.deep.equal([
-            ["text", null], ["metric", "us-east-1"], ["metric", "us-west-2"], ["metric", "us-west-2"],
+            ["text", null],
+            ["metric", "us-east-1"],
+            ["metric", "us-west-2"],
+            ["metric", "us-west-2"],
         ]);
         const metricsOf = (i: number) => (body.widgets[i].properties.metrics as unknown[][]).map(m => m[1]);
         expect([metricsOf(1), metricsOf(2), metricsOf(3)]).to.deep.equal([
-            ["OperationsFailedReplication"], ["BytesPendingReplication", "OperationsPendingReplication"], ["ReplicationLatency"],
+            ["OperationsFailedReplication"],
+            ["BytesPendingReplication", "OperationsPendingReplication"],
+            ["ReplicationLatency"],
         ]);
-        expect((body.widgets[1].properties.metrics as unknown[][])[0].slice(0, 8)).to.deep.equal(["AWS/S3", "OperationsFailedReplication", "SourceBucket", "d-src", "DestinationBucket", "d-dst", "RuleId", "to-d-dst"]);
+        expect((body.widgets[1].properties.metrics as unknown[][])[0].slice(0, 8)).to.deep.equal([
+            "AWS/S3",
+            "OperationsFailedReplication",
+            "SourceBucket",
+            "d-src",
+            "DestinationBucket",
+            "d-dst",
+            "RuleId",
+            "to-d-dst",
+        ]);
         expect(body.widgets[3].properties.annotations).to.deep.equal({ horizontal: [{ label: "RTC threshold", value: 900 }] });
         // Widgets do not overlap.
         const cells = new Set<string>();
-        for (const w of body.widgets) for (let x = w.x; x < w.x + w.width; x++) for (let y = w.y; y < w.y + w.height; y++) {
-            expect(cells.has(`${x},${y}`)).to.equal(false);
-            cells.add(`${x},${y}`);
-        }
+        for (const w of body.widgets)
+            for (let x = w.x; x < w.x + w.width; x++)
+                for (let y = w.y; y < w.y + w.height; y++) {
+                    expect(cells.has(`${x},${y}`)).to.equal(false);
+                    cells.add(`${x},${y}`);
+                }
     });
 
     it("splits a large account and Region over dashboards that stay within 500 widgets", () => {
         const rows = Array.from({ length: ROUTES_PER_DASHBOARD + 20 }, (_, i) => route(`big-src-${i}`, `big-dst-${i}`));
         const m = planMonitoring(plan(rows).plan, {});
-        expect(m.dashboards.map(d => [d.name, d.routes.length])).to.deep.equal([["s3-replication-us-east-1", ROUTES_PER_DASHBOARD], ["s3-replication-us-east-1-2", 20]]);
+        expect(m.dashboards.map(d => [d.name, d.routes.length])).to.deep.equal([
+            ["s3-replication-us-east-1", ROUTES_PER_DASHBOARD],
+            ["s3-replication-us-east-1-2", 20],
+        ]);
         for (const d of m.dashboards) expect(d.body.widgets.length).to.be.at.most(500);
     });
 });
@@ -276,27 +355,46 @@ describe("monitoring model: status queries and settings", () => {
     it("asks each metric in the Region it is published in, in batches of at most 500 with unique ids", () => {
         const routes = watchedRoutes(plan([route("q-src", "q-dst"), route("q-src", "q-dst2", { rtc: true })]).plan.spec.routes, {});
         const batches = routeMetricQueries(routes);
-        expect(batches.map(b => [b.account, b.region, b.queries.length])).to.deep.equal([[A, "us-east-1", 2], [A, "us-west-2", 6]]);
+        expect(batches.map(b => [b.account, b.region, b.queries.length])).to.deep.equal([
+            [A, "us-east-1", 2],
+            [A, "us-west-2", 6],
+        ]);
         expect(batches[0].queries.map(q => q.MetricStat.Metric.MetricName)).to.deep.equal(["OperationsFailedReplication", "OperationsFailedReplication"]);
         expect(batches[0].queries[0]).to.deep.equal({
-            Id: "m0", ReturnData: true,
+            Id: "m0",
+            ReturnData: true,
             MetricStat: {
-                Metric: { Namespace: "AWS/S3", MetricName: "OperationsFailedReplication", Dimensions: [{ Name: "SourceBucket", Value: "q-src" }, { Name: "DestinationBucket", Value: "q-dst" }, { Name: "RuleId", Value: "to-q-dst" }] },
-                Period: 300, Stat: "Sum",
+                Metric: {
+                    Namespace: "AWS/S3",
+                    MetricName: "OperationsFailedReplication",
+                    Dimensions: [
+                        { Name: "SourceBucket", Value: "q-src" },
+                        { Name: "DestinationBucket", Value: "q-dst" },
+                        { Name: "RuleId", Value: "to-q-dst" },
+                    ],
+                },
+                Period: 300,
+                Stat: "Sum",
             },
         });
         expect(batches[1].refs.get("m0")).to.deep.equal({ routeKey: "q-src->q-dst", metric: "BytesPendingReplication" });
         // 170 routes: 170 failure queries in the source Region, 3 x 170 = 510 in the destination's.
         const many = watchedRoutes(plan(Array.from({ length: 170 }, (_, i) => route(`many-${i}`, `many-dst-${i}`))).plan.spec.routes, {});
         const big = routeMetricQueries(many);
-        expect(big.map(b => [b.region, b.queries.length])).to.deep.equal([["us-east-1", 170], ["us-west-2", MAX_QUERIES_PER_CALL], ["us-west-2", 10]]);
+        expect(big.map(b => [b.region, b.queries.length])).to.deep.equal([
+            ["us-east-1", 170],
+            ["us-west-2", MAX_QUERIES_PER_CALL],
+            ["us-west-2", 10],
+        ]);
         for (const b of big) expect(new Set(b.queries.map(q => q.Id)).size).to.equal(b.queries.length);
     });
 
     it("checks topic ARNs and takes `monitoring` in stack config", () => {
-        expect(monitoringSettingsProblems({ topicArns: [`arn:aws:sns:us-east-1:${A}:a`, "not-an-arn", `arn:aws:sns:us-east-1:${A}:b`, `arn:aws-cn:sns:eu-west-1:${A}:c`] }).map(d => d.path)).to.deep.equal([
-            "monitoring.topicArns[1]", "monitoring.topicArns[2]", "monitoring.topicArns[3]",
-        ]);
+        expect(
+            monitoringSettingsProblems({
+                topicArns: [`arn:aws:sns:us-east-1:${A}:a`, "not-an-arn", `arn:aws:sns:us-east-1:${A}:b`, `arn:aws-cn:sns:eu-west-1:${A}:c`],
+            }).map(d => d.path),
+        ).to.deep.equal(["monitoring.topicArns[1]", "monitoring.topicArns[2]", "monitoring.topicArns[3]"]);
         const ok = parseStackSettings({ monitoring: JSON.stringify({ metrics: false, pendingGrowthAlarm: true }) });
         expect(ok.diagnostics).to.deep.equal([]);
         expect(ok.settings!.monitoring).to.deep.equal({ metrics: false, pendingGrowthAlarm: true });

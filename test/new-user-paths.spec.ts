@@ -21,7 +21,9 @@ const DR = "222222222222";
 async function warnings<R>(run: () => Promise<R>): Promise<{ result: R; lines: string[] }> {
     const lines: string[] = [];
     const original = console.warn;
-    console.warn = (...args: unknown[]) => { lines.push(args.map(String).join(" ")); };
+    console.warn = (...args: unknown[]) => {
+        lines.push(args.map(String).join(" "));
+    };
     try {
         return { result: await run(), lines };
     } finally {
@@ -40,26 +42,51 @@ describe("text plan: providers", () => {
             },
         } as unknown as RecordedResource;
         expect(settingsOf(provider)).to.equal(`region=us-east-1 allowedAccountIds=["${PROD}"] assumeRole=arn:aws:iam::${PROD}:role/pulumi-deployer`);
-        const profile = { type: "pulumi:providers:aws", inputs: { region: "us-east-1", allowedAccountIds: `["${PROD}"]`, profile: "dev" } } as unknown as RecordedResource;
+        const profile = {
+            type: "pulumi:providers:aws",
+            inputs: { region: "us-east-1", allowedAccountIds: `["${PROD}"]`, profile: "dev" },
+        } as unknown as RecordedResource;
         expect(settingsOf(profile)).to.equal(`region=us-east-1 allowedAccountIds=["${PROD}"] profile=dev`);
     });
 });
 
 describe("ReplicationFleet logs its own warnings", () => {
     it("once, through pulumi.log.warn, when another program builds it", async () => {
-        const { lines } = await warnings(() => runProgram(() => new ReplicationFleet("f", {
-            routes: [
-                { sourceBucket: "app-east", sourceAccount: PROD, sourceRegion: "us-east-1", destinationBucket: "app-west", destinationRegion: "us-west-2", createSource: true, createDestination: true },
-                { sourceBucket: "app-west", sourceAccount: PROD, sourceRegion: "us-west-2", destinationBucket: "app-east", destinationRegion: "us-east-1" },
-            ],
-        })));
+        const { lines } = await warnings(() =>
+            runProgram(
+                () =>
+                    new ReplicationFleet("f", {
+                        routes: [
+                            {
+                                sourceBucket: "app-east",
+                                sourceAccount: PROD,
+                                sourceRegion: "us-east-1",
+                                destinationBucket: "app-west",
+                                destinationRegion: "us-west-2",
+                                createSource: true,
+                                createDestination: true,
+                            },
+                            {
+                                sourceBucket: "app-west",
+                                sourceAccount: PROD,
+                                sourceRegion: "us-west-2",
+                                destinationBucket: "app-east",
+                                destinationRegion: "us-east-1",
+                            },
+                        ],
+                    }),
+            ),
+        );
         expect(lines.filter(l => l.includes("TWO_WAY_NOT_DECLARED"))).to.have.length(1);
     });
 
     it("once, not twice, under the stacks program", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3r-warn-"));
         const manifest = path.join(dir, "m.csv");
-        fs.writeFileSync(manifest, "source_bucket,source_account,source_region,destination_bucket,destination_account,destination_region\nacme-x,prod,us-east-1,acme-x-dr,333333333333,us-west-2\n");
+        fs.writeFileSync(
+            manifest,
+            "source_bucket,source_account,source_region,destination_bucket,destination_account,destination_region\nacme-x,prod,us-east-1,acme-x-dr,333333333333,us-west-2\n",
+        );
         const { result, lines } = await warnings(() => runStackUnderMocks("prod", { manifest }));
         expect(result.error, result.error?.message).to.equal(undefined);
         expect(lines.filter(l => l.includes("ACCOUNT_WITHOUT_CREDENTIALS"))).to.have.length(1);
@@ -80,17 +107,39 @@ describe("typed routes for TypeScript", () => {
         // @ts-expect-error -- `sourceBuckt` is not a column: the typo is a compile error.
         const typo: RouteInput[] = [{ sourceBuckt: "app-a" }];
         expect(typo).to.have.length(1);
-        const parsed: Array<Record<string, unknown>> = JSON.parse(`[{"source_bucket":"app-a","source_account":"${PROD}","source_region":"us-east-1","destination_bucket":"app-a-dr","create_source":"yes","create_destination":true}]`);
-        const mixed: RouteInput[] = [...parsed, { sourceBucket: "app-b", sourceAccount: PROD, sourceRegion: "us-east-1", destinationBucket: "app-b-dr", destination_region: "us-west-2", rtc: true, createSource: true, createDestination: true }];
+        const parsed: Array<Record<string, unknown>> = JSON.parse(
+            `[{"source_bucket":"app-a","source_account":"${PROD}","source_region":"us-east-1","destination_bucket":"app-a-dr","create_source":"yes","create_destination":true}]`,
+        );
+        const mixed: RouteInput[] = [
+            ...parsed,
+            {
+                sourceBucket: "app-b",
+                sourceAccount: PROD,
+                sourceRegion: "us-east-1",
+                destinationBucket: "app-b-dr",
+                destination_region: "us-west-2",
+                rtc: true,
+                createSource: true,
+                createDestination: true,
+            },
+        ];
         const { resources } = await runProgram(() => new ReplicationFleet("typed", { routes: mixed }));
-        expect(byType(resources, T.replication).map(r => r.inputs.bucket).sort()).to.deep.equal(["app-a", "app-b"]);
+        expect(
+            byType(resources, T.replication)
+                .map(r => r.inputs.bucket)
+                .sort(),
+        ).to.deep.equal(["app-a", "app-b"]);
     });
 });
 
 describe("ACCOUNT_WITHOUT_CREDENTIALS", () => {
     const route = (source: string, sourceAccount: string, destinationAccount: string) => ({
-        source_bucket: source, source_account: sourceAccount, source_region: "us-east-1",
-        destination_bucket: `${source}-dr`, destination_account: destinationAccount, destination_region: "us-west-2",
+        source_bucket: source,
+        source_account: sourceAccount,
+        source_region: "us-east-1",
+        destination_bucket: `${source}-dr`,
+        destination_account: destinationAccount,
+        destination_region: "us-west-2",
     });
     const check = (accounts: Record<string, { id: string; roleArn?: string; profile?: string }>, rows: Array<Record<string, string>>): string[] => {
         const out: Diagnostic[] = [];
@@ -107,16 +156,22 @@ describe("ACCOUNT_WITHOUT_CREDENTIALS", () => {
     });
 
     it("is quiet when every account has one, and when none has (the ambient credentials are then meant)", () => {
-        expect(check({ prod: { id: PROD, profile: "prod" }, dr: { id: DR, roleArn: `arn:aws:iam::${DR}:role/deployer` } }, [route("app-a", "prod", "dr")])).to.deep.equal([]);
+        expect(
+            check({ prod: { id: PROD, profile: "prod" }, dr: { id: DR, roleArn: `arn:aws:iam::${DR}:role/deployer` } }, [route("app-a", "prod", "dr")]),
+        ).to.deep.equal([]);
         expect(check({ prod: { id: PROD }, dr: { id: DR } }, [route("app-a", "prod", "dr")])).to.deep.equal([]);
     });
 });
 
 describe("the AWS Storage Blog template", () => {
-    const BLOG = "Source Bucket Name,Region,Target Storage Class,Prefix Filter,DeleteMarkerReplication,Existing Object Replication\nmedia-assets,us-west-2,STANDARD_IA,,Enabled,Disabled\nmedia-thumbs,us-west-2,GLACIER_IR,thumbs/,Disabled,Enabled\n";
+    const BLOG =
+        "Source Bucket Name,Region,Target Storage Class,Prefix Filter,DeleteMarkerReplication,Existing Object Replication\nmedia-assets,us-west-2,STANDARD_IA,,Enabled,Disabled\nmedia-thumbs,us-west-2,GLACIER_IR,thumbs/,Disabled,Enabled\n";
     const settings = (extra: Record<string, unknown> = {}) => parseStackSettings({ accounts: { media: { id: PROD } }, ...extra }).settings!;
     const destinations = async (csv: string, extra: Record<string, unknown> = {}, set: string[] = []) => {
-        const r = await validateManifestContent(csv, "csv", "blog.csv", { settings: settings(extra), set: ["source_account=media", "source_region=us-east-1", ...set] });
+        const r = await validateManifestContent(csv, "csv", "blog.csv", {
+            settings: settings(extra),
+            set: ["source_account=media", "source_region=us-east-1", ...set],
+        });
         return { codes: r.diagnostics.map(d => `${d.code}:${d.column}`), destinations: (r.spec?.routes ?? []).map(x => x.destination) };
     };
 

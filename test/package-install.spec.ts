@@ -225,7 +225,13 @@ describe("the packed package, installed alone in a fresh project", function () {
                 expect(run.launch.programDirectory).to.equal(consumer.dir);
                 expect(run.launch.entryPoint).to.equal("index.ts");
                 expect(run.engine.resources.filter(r => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig")).to.have.length(3);
-                expect(Object.keys(run.engine.stackOutputs).sort()).to.deep.equal(["adoptedSettingChanges", "buckets", "replicationRoles", "routes", "warnings"]);
+                expect(Object.keys(run.engine.stackOutputs).sort()).to.deep.equal([
+                    "adoptedSettingChanges",
+                    "buckets",
+                    "replicationRoles",
+                    "routes",
+                    "warnings",
+                ]);
             });
 
             it("stores a bare require of the installed job provider in the job's state, not its code", () => {

@@ -11,7 +11,10 @@ import { diffPlans, PlanDocument } from "../cli/plan-diff";
 
 const STACKS = path.join(__dirname, "..", "stacks");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "s3r-diff-"));
-const manifest = fs.readFileSync(path.join(STACKS, "manifests", "prod.csv"), "utf8").trimEnd().split("\n");
+const manifest = fs
+    .readFileSync(path.join(STACKS, "manifests", "prod.csv"), "utf8")
+    .trimEnd()
+    .split("\n");
 
 async function plan(args: { manifest?: string; stacksDir?: string; diff?: string; allowDeletes?: boolean; json?: boolean }) {
     const out: string[] = [];
@@ -50,7 +53,9 @@ describe("plan --diff on known edits of the prod example", function () {
         const r = await plan({ manifest: file("second-route.csv", [...manifest, added]), diff: base });
         expect(r.code, r.out).to.equal(0);
         const lines = r.out.split("\n");
-        expect(lines[1]).to.equal("Safety: 0 buckets deleted, 0 buckets replaced, 0 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 0 replication configurations deleted or replaced, 1 rule added, 0 rules changed, 0 rules removed, 0 backfill jobs started.");
+        expect(lines[1]).to.equal(
+            "Safety: 0 buckets deleted, 0 buckets replaced, 0 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 0 replication configurations deleted or replaced, 1 rule added, 0 rules changed, 0 rules removed, 0 backfill jobs started.",
+        );
         expect(lines.filter(l => /^ {0,2}[+~-]/.test(l)).map(l => l.trim().replace(/\s+/g, " "))).to.deep.equal([
             "~ aws.s3.BucketReplicationConfig acme-prod-orders-replication (111111111111 · us-east-1)",
             "~ aws.cloudwatch.Dashboard dashboard-111111111111-us-east-1 (111111111111 · us-east-1)",
@@ -76,7 +81,9 @@ describe("plan --diff on known edits of the prod example", function () {
         const edited = manifest.filter(l => !l.startsWith("acme-prod-analytics,"));
         const r = await plan({ manifest: file("removed.csv", edited), diff: base });
         expect(r.code).to.equal(3);
-        expect(r.out.split("\n")[1]).to.equal("Safety: 1 bucket deleted, 0 buckets replaced, 10 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 1 replication configuration deleted or replaced, 0 rules added, 0 rules changed, 1 rule removed, 0 backfill jobs started.");
+        expect(r.out.split("\n")[1]).to.equal(
+            "Safety: 1 bucket deleted, 0 buckets replaced, 10 bucket settings deleted or replaced, 0 roles deleted or replaced, 0 policies or grants deleted or replaced, 1 replication configuration deleted or replaced, 0 rules added, 0 rules changed, 1 rule removed, 0 backfill jobs started.",
+        );
         expect(r.out).to.include("removed from the stack; kept in AWS (retainOnDelete)");
         expect(r.out).to.match(/^ {2}- aws\.s3\.BucketReplicationConfig +acme-prod-analytics-replication/m);
         const allowed = await plan({ manifest: file("removed.csv", edited), diff: base, allowDeletes: true });
@@ -85,8 +92,12 @@ describe("plan --diff on known edits of the prod example", function () {
 
     it("more role slots: every source's role may move, so roles and their policies are replaced, exit 3; --json for machines", async () => {
         const stacksDir = fs.mkdtempSync(path.join(dir, "stacks-"));
-        const stackFile = fs.readFileSync(path.join(STACKS, "Pulumi.prod.yaml"), "utf8")
-            .replace("pulumi-s3-replication:manifest: manifests/prod.csv", `pulumi-s3-replication:manifest: ${path.join(STACKS, "manifests", "prod.csv")}\n  pulumi-s3-replication:iam:\n    roleSlots: 4`);
+        const stackFile = fs
+            .readFileSync(path.join(STACKS, "Pulumi.prod.yaml"), "utf8")
+            .replace(
+                "pulumi-s3-replication:manifest: manifests/prod.csv",
+                `pulumi-s3-replication:manifest: ${path.join(STACKS, "manifests", "prod.csv")}\n  pulumi-s3-replication:iam:\n    roleSlots: 4`,
+            );
         fs.writeFileSync(path.join(stacksDir, "Pulumi.prod.yaml"), stackFile);
         const r = await plan({ stacksDir, diff: base, json: true });
         expect(r.code).to.equal(3);
@@ -97,13 +108,21 @@ describe("plan --diff on known edits of the prod example", function () {
     });
 
     it("a new shard count: what moves to a stack is listed with the `pulumi state move` commands that carry it, exit 3", async () => {
-        const rows = ["source_bucket,source_account,source_region,destination_bucket,destination_account,destination_region,create_destination",
-            ...Array.from({ length: 12 }, (_, i) => `sh-src-${String(i).padStart(2, "0")},111111111111,us-east-1,sh-dst-${String(i).padStart(2, "0")},222222222222,us-west-2,true`)];
+        const rows = [
+            "source_bucket,source_account,source_region,destination_bucket,destination_account,destination_region,create_destination",
+            ...Array.from(
+                { length: 12 },
+                (_, i) => `sh-src-${String(i).padStart(2, "0")},111111111111,us-east-1,sh-dst-${String(i).padStart(2, "0")},222222222222,us-west-2,true`,
+            ),
+        ];
         const csv = file("sharded.csv", rows);
         const stacksDir = (count: number) => {
             const d = fs.mkdtempSync(path.join(dir, `shards-${count}-`));
             for (let index = 0; index < count; index++) {
-                fs.writeFileSync(path.join(d, `Pulumi.s${index}.yaml`), `config:\n  pulumi-s3-replication:manifest: ${csv}\n  pulumi-s3-replication:shard:\n    index: ${index}\n    count: ${count}\n`);
+                fs.writeFileSync(
+                    path.join(d, `Pulumi.s${index}.yaml`),
+                    `config:\n  pulumi-s3-replication:manifest: ${csv}\n  pulumi-s3-replication:shard:\n    index: ${index}\n    count: ${count}\n`,
+                );
             }
             return d;
         };
@@ -118,7 +137,10 @@ describe("plan --diff on known edits of the prod example", function () {
         const empty = path.join(dir, "s2-empty.json");
         fs.writeFileSync(empty, JSON.stringify({ stack: "s2", resources: [] }));
         const out: string[] = [];
-        const code = await runPlan({ stack: "s2", stacksDir: stacksDir(3), diff: empty, shardBase: bases, json: true }, { out: x => out.push(x), err: () => undefined });
+        const code = await runPlan(
+            { stack: "s2", stacksDir: stacksDir(3), diff: empty, shardBase: bases, json: true },
+            { out: x => out.push(x), err: () => undefined },
+        );
         expect(code).to.equal(3);
         const moves = (JSON.parse(out.join("\n")) as { moves: Array<{ from: string; to: string; urns: string[]; command: string }> }).moves;
         expect(moves.map(m => `${m.from}->${m.to}`)).to.deep.equal(["s0->s2", "s1->s2"]);
@@ -130,9 +152,16 @@ describe("plan --diff on known edits of the prod example", function () {
     });
 
     it("classifies by the provider's replace-on properties: a policy description is a replacement, a policy document an update", () => {
-        const res = (inputs: Record<string, unknown>) => ({ urn: "urn:pulumi:s::p::aws:iam/policy:Policy::x", type: "aws:iam/policy:Policy", name: "x", inputs });
+        const res = (inputs: Record<string, unknown>) => ({
+            urn: "urn:pulumi:s::p::aws:iam/policy:Policy::x",
+            type: "aws:iam/policy:Policy",
+            name: "x",
+            inputs,
+        });
         const doc = (r: ReturnType<typeof res>): PlanDocument => ({ resources: [r] });
         expect(diffPlans(doc(res({ description: "a", policy: "{}" })), doc(res({ description: "b", policy: "{}" }))).changes[0]).to.include({ op: "replace" });
-        expect(diffPlans(doc(res({ description: "a", policy: "{}" })), doc(res({ description: "a", policy: "{\"x\":1}" }))).changes[0]).to.include({ op: "update" });
+        expect(diffPlans(doc(res({ description: "a", policy: "{}" })), doc(res({ description: "a", policy: '{"x":1}' }))).changes[0]).to.include({
+            op: "update",
+        });
     });
 });

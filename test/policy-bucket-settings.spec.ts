@@ -5,12 +5,15 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import {
-    encryptionPolicy, noAclPolicy, noPublicPrincipalPolicy, ownershipPolicy, publicAccessBlockPolicy, tlsOnlyPolicy,
+    encryptionPolicy,
+    noAclPolicy,
+    noPublicPrincipalPolicy,
+    ownershipPolicy,
+    publicAccessBlockPolicy,
+    tlsOnlyPolicy,
     versioningPolicy,
 } from "../policy-packs/replication-guard/policies";
-import {
-    Diagnostic, HarnessResource, PackConfig, analyzeResource, awsProvider, messageOf, remediateResource, unknown,
-} from "./support/policy-harness";
+import { Diagnostic, HarnessResource, PackConfig, analyzeResource, awsProvider, messageOf, remediateResource, unknown } from "./support/policy-harness";
 
 type Policy = Parameters<typeof analyzeResource>[0][number];
 type Class = { __pulumiType: string };
@@ -29,7 +32,9 @@ const KEY = "arn:aws:kms:us-east-1:111111111111:key/0b7e2c1a-5d4f-4c3e-9a8b-1f2e
 
 describe("policy s3-bucket-encryption", () => {
     it("passes SSE-KMS with a customer managed key and the bucket key, and SSE-S3 by default", async () => {
-        expect(await run(encryptionPolicy, sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true }))).to.deep.equal([]);
+        expect(
+            await run(encryptionPolicy, sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true })),
+        ).to.deep.equal([]);
         expect(await run(encryptionPolicy, sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }))).to.deep.equal([]);
     });
 
@@ -49,7 +54,11 @@ describe("policy s3-bucket-encryption", () => {
         const managed = await run(encryptionPolicy, sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }), config);
         expect(messageOf(managed[0])).to.contain("AWS managed key");
         const allowed: PackConfig = { "s3-bucket-encryption": { allowedKmsKeyArns: ["arn:aws:kms:us-east-1:111111111111:key/other"] } };
-        const other = await run(encryptionPolicy, sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true }), allowed);
+        const other = await run(
+            encryptionPolicy,
+            sse({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true }),
+            allowed,
+        );
         expect(messageOf(other[0])).to.contain("not in allowedKmsKeyArns");
     });
 
@@ -59,7 +68,10 @@ describe("policy s3-bucket-encryption", () => {
     });
 
     it("checks the deprecated inline configuration of aws.s3.Bucket", async () => {
-        const bucket = resource(aws.s3.Bucket, { bucket: "data", serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY } } } });
+        const bucket = resource(aws.s3.Bucket, {
+            bucket: "data",
+            serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY } } },
+        });
         expect(await run(encryptionPolicy, bucket)).to.have.length(1);
         expect(await run(encryptionPolicy, resource(aws.s3.Bucket, { bucket: "data" }))).to.deep.equal([]);
     });
@@ -118,9 +130,15 @@ describe("policy s3-no-bucket-acls", () => {
 });
 
 describe("policy s3-public-access-block", () => {
-    const pab = (over: Record<string, unknown> = {}) => resource(aws.s3.BucketPublicAccessBlock, {
-        bucket: "data", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...over,
-    });
+    const pab = (over: Record<string, unknown> = {}) =>
+        resource(aws.s3.BucketPublicAccessBlock, {
+            bucket: "data",
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+            ...over,
+        });
 
     it("passes with all four flags", async () => {
         expect(await run(publicAccessBlockPolicy, pab())).to.deep.equal([]);
@@ -134,7 +152,9 @@ describe("policy s3-public-access-block", () => {
     });
 
     it("remediates by turning every flag on", async () => {
-        const fixed = await remediateResource([publicAccessBlockPolicy], pab({ blockPublicPolicy: false }), { config: { "s3-public-access-block": "remediate" } });
+        const fixed = await remediateResource([publicAccessBlockPolicy], pab({ blockPublicPolicy: false }), {
+            config: { "s3-public-access-block": "remediate" },
+        });
         expect(fixed.props).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
     });
 });
@@ -147,7 +167,7 @@ describe("policy s3-versioning-enabled", () => {
     });
 
     it("fails Suspended and Disabled", async () => {
-        expect(messageOf((await run(versioningPolicy, versioning("Suspended")))[0])).to.contain("\"Suspended\"");
+        expect(messageOf((await run(versioningPolicy, versioning("Suspended")))[0])).to.contain('"Suspended"');
         expect(await run(versioningPolicy, versioning("Disabled"))).to.have.length(1);
         expect(await run(versioningPolicy, resource(aws.s3.Bucket, { bucket: "data", versioning: { enabled: false } }))).to.have.length(1);
     });
@@ -163,10 +183,11 @@ describe("policy s3-versioning-enabled", () => {
 });
 
 describe("policy s3-tls-only-bucket-policy", () => {
-    const doc = (resources: string[], condition: unknown = { Bool: { "aws:SecureTransport": "false" } }) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: condition }],
-    });
+    const doc = (resources: string[], condition: unknown = { Bool: { "aws:SecureTransport": "false" } }) =>
+        JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: resources, Condition: condition }],
+        });
     const bp = (bucket: unknown, policy: unknown) => resource(aws.s3.BucketPolicy, { bucket, policy });
 
     it("passes a TLS deny on the bucket and its objects", async () => {
@@ -183,23 +204,44 @@ describe("policy s3-tls-only-bucket-policy", () => {
     });
 
     it("accepts an object-form document with the bucket name unknown", async () => {
-        const object = { Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::data", "arn:aws:s3:::data/*"], Condition: { Bool: { "aws:SecureTransport": false } } }] };
+        const object = {
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: ["arn:aws:s3:::data", "arn:aws:s3:::data/*"],
+                    Condition: { Bool: { "aws:SecureTransport": false } },
+                },
+            ],
+        };
         expect(await run(tlsOnlyPolicy, bp(unknown.string, object))).to.deep.equal([]);
     });
 });
 
 describe("policy s3-no-public-principal", () => {
-    const bp = (statement: Record<string, unknown>) => resource(aws.s3.BucketPolicy, {
-        bucket: "data", policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
-    });
+    const bp = (statement: Record<string, unknown>) =>
+        resource(aws.s3.BucketPolicy, {
+            bucket: "data",
+            policy: JSON.stringify({ Version: "2012-10-17", Statement: [statement] }),
+        });
 
     it("passes an allow to a named role", async () => {
-        expect(await run(noPublicPrincipalPolicy, bp({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/r" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data/*" }))).to.deep.equal([]);
+        expect(
+            await run(
+                noPublicPrincipalPolicy,
+                bp({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/r" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data/*" }),
+            ),
+        ).to.deep.equal([]);
     });
 
     it("fails an unconditioned Principal * allow", async () => {
-        const d = await run(noPublicPrincipalPolicy, bp({ Sid: "Public", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data/*" }));
+        const d = await run(
+            noPublicPrincipalPolicy,
+            bp({ Sid: "Public", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data/*" }),
+        );
         expect(d).to.have.length(1);
-        expect(messageOf(d[0])).to.contain("statement \"Public\"");
+        expect(messageOf(d[0])).to.contain('statement "Public"');
     });
 });

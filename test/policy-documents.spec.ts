@@ -8,17 +8,27 @@ import { KNOWN_REGIONS, bucketNameProblems } from "../components/model/aws-facts
 import { hardenedBucketPolicy, tlsDenyStatement } from "../components/model/bucket-policy";
 import { planRoles, replicationTrustPolicy } from "../components/model/iam";
 import {
-    UNKNOWN, checkLeastPrivilegePolicy, checkNoPublicAllow, checkReplicationTrustPolicy, checkTlsOnlyPolicy,
-    parsePolicy, trustsReplicationService, wildcardMatches,
+    UNKNOWN,
+    checkLeastPrivilegePolicy,
+    checkNoPublicAllow,
+    checkReplicationTrustPolicy,
+    checkTlsOnlyPolicy,
+    parsePolicy,
+    trustsReplicationService,
+    wildcardMatches,
 } from "../components/model/policy-checks";
 
 const tls = (bucket: string) => ({
     Version: "2012-10-17",
-    Statement: [{
-        Effect: "Deny", Principal: "*", Action: "s3:*",
-        Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-    }],
+    Statement: [
+        {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+    ],
 });
 
 describe("policy documents: parsing", () => {
@@ -87,10 +97,13 @@ describe("policy documents: TLS-only", () => {
 
     it("passes every TLS deny the model renders, for any valid bucket name and Region", () => {
         const name = fc.stringMatching(/^[a-z0-9][a-z0-9.-]{1,40}[a-z0-9]$/).filter(n => bucketNameProblems(n).length === 0);
-        fc.assert(fc.property(name, fc.constantFrom(...KNOWN_REGIONS), (bucket, region) => {
-            const doc = { Version: "2012-10-17", Statement: [tlsDenyStatement(bucket, region)] };
-            return checkTlsOnlyPolicy(JSON.stringify(doc), bucket).verdict === "pass";
-        }), { numRuns: 200 });
+        fc.assert(
+            fc.property(name, fc.constantFrom(...KNOWN_REGIONS), (bucket, region) => {
+                const doc = { Version: "2012-10-17", Statement: [tlsDenyStatement(bucket, region)] };
+                return checkTlsOnlyPolicy(JSON.stringify(doc), bucket).verdict === "pass";
+            }),
+            { numRuns: 200 },
+        );
     });
 });
 
@@ -123,7 +136,9 @@ describe("policy documents: replication role trust", () => {
     });
 
     it("does not take a Lambda role for a replication role", () => {
-        expect(trustsReplicationService({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] })).to.equal(false);
+        expect(
+            trustsReplicationService({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        ).to.equal(false);
     });
 
     it("passes AWS's documented trust (no condition), fails other principals, a wildcard action or a malformed aws:SourceAccount", () => {
@@ -132,7 +147,9 @@ describe("policy documents: replication role trust", () => {
         const badAccount = checkReplicationTrustPolicy({ Statement: [{ ...base, Condition: { StringEquals: { "aws:SourceAccount": "1111" } } }] });
         expect(badAccount.problems.join()).to.contain("aws:SourceAccount must name 12-digit account ids");
         const cond = { StringEquals: { "aws:SourceAccount": "111111111111" } };
-        const other = checkReplicationTrustPolicy({ Statement: [{ ...base, Condition: cond, Principal: { Service: ["s3.amazonaws.com", "ec2.amazonaws.com"], AWS: "arn:aws:iam::999999999999:root" } }] });
+        const other = checkReplicationTrustPolicy({
+            Statement: [{ ...base, Condition: cond, Principal: { Service: ["s3.amazonaws.com", "ec2.amazonaws.com"], AWS: "arn:aws:iam::999999999999:root" } }],
+        });
         expect(other.problems).to.have.length(2);
         expect(other.problems.join()).to.contain("ec2.amazonaws.com").and.contain("AWS principal");
         expect(checkReplicationTrustPolicy({ Statement: [{ ...base, Condition: cond, Action: "sts:*" }] }).verdict).to.equal("fail");
@@ -159,8 +176,21 @@ describe("policy documents: least privilege", () => {
 
     it("passes every policy the model's role planner renders", () => {
         const roles = planRoles("111111111111", "us-east-1", [
-            { bucket: "src-a", region: "us-east-1", objectLock: true, sourceKmsKeys: ["arn:aws:kms:us-east-1:111111111111:key/k1"], destinations: [{ bucket: "dst-a", region: "eu-west-1", ownerOverride: true, replicaKmsKey: "arn:aws:kms:eu-west-1:222222222222:key/k2" }], batchReportBucket: { bucket: "reports", region: "us-east-1" } },
-            { bucket: "src-b", region: "us-east-1", objectLock: false, sourceKmsKeys: [], destinations: [{ bucket: "dst-b", region: "us-west-2", ownerOverride: false }] },
+            {
+                bucket: "src-a",
+                region: "us-east-1",
+                objectLock: true,
+                sourceKmsKeys: ["arn:aws:kms:us-east-1:111111111111:key/k1"],
+                destinations: [{ bucket: "dst-a", region: "eu-west-1", ownerOverride: true, replicaKmsKey: "arn:aws:kms:eu-west-1:222222222222:key/k2" }],
+                batchReportBucket: { bucket: "reports", region: "us-east-1" },
+            },
+            {
+                bucket: "src-b",
+                region: "us-east-1",
+                objectLock: false,
+                sourceKmsKeys: [],
+                destinations: [{ bucket: "dst-b", region: "us-west-2", ownerOverride: false }],
+            },
         ]);
         const docs = roles.flatMap(r => [...(r.inlinePolicy ? [r.inlinePolicy] : []), ...r.managedPolicies]);
         expect(docs.length).to.be.greaterThan(0);

@@ -9,9 +9,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { replicationTrustPolicy } from "../components/model/iam";
 import { packArgs } from "../policy-packs/replication-guard/policies";
-import {
-    Diagnostic, HarnessResource, PackConfig, StackBuilder, awsProvider, fromRecorded, messageOf, runPack, unknown,
-} from "./support/policy-harness";
+import { Diagnostic, HarnessResource, PackConfig, StackBuilder, awsProvider, fromRecorded, messageOf, runPack, unknown } from "./support/policy-harness";
 import { runStackUnderMocks } from "./support/mock-runtime";
 
 /** A pack config that turns the route options on (cross-Region, allowed Regions). */
@@ -23,7 +21,11 @@ const EXAMPLE_CONFIG: PackConfig = {
 const summary = (ds: Diagnostic[]) => ds.map(d => ({ policy: d.policyName, level: d.enforcementLevel, urn: d.urn }));
 
 /** Replace a resource in both views (inputs and outputs) of a graph. */
-function change(graph: { inputs: HarnessResource[]; outputs: HarnessResource[] }, name: string, f: (props: Record<string, unknown>) => Record<string, unknown>) {
+function change(
+    graph: { inputs: HarnessResource[]; outputs: HarnessResource[] },
+    name: string,
+    f: (props: Record<string, unknown>) => Record<string, unknown>,
+) {
     const apply = (rs: HarnessResource[]) => {
         if (!rs.some(r => r.name === name)) throw new Error(`no resource ${name}`);
         return rs.map(r => (r.name === name ? { ...r, props: f(JSON.parse(JSON.stringify(r.props)) as Record<string, unknown>) } : r));
@@ -62,7 +64,9 @@ describe("policy pack on the example prod stack (recorded by the mock runtime)",
     it("with a source's encryption removed: exactly one violation, at that bucket", async () => {
         const d = await run(remove(prod, "acme-prod-orders-encryption"));
         expect(summary(d)).to.deep.equal([{ policy: "s3-replicated-buckets-hardened", level: "mandatory", urn: urnOf("acme-prod-orders-replication") }]);
-        expect(messageOf(d[0])).to.equal("bucket \"acme-prod-orders\" (replication source) has no default encryption (aws.s3.BucketServerSideEncryptionConfiguration).");
+        expect(messageOf(d[0])).to.equal(
+            'bucket "acme-prod-orders" (replication source) has no default encryption (aws.s3.BucketServerSideEncryptionConfiguration).',
+        );
     });
 
     it("with a destination's ownership set to ObjectWriter: exactly one violation, at its ownership controls", async () => {
@@ -100,16 +104,40 @@ function handWritten(): { inputs: HarnessResource[]; outputs: HarnessResource[];
     /** The program's own "secure bucket" component: name unknown in preview, settings via bucket.id. */
     const secure = (name: string, provider: ReturnType<typeof awsProvider>, key?: string, lock = false) => {
         const parent = s.add("acme:storage:SecureBucket", name, {});
-        const bucket = s.add(aws.s3.Bucket, `${name}-bucket`, { bucket: unknown.string, bucketPrefix: `${name}-`, arn: unknown.string, ...(lock ? { objectLockEnabled: true } : {}) }, { provider, parent });
+        const bucket = s.add(
+            aws.s3.Bucket,
+            `${name}-bucket`,
+            { bucket: unknown.string, bucketPrefix: `${name}-`, arn: unknown.string, ...(lock ? { objectLockEnabled: true } : {}) },
+            { provider, parent },
+        );
         const opts = { provider, parent, deps: { bucket: [bucket] } };
         s.add(aws.s3.BucketVersioning, `${name}-versioning`, { bucket: unknown.string, versioningConfiguration: { status: "Enabled" } }, opts);
-        s.add(aws.s3.BucketServerSideEncryptionConfiguration, `${name}-sse`, {
-            bucket: unknown.string,
-            rules: [key ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key }, bucketKeyEnabled: true } : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-        }, opts);
-        s.add(aws.s3.BucketPublicAccessBlock, `${name}-pab`, { bucket: unknown.string, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, opts);
+        s.add(
+            aws.s3.BucketServerSideEncryptionConfiguration,
+            `${name}-sse`,
+            {
+                bucket: unknown.string,
+                rules: [
+                    key
+                        ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key }, bucketKeyEnabled: true }
+                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                ],
+            },
+            opts,
+        );
+        s.add(
+            aws.s3.BucketPublicAccessBlock,
+            `${name}-pab`,
+            { bucket: unknown.string, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            opts,
+        );
         // Ownership registered from inside an apply: the dependency is lost, the parent still tells.
-        s.add(aws.s3.BucketOwnershipControls, `${name}-ownership`, { bucket: unknown.string, rule: { objectOwnership: "BucketOwnerEnforced" } }, { provider, parent });
+        s.add(
+            aws.s3.BucketOwnershipControls,
+            `${name}-ownership`,
+            { bucket: unknown.string, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            { provider, parent },
+        );
         // The policy document interpolates the bucket ARN: unknown as a whole in preview.
         s.add(aws.s3.BucketPolicy, `${name}-policy`, { bucket: unknown.string, policy: unknown.string }, opts);
         return bucket;
@@ -124,47 +152,115 @@ function handWritten(): { inputs: HarnessResource[]; outputs: HarnessResource[];
         ["legacy-sse", aws.s3.BucketServerSideEncryptionConfiguration, { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }],
         ["legacy-pab", aws.s3.BucketPublicAccessBlock, { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }],
         ["legacy-ownership", aws.s3.BucketOwnershipControls, { rule: { objectOwnership: "BucketOwnerEnforced" } }],
-    ] as const) s.add(type, n, { bucket: "acme-legacy-logs", ...props }, { provider: use1 });
-    s.add(aws.s3.BucketPolicy, "legacy-policy", {
-        bucket: "acme-legacy-logs",
-        policy: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::acme-legacy-logs", "arn:aws:s3:::acme-legacy-logs/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }] },
-    }, { provider: use1 });
+    ] as const)
+        s.add(type, n, { bucket: "acme-legacy-logs", ...props }, { provider: use1 });
+    s.add(
+        aws.s3.BucketPolicy,
+        "legacy-policy",
+        {
+            bucket: "acme-legacy-logs",
+            policy: {
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: ["arn:aws:s3:::acme-legacy-logs", "arn:aws:s3:::acme-legacy-logs/*"],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            },
+        },
+        { provider: use1 },
+    );
 
-    const role = s.add(aws.iam.Role, "replicator", { name: "replicator-7f3a", arn: unknown.string, assumeRolePolicy: JSON.stringify(replicationTrustPolicy(A)) }, { provider: use1 });
-    const perms = s.add(aws.iam.Policy, "replicator-perms", {
-        arn: unknown.string,
-        policy: JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-                { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: ["arn:aws:s3:::acme-legacy-logs"] },
-                { Effect: "Allow", Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"], Resource: ["arn:aws:s3:::acme-legacy-logs/*"] },
-            ],
-        }),
-    }, { provider: use1 });
-    s.add(aws.iam.RolePolicyAttachment, "replicator-perms", { role: "replicator-7f3a", policyArn: unknown.string }, { provider: use1, deps: { role: [role], policyArn: [perms] } });
+    const role = s.add(
+        aws.iam.Role,
+        "replicator",
+        { name: "replicator-7f3a", arn: unknown.string, assumeRolePolicy: JSON.stringify(replicationTrustPolicy(A)) },
+        { provider: use1 },
+    );
+    const perms = s.add(
+        aws.iam.Policy,
+        "replicator-perms",
+        {
+            arn: unknown.string,
+            policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: ["arn:aws:s3:::acme-legacy-logs"] },
+                    {
+                        Effect: "Allow",
+                        Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+                        Resource: ["arn:aws:s3:::acme-legacy-logs/*"],
+                    },
+                ],
+            }),
+        },
+        { provider: use1 },
+    );
+    s.add(
+        aws.iam.RolePolicyAttachment,
+        "replicator-perms",
+        { role: "replicator-7f3a", policyArn: unknown.string },
+        { provider: use1, deps: { role: [role], policyArn: [perms] } },
+    );
 
     const rule = (id: string, priority: number, extra: Record<string, unknown>) => ({
-        id, priority, status: "Enabled", filter: {}, deleteMarkerReplication: { status: "Disabled" }, ...extra,
+        id,
+        priority,
+        status: "Enabled",
+        filter: {},
+        deleteMarkerReplication: { status: "Disabled" },
+        ...extra,
     });
-    s.add(aws.s3.BucketReplicationConfig, "orders-replication", {
-        bucket: unknown.string, role: unknown.string,
-        rules: [rule("orders-to-dr", 10, {
-            sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-            destination: { bucket: unknown.string, account: B, accessControlTranslation: { owner: "Destination" }, encryptionConfiguration: { replicaKmsKeyId: euKey } },
-        })],
-    }, { provider: use1, parent: "urn:pulumi:dev::test::acme:storage:SecureBucket::orders", deps: { bucket: [orders], role: [role], rules: [ordersDr] } });
-    s.add(aws.s3.BucketReplicationConfig, "legacy-replication", {
-        bucket: "acme-legacy-logs", role: unknown.string,
-        rules: [rule("logs-to-west", 1, {
-            destination: {
-                bucket: unknown.string, storageClass: "STANDARD_IA",
-                replicationTime: { status: "Enabled", time: { minutes: 15 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
-            },
-        })],
-    }, { provider: use1, deps: { role: [role], rules: [logsDr] } });
+    s.add(
+        aws.s3.BucketReplicationConfig,
+        "orders-replication",
+        {
+            bucket: unknown.string,
+            role: unknown.string,
+            rules: [
+                rule("orders-to-dr", 10, {
+                    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                    destination: {
+                        bucket: unknown.string,
+                        account: B,
+                        accessControlTranslation: { owner: "Destination" },
+                        encryptionConfiguration: { replicaKmsKeyId: euKey },
+                    },
+                }),
+            ],
+        },
+        { provider: use1, parent: "urn:pulumi:dev::test::acme:storage:SecureBucket::orders", deps: { bucket: [orders], role: [role], rules: [ordersDr] } },
+    );
+    s.add(
+        aws.s3.BucketReplicationConfig,
+        "legacy-replication",
+        {
+            bucket: "acme-legacy-logs",
+            role: unknown.string,
+            rules: [
+                rule("logs-to-west", 1, {
+                    destination: {
+                        bucket: unknown.string,
+                        storageClass: "STANDARD_IA",
+                        replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                        metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                    },
+                }),
+            ],
+        },
+        { provider: use1, deps: { role: [role], rules: [logsDr] } },
+    );
 
     // Not replication: left alone (a Lambda role with broad rights, a bare bucket).
-    s.add(aws.iam.Role, "lambda", { name: "lambda", assumeRolePolicy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }), inlinePolicies: [{ name: "all", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }] });
+    s.add(aws.iam.Role, "lambda", {
+        name: "lambda",
+        assumeRolePolicy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        inlinePolicies: [{ name: "all", policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }],
+    });
     s.add(aws.s3.Bucket, "scratch", { bucket: "acme-scratch" }, { provider: use1 });
     return { inputs: s.resources, outputs: s.resources, b: s };
 }
@@ -180,13 +276,13 @@ describe("policy pack on a hand-written program in preview (not this package's c
     it("with encryption removed from the adopted source: exactly one violation", async () => {
         const d = await run(remove(g, "legacy-sse"));
         expect(summary(d)).to.deep.equal([{ policy: "s3-replicated-buckets-hardened", level: "mandatory", urn: urnOf("legacy-replication") }]);
-        expect(messageOf(d[0])).to.contain("\"acme-legacy-logs\" (replication source)");
+        expect(messageOf(d[0])).to.contain('"acme-legacy-logs" (replication source)');
     });
 
     it("with encryption removed from a destination whose name is unknown: found through its dependencies", async () => {
         const d = await run(remove(g, "orders-dr-sse"));
         expect(summary(d)).to.deep.equal([{ policy: "s3-replicated-buckets-hardened", level: "mandatory", urn: urnOf("orders-dr-bucket") }]);
-        expect(messageOf(d[0])).to.contain("(the aws.s3.Bucket \"orders-dr-bucket\", name not known yet) (replication destination)");
+        expect(messageOf(d[0])).to.contain('(the aws.s3.Bucket "orders-dr-bucket", name not known yet) (replication destination)');
     });
 
     it("with ownership ObjectWriter, a public-access flag off, or versioning Suspended: exactly that violation", async () => {
@@ -206,7 +302,9 @@ describe("policy pack on a hand-written program in preview (not this package's c
     });
 
     it("with a destination outside the allowed Regions: the route policy reports it", async () => {
-        const d = await runPack(packArgs, g.inputs, g.outputs, { config: { "s3-replication-route-requirements": { allowedRegions: ["eu-west-1", "us-east-1"] } } });
+        const d = await runPack(packArgs, g.inputs, g.outputs, {
+            config: { "s3-replication-route-requirements": { allowedRegions: ["eu-west-1", "us-east-1"] } },
+        });
         expect(summary(d)).to.deep.equal([{ policy: "s3-replication-route-requirements", level: "mandatory", urn: urnOf("legacy-replication") }]);
         expect(messageOf(d[0])).to.contain("in us-west-2");
     });
@@ -228,7 +326,9 @@ describe("policy pack on every shard of a sharded fleet (recorded by the mock ru
         ];
         for (const [index, shard] of shards.entries()) {
             const result = await runProgram(() => new ReplicationFleet("fleet", { routes, shard }));
-            const marked = result.resources.filter(r => r.type === "pulumi-s3-replication:index:BucketReplication" && r.inputs.sourceSettingsElsewhere === true);
+            const marked = result.resources.filter(
+                r => r.type === "pulumi-s3-replication:index:BucketReplication" && r.inputs.sourceSettingsElsewhere === true,
+            );
             expect(marked.length, `shard ${index}: sources whose settings the other shard declares`).to.equal(4);
             const graph = fromRecorded(result.resources);
             // The pack's defaults (the example config's allowed Regions are the prod example's).

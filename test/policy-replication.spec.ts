@@ -6,9 +6,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { replicationTrustPolicy } from "../components/model/iam";
 import { ReplicationConfigDoc, checkReplicationConfig } from "../components/model/replication-config";
-import {
-    replicationAdvisoriesPolicy, replicationRolePolicy, replicationWellFormedPolicy,
-} from "../policy-packs/replication-guard/policies";
+import { replicationAdvisoriesPolicy, replicationRolePolicy, replicationWellFormedPolicy } from "../policy-packs/replication-guard/policies";
 import { formatFinding } from "../policy-packs/replication-guard/policies/replication-doc";
 import { Diagnostic, HarnessResource, PackConfig, analyzeResource, awsProvider, messageOf, unknown } from "./support/policy-harness";
 
@@ -32,7 +30,8 @@ function rule(over: Record<string, unknown> = {}): Record<string, unknown> {
 
 function config(rules: unknown, region = "us-east-1", extra: Record<string, unknown> = {}): HarnessResource {
     return {
-        type: typeOf(aws.s3.BucketReplicationConfig), name: "src-replication",
+        type: typeOf(aws.s3.BucketReplicationConfig),
+        name: "src-replication",
         props: { bucket: "acme-src", role: ROLE, rules, ...extra },
         provider: awsProvider(`aws-${region}`, region, "111111111111"),
     };
@@ -49,8 +48,10 @@ describe("policy s3-replication-config-well-formed", () => {
         const good = rule({
             sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
             destination: {
-                bucket: "arn:aws:s3:::acme-dr", encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY },
-                replicationTime: { status: "Enabled", time: { minutes: 15 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+                bucket: "arn:aws:s3:::acme-dr",
+                encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY },
+                replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
             },
         });
         expect(await run(replicationWellFormedPolicy, config([good]))).to.deep.equal([]);
@@ -66,15 +67,26 @@ describe("policy s3-replication-config-well-formed", () => {
         ];
         const d = await run(replicationWellFormedPolicy, config(rules));
         expect(codes(d)).to.deep.equal([
-            "V2_SCHEMA_REQUIRED", "PRIORITY_CONFLICT", "DELETE_MARKER_WITH_TAG_FILTER", "RTC_METRICS_MISMATCH", "KMS_REPLICA_KEY_MISSING",
+            "V2_SCHEMA_REQUIRED",
+            "PRIORITY_CONFLICT",
+            "DELETE_MARKER_WITH_TAG_FILTER",
+            "RTC_METRICS_MISMATCH",
+            "KMS_REPLICA_KEY_MISSING",
         ]);
         expect(d.every(x => x.enforcementLevel === "mandatory")).to.equal(true);
     });
 
     it("reports exactly what the manifest validator's checkReplicationConfig reports", async () => {
-        const rules = [rule({ id: "x", priority: 2 }), rule({ id: "x", priority: 2, destination: { bucket: "arn:aws:s3:::acme-dr", storageClass: "OUTPOSTS" } })];
-        const expected = checkReplicationConfig({ bucket: "acme-src", role: ROLE, rules } as ReplicationConfigDoc, { sourceRegion: "us-east-1", sourceAccount: "111111111111" })
-            .filter(f => f.severity === "error").map(formatFinding);
+        const rules = [
+            rule({ id: "x", priority: 2 }),
+            rule({ id: "x", priority: 2, destination: { bucket: "arn:aws:s3:::acme-dr", storageClass: "OUTPOSTS" } }),
+        ];
+        const expected = checkReplicationConfig({ bucket: "acme-src", role: ROLE, rules } as ReplicationConfigDoc, {
+            sourceRegion: "us-east-1",
+            sourceAccount: "111111111111",
+        })
+            .filter(f => f.severity === "error")
+            .map(formatFinding);
         expect(expected.length).to.be.greaterThan(2);
         expect((await run(replicationWellFormedPolicy, config(rules))).map(messageOf)).to.deep.equal(expected);
     });
@@ -82,7 +94,12 @@ describe("policy s3-replication-config-well-formed", () => {
     it("in preview, drops only findings that rest on unknown values", async () => {
         const rules = [
             rule({ id: "a", priority: 3, destination: { bucket: unknown.string } }),
-            rule({ id: "b", priority: 3, sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } }, destination: { bucket: unknown.string, encryptionConfiguration: { replicaKmsKeyId: unknown.string } } }),
+            rule({
+                id: "b",
+                priority: 3,
+                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                destination: { bucket: unknown.string, encryptionConfiguration: { replicaKmsKeyId: unknown.string } },
+            }),
         ];
         const d = await run(replicationWellFormedPolicy, config(rules, "us-east-1", { role: unknown.string }));
         // The duplicate priority is known and reported; the unknown replica key is not a missing one.
@@ -95,15 +112,24 @@ describe("policy s3-replication-config-well-formed", () => {
     });
 
     it("knows the source Region from the provider: RTC where it is unavailable; config replaces the list", async () => {
-        const rtc = rule({ destination: { bucket: "arn:aws:s3:::acme-dr", replicationTime: { status: "Enabled", time: { minutes: 15 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } } } });
+        const rtc = rule({
+            destination: {
+                bucket: "arn:aws:s3:::acme-dr",
+                replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+            },
+        });
         expect(codes(await run(replicationWellFormedPolicy, config([rtc], "ap-east-2")))).to.deep.equal(["RTC_UNSUPPORTED_REGION"]);
-        expect(await run(replicationWellFormedPolicy, config([rtc], "ap-east-2"), { "s3-replication-config-well-formed": { rtcUnsupportedRegions: [] } })).to.deep.equal([]);
+        expect(
+            await run(replicationWellFormedPolicy, config([rtc], "ap-east-2"), { "s3-replication-config-well-formed": { rtcUnsupportedRegions: [] } }),
+        ).to.deep.equal([]);
     });
 
     it("checks the deprecated inline configuration of aws.s3.Bucket as the legacy provider sends it", async () => {
         // With a filter the legacy form sends priority 0 unless given: two such rules clash.
         const bucket: HarnessResource = {
-            type: typeOf(aws.s3.Bucket), name: "legacy",
+            type: typeOf(aws.s3.Bucket),
+            name: "legacy",
             props: {
                 bucket: "acme-src",
                 replicationConfiguration: {
@@ -117,7 +143,7 @@ describe("policy s3-replication-config-well-formed", () => {
         };
         expect(codes(await run(replicationWellFormedPolicy, bucket))).to.deep.equal(["PRIORITY_CONFLICT"]);
         const fixed = JSON.parse(JSON.stringify(bucket)) as HarnessResource;
-        ((fixed.props.replicationConfiguration as { rules: Array<Record<string, unknown>> }).rules[1]).priority = 1;
+        (fixed.props.replicationConfiguration as { rules: Array<Record<string, unknown>> }).rules[1].priority = 1;
         expect(await run(replicationWellFormedPolicy, fixed)).to.deep.equal([]);
     });
 });
@@ -140,10 +166,13 @@ describe("policy s3-replication-config-advisories", () => {
 
 describe("policy iam-replication-role-least-privilege", () => {
     const role = (assumeRolePolicy: unknown, inlinePolicies?: unknown): HarnessResource => ({
-        type: typeOf(aws.iam.Role), name: "replication",
+        type: typeOf(aws.iam.Role),
+        name: "replication",
         props: { name: "replication", assumeRolePolicy, ...(inlinePolicies ? { inlinePolicies } : {}) },
     });
-    const inline = (Action: unknown, Resource: unknown) => [{ name: "replicate", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action, Resource }] }) }];
+    const inline = (Action: unknown, Resource: unknown) => [
+        { name: "replicate", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action, Resource }] }) },
+    ];
 
     it("passes the trust the model renders with an exact inline policy", async () => {
         const r = role(JSON.stringify(replicationTrustPolicy("111111111111")), inline(["s3:ReplicateObject"], ["arn:aws:s3:::acme-dr/*"]));
@@ -151,7 +180,10 @@ describe("policy iam-replication-role-least-privilege", () => {
     });
 
     it("fails a trust that also admits another service, and an inline s3:* on *", async () => {
-        const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: ["s3.amazonaws.com", "ec2.amazonaws.com"] }, Action: "sts:AssumeRole" }] });
+        const trust = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: ["s3.amazonaws.com", "ec2.amazonaws.com"] }, Action: "sts:AssumeRole" }],
+        });
         const d = await run(replicationRolePolicy, role(trust, inline("s3:*", "*")));
         expect(d.map(messageOf)).to.have.length(3);
         expect(messageOf(d[0])).to.match(/^trust policy: .*trusts service "ec2\.amazonaws\.com"/);
@@ -160,7 +192,10 @@ describe("policy iam-replication-role-least-privilege", () => {
     });
 
     it("leaves roles S3 cannot assume alone, and cannot-tell trust in preview", async () => {
-        const lambda = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+        const lambda = JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        });
         expect(await run(replicationRolePolicy, role(lambda, inline("s3:*", "*")))).to.deep.equal([]);
         expect(await run(replicationRolePolicy, role(unknown.string, inline("s3:*", "*")))).to.deep.equal([]);
     });

@@ -7,11 +7,24 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { replicationTrustPolicy } from "../components/model/iam";
 import {
-    crossAccountOwnershipPolicy, destinationConsistencyPolicy, hardenedReplicatedBucketsPolicy, objectLockParityPolicy,
-    replicationRoleAttachedPoliciesPolicy, replicationWellFormedPolicy, routeRequirementsPolicy,
+    crossAccountOwnershipPolicy,
+    destinationConsistencyPolicy,
+    hardenedReplicatedBucketsPolicy,
+    objectLockParityPolicy,
+    replicationRoleAttachedPoliciesPolicy,
+    replicationWellFormedPolicy,
+    routeRequirementsPolicy,
 } from "../policy-packs/replication-guard/policies";
 import {
-    Diagnostic, HarnessResource, PackConfig, StackBuilder, analyzeResource, analyzeStack, awsProvider, messageOf, unknown,
+    Diagnostic,
+    HarnessResource,
+    PackConfig,
+    StackBuilder,
+    analyzeResource,
+    analyzeStack,
+    awsProvider,
+    messageOf,
+    unknown,
 } from "./support/policy-harness";
 
 type Policy = Parameters<typeof analyzeStack>[0][number];
@@ -44,7 +57,8 @@ function pair(o: PairOptions = {}): StackBuilder {
     const dst = awsProvider("dst", destRegion, destAccount);
     const nameOrUnknown = (name: string) => (o.preview ? unknown.string : name);
 
-    const srcBucket = o.adoptSource ? undefined
+    const srcBucket = o.adoptSource
+        ? undefined
         : s.add(aws.s3.Bucket, "src", { bucket: "acme-src", ...(o.sourceObjectLock ? { objectLockEnabled: true } : {}) }, { provider: src });
     const dstBucket = s.add(aws.s3.Bucket, "dst", { bucket: "acme-dst", ...(o.destinationObjectLock ? { objectLockEnabled: true } : {}) }, { provider: dst });
     const settings = (prefix: string, bucketName: string, bucket: HarnessResource | undefined, provider: typeof src) => {
@@ -61,28 +75,53 @@ function pair(o: PairOptions = {}): StackBuilder {
     settings("src", "acme-src", srcBucket, src);
     settings("dst", "acme-dst", dstBucket, dst);
 
-    const role = s.add(aws.iam.Role, "replication-role", {
-        name: "replication", assumeRolePolicy: JSON.stringify(replicationTrustPolicy(A)),
-        ...(o.preview ? { arn: unknown.string } : { arn: `arn:aws:iam::${A}:role/replication` }),
-    }, { provider: src });
-    s.add(aws.iam.RolePolicy, "replication-policy", {
-        role: o.preview ? unknown.string : "replication",
-        policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:ReplicateObject"], Resource: ["arn:aws:s3:::acme-dst/*"] }] }),
-    }, { provider: src, deps: { role: [role] } });
+    const role = s.add(
+        aws.iam.Role,
+        "replication-role",
+        {
+            name: "replication",
+            assumeRolePolicy: JSON.stringify(replicationTrustPolicy(A)),
+            ...(o.preview ? { arn: unknown.string } : { arn: `arn:aws:iam::${A}:role/replication` }),
+        },
+        { provider: src },
+    );
+    s.add(
+        aws.iam.RolePolicy,
+        "replication-policy",
+        {
+            role: o.preview ? unknown.string : "replication",
+            policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: ["s3:ReplicateObject"], Resource: ["arn:aws:s3:::acme-dst/*"] }],
+            }),
+        },
+        { provider: src, deps: { role: [role] } },
+    );
 
     const crossAccount = destAccount !== A;
-    s.add(aws.s3.BucketReplicationConfig, "replication", {
-        bucket: srcBucket ? nameOrUnknown("acme-src") : "acme-src",
-        role: o.preview ? unknown.string : `arn:aws:iam::${A}:role/replication`,
-        rules: [{
-            id: "to-dst", priority: 1, status: "Enabled", filter: { prefix: "" }, deleteMarkerReplication: { status: "Disabled" },
-            destination: {
-                bucket: o.preview ? unknown.string : "arn:aws:s3:::acme-dst",
-                ...(crossAccount ? { account: destAccount, accessControlTranslation: { owner: "Destination" } } : {}),
-            },
-            ...o.rule,
-        }],
-    }, { provider: src, deps: { ...(srcBucket ? { bucket: [srcBucket] } : {}), role: [role], rules: [dstBucket] } });
+    s.add(
+        aws.s3.BucketReplicationConfig,
+        "replication",
+        {
+            bucket: srcBucket ? nameOrUnknown("acme-src") : "acme-src",
+            role: o.preview ? unknown.string : `arn:aws:iam::${A}:role/replication`,
+            rules: [
+                {
+                    id: "to-dst",
+                    priority: 1,
+                    status: "Enabled",
+                    filter: { prefix: "" },
+                    deleteMarkerReplication: { status: "Disabled" },
+                    destination: {
+                        bucket: o.preview ? unknown.string : "arn:aws:s3:::acme-dst",
+                        ...(crossAccount ? { account: destAccount, accessControlTranslation: { owner: "Destination" } } : {}),
+                    },
+                    ...o.rule,
+                },
+            ],
+        },
+        { provider: src, deps: { ...(srcBucket ? { bucket: [srcBucket] } : {}), role: [role], rules: [dstBucket] } },
+    );
     return s;
 }
 
@@ -99,8 +138,8 @@ describe("policy s3-replicated-buckets-hardened", () => {
     it("reports each missing setting once, at the bucket, naming its role", async () => {
         const d = await stack(hardenedReplicatedBucketsPolicy, pair({ preview: true, omit: ["src-encryption", "dst-ownership"] }).resources);
         expect(d.map(messageOf)).to.deep.equal([
-            "bucket \"acme-src\" (replication source) has no default encryption (aws.s3.BucketServerSideEncryptionConfiguration).",
-            "bucket \"acme-dst\" (replication destination) has no ownership controls (aws.s3.BucketOwnershipControls with BucketOwnerEnforced).",
+            'bucket "acme-src" (replication source) has no default encryption (aws.s3.BucketServerSideEncryptionConfiguration).',
+            'bucket "acme-dst" (replication destination) has no ownership controls (aws.s3.BucketOwnershipControls with BucketOwnerEnforced).',
         ]);
         expect(d[0].urn).to.match(/aws:s3\/bucket:Bucket::src$/);
     });
@@ -108,7 +147,9 @@ describe("policy s3-replicated-buckets-hardened", () => {
     it("joins an adopted source (no aws.s3.Bucket) by its name", async () => {
         expect(await stack(hardenedReplicatedBucketsPolicy, pair({ adoptSource: true }).resources)).to.deep.equal([]);
         const d = await stack(hardenedReplicatedBucketsPolicy, pair({ adoptSource: true, omit: ["src-pab"] }).resources);
-        expect(d.map(messageOf)).to.deep.equal(["bucket \"acme-src\" (replication source) has no public access block (aws.s3.BucketPublicAccessBlock with all four flags)."]);
+        expect(d.map(messageOf)).to.deep.equal([
+            'bucket "acme-src" (replication source) has no public access block (aws.s3.BucketPublicAccessBlock with all four flags).',
+        ]);
         expect(d[0].urn).to.match(/BucketReplicationConfig::replication$/);
     });
 
@@ -126,9 +167,13 @@ describe("policy s3-replicated-buckets-hardened", () => {
         const component = marked.add("pulumi-s3-replication:index:BucketReplication", "acme-src", { sourceSettingsElsewhere: true });
         const withParent = base.resources.map(r => (r.name === "replication" ? { ...r, parent: component.urn! } : r));
         expect(await stack(hardenedReplicatedBucketsPolicy, [component, ...withParent])).to.deep.equal([]);
-        expect(await stack(hardenedReplicatedBucketsPolicy, base.resources, { "s3-replicated-buckets-hardened": { managedElsewhere: ["acme-*"] } })).to.deep.equal([]);
+        expect(
+            await stack(hardenedReplicatedBucketsPolicy, base.resources, { "s3-replicated-buckets-hardened": { managedElsewhere: ["acme-*"] } }),
+        ).to.deep.equal([]);
         // Anything else is still asked for.
-        expect(await stack(hardenedReplicatedBucketsPolicy, base.resources, { "s3-replicated-buckets-hardened": { managedElsewhere: ["other-*"] } })).to.have.length(4);
+        expect(
+            await stack(hardenedReplicatedBucketsPolicy, base.resources, { "s3-replicated-buckets-hardened": { managedElsewhere: ["other-*"] } }),
+        ).to.have.length(4);
     });
 
     it("requires a bucket policy when requiredSettings says so", async () => {
@@ -169,7 +214,12 @@ describe("policy s3-replication-route-requirements", () => {
     });
 
     it("for an undeclared destination, uses the Region of its replica key, and cannot tell without one", async () => {
-        const withKey = pair({ rule: { sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } }, destination: { bucket: "arn:aws:s3:::elsewhere", encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_EU } } } });
+        const withKey = pair({
+            rule: {
+                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                destination: { bucket: "arn:aws:s3:::elsewhere", encryptionConfiguration: { replicaKmsKeyId: REPLICA_KEY_EU } },
+            },
+        });
         const config: PackConfig = { [policy.name]: { allowedRegions: ["us-east-1"] } };
         const d = await stack(policy, withKey.resources, config);
         expect(messageOf(d[0])).to.contain("in eu-west-1 (the Region of its replica KMS key)");
@@ -181,7 +231,12 @@ describe("policy s3-replication-route-requirements", () => {
 describe("policy s3-replication-destinations-consistent", () => {
     const kms = (key: string) => ({
         sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-        destination: { bucket: "arn:aws:s3:::acme-dst", account: B, accessControlTranslation: { owner: "Destination" }, encryptionConfiguration: { replicaKmsKeyId: key } },
+        destination: {
+            bucket: "arn:aws:s3:::acme-dst",
+            account: B,
+            accessControlTranslation: { owner: "Destination" },
+            encryptionConfiguration: { replicaKmsKeyId: key },
+        },
     });
 
     it("passes a replica key in the destination's Region", async () => {
@@ -198,7 +253,15 @@ describe("policy s3-replication-destinations-consistent", () => {
     });
 
     it("fails RTC into a Region without it", async () => {
-        const rtc = { destination: { bucket: "arn:aws:s3:::acme-dst", account: B, accessControlTranslation: { owner: "Destination" }, replicationTime: { status: "Enabled", time: { minutes: 15 } }, metrics: { status: "Enabled", eventThreshold: { minutes: 15 } } } };
+        const rtc = {
+            destination: {
+                bucket: "arn:aws:s3:::acme-dst",
+                account: B,
+                accessControlTranslation: { owner: "Destination" },
+                replicationTime: { status: "Enabled", time: { minutes: 15 } },
+                metrics: { status: "Enabled", eventThreshold: { minutes: 15 } },
+            },
+        };
         const d = await stack(destinationConsistencyPolicy, pair({ destinationRegion: "ap-east-2", rule: rtc }).resources);
         expect(d.map(messageOf).map(m => m.slice(0, 24))).to.deep.equal(["[RTC_UNSUPPORTED_REGION]"]);
     });
@@ -230,7 +293,7 @@ describe("policy s3-replication-object-lock-parity", () => {
     it("fails a locked source replicating to an unlocked destination (in preview too)", async () => {
         const d = await stack(objectLockParityPolicy, pair({ preview: true, sourceObjectLock: true }).resources);
         expect(d).to.have.length(1);
-        expect(messageOf(d[0])).to.contain("\"acme-src\" has Object Lock").and.contain("\"acme-dst\"");
+        expect(messageOf(d[0])).to.contain('"acme-src" has Object Lock').and.contain('"acme-dst"');
         expect(d[0].urn).to.match(/Bucket::dst$/);
     });
 });
@@ -246,21 +309,32 @@ describe("policy iam-replication-role-attached-policies", () => {
         const wild = (p: Record<string, unknown>) => ({ ...p, policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }) });
         const known = await stack(policy, pair().with("replication-policy", wild));
         expect(known).to.have.length(2);
-        expect(messageOf(known[0])).to.contain("aws.iam.RolePolicy \"replication-policy\" of replication role \"replication-role\"");
+        expect(messageOf(known[0])).to.contain('aws.iam.RolePolicy "replication-policy" of replication role "replication-role"');
         expect(await stack(policy, pair({ preview: true }).with("replication-policy", wild))).to.have.length(2);
     });
 
     it("fails an AWS managed policy and a wildcard aws.iam.Policy attached to the role, not one attached elsewhere", async () => {
         const s = pair({ preview: true });
         const role = s.resources.find(r => r.name === "replication-role")!;
-        const other = s.add(aws.iam.Role, "lambda-role", { name: "lambda", assumeRolePolicy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }) });
-        const broad = s.add(aws.iam.Policy, "broad", { arn: unknown.string, policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:Get*", Resource: "arn:aws:s3:::acme-src/*" }] }) });
-        s.add(aws.iam.RolePolicyAttachment, "attach-broad", { role: unknown.string, policyArn: unknown.string }, { deps: { role: [role], policyArn: [broad] } });
+        const other = s.add(aws.iam.Role, "lambda-role", {
+            name: "lambda",
+            assumeRolePolicy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        });
+        const broad = s.add(aws.iam.Policy, "broad", {
+            arn: unknown.string,
+            policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:Get*", Resource: "arn:aws:s3:::acme-src/*" }] }),
+        });
+        s.add(
+            aws.iam.RolePolicyAttachment,
+            "attach-broad",
+            { role: unknown.string, policyArn: unknown.string },
+            { deps: { role: [role], policyArn: [broad] } },
+        );
         s.add(aws.iam.RolePolicyAttachment, "attach-managed", { role: "replication", policyArn: "arn:aws:iam::aws:policy/AmazonS3FullAccess" });
         s.add(aws.iam.RolePolicyAttachment, "attach-lambda", { role: "lambda", policyArn: unknown.string }, { deps: { role: [other], policyArn: [broad] } });
         const d = await stack(policy, s.resources);
         expect(d.map(messageOf)).to.have.length(2);
-        expect(messageOf(d[0])).to.contain("aws.iam.Policy \"broad\"").and.contain("s3:Get*");
+        expect(messageOf(d[0])).to.contain('aws.iam.Policy "broad"').and.contain("s3:Get*");
         expect(messageOf(d[1])).to.contain("AmazonS3FullAccess");
     });
 });

@@ -7,7 +7,9 @@ import { parse } from "yaml";
 
 const ROOT = path.join(__dirname, "..");
 const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
-    name: string; main: string; stackConfigDir: string;
+    name: string;
+    main: string;
+    stackConfigDir: string;
     runtime: { name: string; options: { typescript: boolean; nodeargs: string } };
 };
 
@@ -20,13 +22,18 @@ describe("Pulumi.yaml", () => {
         // (the library, once built) instead of the program (run.js, "no entry point" case).
         expect(project.main).to.equal("stacks/index.ts");
         expect(fs.statSync(path.join(ROOT, project.main)).isFile()).to.equal(true);
-        expect(fs.readdirSync(path.join(ROOT, project.stackConfigDir)).filter(f => /^Pulumi\..+\.yaml$/.test(f))).to.include.members(["Pulumi.dev.yaml", "Pulumi.prod.yaml"]);
+        expect(fs.readdirSync(path.join(ROOT, project.stackConfigDir)).filter(f => /^Pulumi\..+\.yaml$/.test(f))).to.include.members([
+            "Pulumi.dev.yaml",
+            "Pulumi.prod.yaml",
+        ]);
     });
 
     it("gives node flags that this node accepts (a typo would stop every pulumi up)", () => {
         const flags = project.runtime.options.nodeargs.split(/\s+/).filter(Boolean);
         expect(flags).to.include("--max-old-space-size=8192");
-        const run = spawnSync(process.execPath, [...flags, "-e", "process.stdout.write(String(require('v8').getHeapStatistics().heap_size_limit))"], { encoding: "utf8" });
+        const run = spawnSync(process.execPath, [...flags, "-e", "process.stdout.write(String(require('v8').getHeapStatistics().heap_size_limit))"], {
+            encoding: "utf8",
+        });
         expect(run.status, run.stderr).to.equal(0);
         expect(Number(run.stdout)).to.be.greaterThan(8 * 1024 ** 3);
     });

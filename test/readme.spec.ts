@@ -20,10 +20,14 @@ describe("README", () => {
         const sh = /```sh\n([\s\S]*?)```/.exec(start)![1].trim().split("\n");
         expect(sh).to.deep.equal(["npm ci && npm run plan -- --stack dev", "npm test"]);
         const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
-        expect(ci).to.match(/npm ci/).and.match(/npm test/);
+        expect(ci)
+            .to.match(/npm ci/)
+            .and.match(/npm test/);
         const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
         expect(pkg.scripts.plan).to.match(/plan/);
-        expect(pkg.scripts.test).to.match(/tsc .*--noEmit/).and.match(/mocha/);
+        expect(pkg.scripts.test)
+            .to.match(/tsc .*--noEmit/)
+            .and.match(/mocha/);
     });
 
     it("every TypeScript example runs under the mock runtime", async () => {
@@ -49,7 +53,10 @@ describe("README", () => {
 
     it("`npx s3-replication` runs this checkout's CLI (linked by npm ci), printing clean JSON", () => {
         const { execFileSync } = require("child_process") as typeof import("child_process");
-        const out = execFileSync("npx", ["--no-install", "s3-replication", "validate", "stacks/manifests/dev.csv", "--stack", "dev", "--json"], { cwd: ROOT, encoding: "utf8" });
+        const out = execFileSync("npx", ["--no-install", "s3-replication", "validate", "stacks/manifests/dev.csv", "--stack", "dev", "--json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
         const json = JSON.parse(out);
         expect(json).to.deep.equal({ ok: true, errors: [], warnings: [] });
     });
@@ -61,14 +68,29 @@ describe("README", () => {
     });
 
     it("links only to docs pages and anchors that exist", () => {
-        const headings = (doc: string) => new Set([...doc.matchAll(/^#+ (.*)$/gm)].map(m => m[1].toLowerCase().replace(/[^a-z0-9 _-]/g, "").replace(/ /g, "-")));
-        const pages = [["README.md", README], ...fs.readdirSync(path.join(ROOT, "docs")).filter(f => f.endsWith(".md")).map(f => [`docs/${f}`, fs.readFileSync(path.join(ROOT, "docs", f), "utf8")])];
+        const headings = (doc: string) =>
+            new Set(
+                [...doc.matchAll(/^#+ (.*)$/gm)].map(m =>
+                    m[1]
+                        .toLowerCase()
+                        .replace(/[^a-z0-9 _-]/g, "")
+                        .replace(/ /g, "-"),
+                ),
+            );
+        const pages = [
+            ["README.md", README],
+            ...fs
+                .readdirSync(path.join(ROOT, "docs"))
+                .filter(f => f.endsWith(".md"))
+                .map(f => [`docs/${f}`, fs.readFileSync(path.join(ROOT, "docs", f), "utf8")]),
+        ];
         for (const [file, doc] of pages) {
             for (const [, target, anchor] of doc.matchAll(/\]\(((?:\.\.\/)?(?:docs\/)?[A-Za-z0-9_.-]*\.md)?(?:#([a-z0-9_-]+))?\)/g)) {
                 if (target === undefined && anchor === undefined) continue;
                 const linked = target ? path.normalize(path.join(path.dirname(file), target)) : file;
                 expect(fs.existsSync(path.join(ROOT, linked)), `${file} links to ${linked}`).to.equal(true);
-                if (anchor) expect(headings(fs.readFileSync(path.join(ROOT, linked), "utf8")).has(anchor), `${file} links to ${linked}#${anchor}`).to.equal(true);
+                if (anchor)
+                    expect(headings(fs.readFileSync(path.join(ROOT, linked), "utf8")).has(anchor), `${file} links to ${linked}#${anchor}`).to.equal(true);
             }
         }
     });

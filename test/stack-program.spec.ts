@@ -16,15 +16,23 @@ function tempManifest(name: string, text: string): string {
 
 describe("stacks program", () => {
     it("an invalid manifest stops the program with every diagnostic in one error, and registers nothing", async () => {
-        const file = tempManifest("bad.csv", [
-            "source_bucket,source_account,source_region,destination_bucket,destination_region,storage_class,colour",
-            "Bad_Name,prod,us-east-1,good-destination,us-west-2,FROZEN,red",
-            "acme-prod-orders,nobody,us-east-1,acme-prod-orders,us-east-1,,",
-        ].join("\n"));
+        const file = tempManifest(
+            "bad.csv",
+            [
+                "source_bucket,source_account,source_region,destination_bucket,destination_region,storage_class,colour",
+                "Bad_Name,prod,us-east-1,good-destination,us-west-2,FROZEN,red",
+                "acme-prod-orders,nobody,us-east-1,acme-prod-orders,us-east-1,,",
+            ].join("\n"),
+        );
         const result = await runStackUnderMocks("prod", { manifest: file });
         expect(result.error).to.be.instanceOf(pulumi.RunError);
         const message = result.error!.message;
-        for (const expected of [":1:colour error UNKNOWN_COLUMN", ":2:source_bucket error INVALID_BUCKET_NAME", ":2:storage_class error INVALID_STORAGE_CLASS", ":3:source_account error UNKNOWN_ACCOUNT_ALIAS"]) {
+        for (const expected of [
+            ":1:colour error UNKNOWN_COLUMN",
+            ":2:source_bucket error INVALID_BUCKET_NAME",
+            ":2:storage_class error INVALID_STORAGE_CLASS",
+            ":3:source_account error UNKNOWN_ACCOUNT_ALIAS",
+        ]) {
             expect(message).to.include(expected);
         }
         expect(result.resources).to.deep.equal([]);
@@ -39,7 +47,11 @@ describe("stacks program", () => {
         const routes = result.outputs.routes as Array<Record<string, unknown>>;
         expect(routes.length).to.be.greaterThan(0);
         for (const r of routes) {
-            expect(r).to.include({ sourceAccount: "111111111111", destinationAccount: "222222222222", role: `arn:aws:iam::111111111111:role/s3-replication/${roleNameForSource("111111111111", String(r.source))}` });
+            expect(r).to.include({
+                sourceAccount: "111111111111",
+                destinationAccount: "222222222222",
+                role: `arn:aws:iam::111111111111:role/s3-replication/${roleNameForSource("111111111111", String(r.source))}`,
+            });
             expect(r.ruleId).to.be.a("string");
             expect(r.destination).to.equal(`${r.source}-dr`);
         }
@@ -80,11 +92,18 @@ describe("stacks program: routes listed in stack config", () => {
         const { runStack } = await import("../stacks/program");
         const ns = "pulumi-s3-replication";
         const result = await runUnderMocks(runStack, {
-            project: ns, stack: "inline",
+            project: ns,
+            stack: "inline",
             config: {
                 [`${ns}:accounts`]: JSON.stringify({ dev: { id: "111111111111" } }),
                 [`${ns}:destinationTemplate`]: "{source}-{destination_region}",
-                [`${ns}:defaults`]: JSON.stringify({ source_account: "dev", source_region: "us-east-1", destination_region: "us-west-2", create_source: true, create_destination: true }),
+                [`${ns}:defaults`]: JSON.stringify({
+                    source_account: "dev",
+                    source_region: "us-east-1",
+                    destination_region: "us-west-2",
+                    create_source: true,
+                    create_destination: true,
+                }),
                 [`${ns}:routes`]: JSON.stringify([{ source_bucket: "inline-a" }, { sourceBucket: "inline-b", prefix: "logs/" }]),
             },
             invokes: OFFLINE_INVOKES,
@@ -100,8 +119,12 @@ describe("stacks program: routes listed in stack config", () => {
         const { runStack } = await import("../stacks/program");
         const ns = "pulumi-s3-replication";
         const result = await runUnderMocks(runStack, {
-            project: ns, stack: "typo",
-            config: { [`${ns}:routes`]: JSON.stringify([{ source_bucket: "x-bucket", source_account: "111111111111", source_region: "us-east-1" }]), [`${ns}:shard`]: JSON.stringify({ index: 1 }) },
+            project: ns,
+            stack: "typo",
+            config: {
+                [`${ns}:routes`]: JSON.stringify([{ source_bucket: "x-bucket", source_account: "111111111111", source_region: "us-east-1" }]),
+                [`${ns}:shard`]: JSON.stringify({ index: 1 }),
+            },
         });
         expect(result.error?.message).to.include("INVALID_CONFIG").and.include(`${ns}:shard`);
         expect(result.resources).to.deep.equal([]);

@@ -38,17 +38,20 @@ const dims = (r: { source: string; destination: string; ruleId: string }) => ({ 
 
 function writeStack(dir: string, name: string, manifest = MANIFEST, extra: string[] = []): void {
     fs.writeFileSync(path.join(dir, `${name}.csv`), manifest);
-    fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), [
-        "config:",
-        "  pulumi-s3-replication:accounts:",
-        "    prod:",
-        `      id: "${PROD}"`,
-        `      roleArn: ${PROD_ROLE}`,
-        "    dr:",
-        `      id: "${DR}"`,
-        `  pulumi-s3-replication:manifest: ${name}.csv`,
-        ...extra,
-    ].join("\n") + "\n");
+    fs.writeFileSync(
+        path.join(dir, `Pulumi.${name}.yaml`),
+        [
+            "config:",
+            "  pulumi-s3-replication:accounts:",
+            "    prod:",
+            `      id: "${PROD}"`,
+            `      roleArn: ${PROD_ROLE}`,
+            "    dr:",
+            `      id: "${DR}"`,
+            `  pulumi-s3-replication:manifest: ${name}.csv`,
+            ...extra,
+        ].join("\n") + "\n",
+    );
 }
 
 /** A Writable that says it is (or is not) a terminal, keeping what was drawn. */
@@ -70,15 +73,27 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
     const saved: Record<string, string | undefined> = {};
     const now = new Date();
     /** The account each access key acts for: the role STS handed it out for. */
-    const accountForKey = (key: string) => key === "AKIDSTATUSDEFAULT" ? PROD : s3.assumedRoles.find(r => r.accessKeyId === key)?.roleArn.split(":")[4];
+    const accountForKey = (key: string) => (key === "AKIDSTATUSDEFAULT" ? PROD : s3.assumedRoles.find(r => r.accessKeyId === key)?.roleArn.split(":")[4]);
 
-    async function createJob(route: typeof ROUTES.alpha, status: FakeJobStatus, progress: { total: number; ok: number; failed: number }, reasons: Array<{ FailureCode: string; FailureReason: string }> = []): Promise<string> {
+    async function createJob(
+        route: typeof ROUTES.alpha,
+        status: FakeJobStatus,
+        progress: { total: number; ok: number; failed: number },
+        reasons: Array<{ FailureCode: string; FailureReason: string }> = [],
+    ): Promise<string> {
         const client = new S3ControlClient({ region: "us-east-1", endpointProvider: () => ({ url: new URL(s3.endpoint) }) });
         try {
             const input = buildCreateJobInput({
-                accountId: PROD, region: "us-east-1", sourceBucket: route.source, roleArn: `arn:aws:iam::${PROD}:role/s3-replication/s3-replication-${PROD}`,
-                reportBucket: `s3-replication-reports-${PROD}-us-east-1`, mode: route.mode, priority: 10, confirmationRequired: false,
-                routeName: formatRouteName(route.source, route.destination, route.ruleId), trigger: `t-${Math.random()}`,
+                accountId: PROD,
+                region: "us-east-1",
+                sourceBucket: route.source,
+                roleArn: `arn:aws:iam::${PROD}:role/s3-replication/s3-replication-${PROD}`,
+                reportBucket: `s3-replication-reports-${PROD}-us-east-1`,
+                mode: route.mode,
+                priority: 10,
+                confirmationRequired: false,
+                routeName: formatRouteName(route.source, route.destination, route.ruleId),
+                trigger: `t-${Math.random()}`,
             });
             const jobId = (await client.send(new CreateJobCommand(input))).JobId!;
             s3.setJob(jobId, { status, totalTasks: progress.total, succeededTasks: progress.ok, failedTasks: progress.failed, failureReasons: reasons });
@@ -90,8 +105,12 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
 
     function options(extra: Partial<StatusOptions> = {}): StatusOptions {
         return {
-            stack: "fleet", stacksDir: dir, now: () => now, progressStream: screen(false),
-            endpoints: { s3control: s3.endpoint, sts: s3.endpoint, cloudwatch: cw.endpoint }, ...extra,
+            stack: "fleet",
+            stacksDir: dir,
+            now: () => now,
+            progressStream: screen(false),
+            endpoints: { s3control: s3.endpoint, sts: s3.endpoint, cloudwatch: cw.endpoint },
+            ...extra,
         };
     }
 
@@ -112,7 +131,9 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
         writeStack(dir, "fleet");
     });
     after(() => {
-        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+        for (const [k, v] of Object.entries(saved))
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
         fs.rmSync(dir, { recursive: true, force: true });
     });
     beforeEach(async () => {
@@ -126,16 +147,36 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
 
     /** A failed backfill, a route that failed to replicate, and its alarm in ALARM. */
     async function troubledFleet(): Promise<string> {
-        const failed = await createJob(ROUTES.alpha, "Failed", { total: 2000, ok: 900, failed: 1100 }, [{ FailureCode: "TooManyFailures", FailureReason: "More than 50% of 1000 or more tasks failed" }]);
+        const failed = await createJob(ROUTES.alpha, "Failed", { total: 2000, ok: 900, failed: 1100 }, [
+            { FailureCode: "TooManyFailures", FailureReason: "More than 50% of 1000 or more tasks failed" },
+        ]);
         await createJob(ROUTES.beta, "Active", { total: 1000, ok: 250, failed: 0 });
-        cw.putMetric(PROD, "us-east-1", "OperationsFailedReplication", dims(ROUTES.alpha), [{ timestamp: new Date(now.getTime() - 10 * MINUTE), value: 2 }, { timestamp: new Date(now.getTime() - 40 * MINUTE), value: 3 }]);
-        cw.putMetric(PROD, "us-west-2", "BytesPendingReplication", dims(ROUTES.beta), [{ timestamp: new Date(now.getTime() - 30 * MINUTE), value: 1024 }, { timestamp: new Date(now.getTime() - 2 * MINUTE), value: 3 * 1024 * 1024 }]);
-        cw.putMetric(PROD, "us-west-2", "ReplicationLatency", dims(ROUTES.beta), [{ timestamp: new Date(now.getTime() - 20 * MINUTE), value: 42 }, { timestamp: new Date(now.getTime() - 5 * MINUTE), value: 7 }]);
+        cw.putMetric(PROD, "us-east-1", "OperationsFailedReplication", dims(ROUTES.alpha), [
+            { timestamp: new Date(now.getTime() - 10 * MINUTE), value: 2 },
+            { timestamp: new Date(now.getTime() - 40 * MINUTE), value: 3 },
+        ]);
+        cw.putMetric(PROD, "us-west-2", "BytesPendingReplication", dims(ROUTES.beta), [
+            { timestamp: new Date(now.getTime() - 30 * MINUTE), value: 1024 },
+            { timestamp: new Date(now.getTime() - 2 * MINUTE), value: 3 * 1024 * 1024 },
+        ]);
+        cw.putMetric(PROD, "us-west-2", "ReplicationLatency", dims(ROUTES.beta), [
+            { timestamp: new Date(now.getTime() - 20 * MINUTE), value: 42 },
+            { timestamp: new Date(now.getTime() - 5 * MINUTE), value: 7 },
+        ]);
         // An older datapoint is outside the hour status looks at.
         cw.putMetric(PROD, "us-east-1", "OperationsFailedReplication", dims(ROUTES.gamma), [{ timestamp: new Date(now.getTime() - 90 * MINUTE), value: 9 }]);
-        cw.putAlarm(PROD, "us-east-1", { AlarmName: "s3-replication-failed-st-alpha-to-st-alpha-dr", StateValue: "ALARM", StateReason: "Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0)." });
-        cw.putAlarm(PROD, "us-east-1", { AlarmName: "s3-replication-any-route-failed", StateValue: "ALARM", StateReason: "Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0)." });
-        for (const r of [ROUTES.beta, ROUTES.gamma]) cw.putAlarm(PROD, "us-east-1", { AlarmName: `s3-replication-failed-${r.source}-${r.ruleId}`, StateValue: "OK" });
+        cw.putAlarm(PROD, "us-east-1", {
+            AlarmName: "s3-replication-failed-st-alpha-to-st-alpha-dr",
+            StateValue: "ALARM",
+            StateReason: "Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0).",
+        });
+        cw.putAlarm(PROD, "us-east-1", {
+            AlarmName: "s3-replication-any-route-failed",
+            StateValue: "ALARM",
+            StateReason: "Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0).",
+        });
+        for (const r of [ROUTES.beta, ROUTES.gamma])
+            cw.putAlarm(PROD, "us-east-1", { AlarmName: `s3-replication-failed-${r.source}-${r.ruleId}`, StateValue: "OK" });
         return failed;
     }
 
@@ -144,7 +185,9 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
         const text = await status();
         expect(text.code).to.equal(1);
         const out = text.out.join("\n");
-        expect(out).to.contain(`FAILED    st-alpha -> st-alpha-dr [to-st-alpha-dr] (eligible, ${PROD} us-east-1): Failed, 2000/2000 tasks (100%), 1100 failed; job ${failedJob}`);
+        expect(out).to.contain(
+            `FAILED    st-alpha -> st-alpha-dr [to-st-alpha-dr] (eligible, ${PROD} us-east-1): Failed, 2000/2000 tasks (100%), 1100 failed; job ${failedJob}`,
+        );
         expect(out).to.contain("TooManyFailures: More than 50% of 1000 or more tasks failed");
         expect(out).to.contain("RUNNING   st-beta -> st-beta-dr [to-st-beta-dr] (failed, 111111111111 us-east-1): Active, 250/1000 tasks (25%), 0 failed");
         expect(out).to.contain("FAILED    st-alpha -> st-alpha-dr [to-st-alpha-dr]: 5 failed operations");
@@ -168,7 +211,9 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
             ["st-gamma->st-gamma-dr", "no-data", null, null, null],
         ]);
         // The latency alarm of the RTC route lives in the destination's Region and was not deployed here.
-        expect(report.alarms.filter(a => a.state === "MISSING").map(a => [a.name, a.region])).to.deep.equal([["s3-replication-latency-st-beta-to-st-beta-dr", "us-west-2"]]);
+        expect(report.alarms.filter(a => a.state === "MISSING").map(a => [a.name, a.region])).to.deep.equal([
+            ["s3-replication-latency-st-beta-to-st-beta-dr", "us-west-2"],
+        ]);
         expect(report.summary).to.deep.include({ routesWithFailures: 1, errors: 0 });
         expect(report.summary.tasks).to.deep.equal({ total: 3000, succeeded: 1150, failed: 1100 });
     });
@@ -188,20 +233,53 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
         const newer = await createJob(ROUTES.alpha, "Complete", { total: 20, ok: 20, failed: 0 });
         // Another tool's job in the same account: never reported.
         const client = new S3ControlClient({ region: "us-east-1", endpointProvider: () => ({ url: new URL(s3.endpoint) }) });
-        const foreign = buildCreateJobInput({ accountId: PROD, region: "us-east-1", sourceBucket: "st-alpha", roleArn: `arn:aws:iam::${PROD}:role/other`, reportBucket: "other-reports", mode: "all", priority: 1, confirmationRequired: false, routeName: "someone else's", description: "nightly copy" });
+        const foreign = buildCreateJobInput({
+            accountId: PROD,
+            region: "us-east-1",
+            sourceBucket: "st-alpha",
+            roleArn: `arn:aws:iam::${PROD}:role/other`,
+            reportBucket: "other-reports",
+            mode: "all",
+            priority: 1,
+            confirmationRequired: false,
+            routeName: "someone else's",
+            description: "nightly copy",
+        });
         await client.send(new CreateJobCommand(foreign));
         // A job per source, mode and prefix (another way the fleet may name jobs) is its own job;
         // a source whose name merely starts with st-alpha is another source.
-        const perPrefix = buildCreateJobInput({ accountId: PROD, region: "us-east-1", sourceBucket: "st-alpha", roleArn: `arn:aws:iam::${PROD}:role/r`, reportBucket: "rb-reports", mode: "failed", priority: 1, confirmationRequired: false, routeName: "st-alpha [failed logs/]" });
+        const perPrefix = buildCreateJobInput({
+            accountId: PROD,
+            region: "us-east-1",
+            sourceBucket: "st-alpha",
+            roleArn: `arn:aws:iam::${PROD}:role/r`,
+            reportBucket: "rb-reports",
+            mode: "failed",
+            priority: 1,
+            confirmationRequired: false,
+            routeName: "st-alpha [failed logs/]",
+        });
         const prefixJob = (await client.send(new CreateJobCommand(perPrefix))).JobId!;
-        const lookalike = buildCreateJobInput({ accountId: PROD, region: "us-east-1", sourceBucket: "st-alpha-2", roleArn: `arn:aws:iam::${PROD}:role/r`, reportBucket: "rb-reports", mode: "all", priority: 1, confirmationRequired: false, routeName: "st-alpha-2 [all]" });
+        const lookalike = buildCreateJobInput({
+            accountId: PROD,
+            region: "us-east-1",
+            sourceBucket: "st-alpha-2",
+            roleArn: `arn:aws:iam::${PROD}:role/r`,
+            reportBucket: "rb-reports",
+            mode: "all",
+            priority: 1,
+            confirmationRequired: false,
+            routeName: "st-alpha-2 [all]",
+        });
         await client.send(new CreateJobCommand(lookalike));
         client.destroy();
         s3.clearRequests();
 
         const report = JSON.parse((await status({ json: true })).out.join("\n")) as StatusReport;
         expect(report.jobs.map(j => [j.source, j.job, j.mode])).to.deep.equal([
-            ["st-alpha", "st-alpha -> st-alpha-dr [to-st-alpha-dr]", "eligible"], ["st-alpha", "st-alpha [failed logs/]", "failed"], ["st-beta", "st-beta", "failed"],
+            ["st-alpha", "st-alpha -> st-alpha-dr [to-st-alpha-dr]", "eligible"],
+            ["st-alpha", "st-alpha [failed logs/]", "failed"],
+            ["st-beta", "st-beta", "failed"],
         ]);
         expect(report.jobs.map(j => j.state)).to.deep.equal(["complete", "running", "not-found"]);
         const alpha = report.jobs[0];
@@ -213,14 +291,28 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
         expect(s3.assumedRoles.map(r => r.roleArn)).to.include(PROD_ROLE);
         const roleKey = s3.assumedRoles.find(r => r.roleArn === PROD_ROLE)!.accessKeyId;
         expect(lists[0].accessKeyId).to.equal(roleKey);
-        expect(s3.requestsOf("DescribeJob").map(r => r.path).sort()).to.deep.equal([`/v20180820/jobs/${newer}`, `/v20180820/jobs/${prefixJob}`].sort());
+        expect(
+            s3
+                .requestsOf("DescribeJob")
+                .map(r => r.path)
+                .sort(),
+        ).to.deep.equal([`/v20180820/jobs/${newer}`, `/v20180820/jobs/${prefixJob}`].sort());
     });
 
     it("asks each metric in the Region S3 publishes it in, over the last hour, in the query shape CloudWatch takes", async () => {
         await status();
         const calls = cw.requestsOf("GetMetricData");
-        expect(calls.every(c => c.target === "GraniteServiceVersion20100801.GetMetricData" && c.contentType === "application/x-amz-json-1.0" && c.queryMode === "true")).to.equal(true);
-        const byRegion = Object.fromEntries(calls.map(c => [c.region, (c.body.MetricDataQueries as Array<{ MetricStat: { Metric: { MetricName: string } } }>).map(q => q.MetricStat.Metric.MetricName)]));
+        expect(
+            calls.every(
+                c => c.target === "GraniteServiceVersion20100801.GetMetricData" && c.contentType === "application/x-amz-json-1.0" && c.queryMode === "true",
+            ),
+        ).to.equal(true);
+        const byRegion = Object.fromEntries(
+            calls.map(c => [
+                c.region,
+                (c.body.MetricDataQueries as Array<{ MetricStat: { Metric: { MetricName: string } } }>).map(q => q.MetricStat.Metric.MetricName),
+            ]),
+        );
         expect(byRegion["us-east-1"]).to.deep.equal(["OperationsFailedReplication", "OperationsFailedReplication", "OperationsFailedReplication"]);
         expect([...new Set(byRegion["us-west-2"])].sort()).to.deep.equal(["BytesPendingReplication", "OperationsPendingReplication", "ReplicationLatency"]);
         expect(calls.every(c => c.account === PROD)).to.equal(true);
@@ -233,19 +325,30 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
     it("retries throttling and server errors of both services, and reports an error it cannot retry with what to do (exit 1)", async () => {
         await createJob(ROUTES.alpha, "Complete", { total: 10, ok: 10, failed: 0 });
         s3.inject({ kind: "throttle", operation: "ListJobs" }, { kind: "server-error", operation: "DescribeJob" });
-        cw.inject({ kind: "throttle", operation: "GetMetricData" }, { kind: "server-error", operation: "GetMetricData" }, { kind: "throttle", operation: "DescribeAlarms" });
+        cw.inject(
+            { kind: "throttle", operation: "GetMetricData" },
+            { kind: "server-error", operation: "GetMetricData" },
+            { kind: "throttle", operation: "DescribeAlarms" },
+        );
         const retried = await status({ json: true });
         const report = JSON.parse(retried.out.join("\n")) as StatusReport;
         expect(report.errors).to.deep.equal([]);
         expect(retried.code).to.equal(0);
         expect(s3.requestsOf("ListJobs").map(r => r.status)).to.deep.equal([429, 200]);
-        expect(cw.requests.filter(r => r.errorCode).map(r => r.errorCode).sort()).to.deep.equal(["InternalServiceError", "Throttling", "Throttling"]);
+        expect(
+            cw.requests
+                .filter(r => r.errorCode)
+                .map(r => r.errorCode)
+                .sort(),
+        ).to.deep.equal(["InternalServiceError", "Throttling", "Throttling"]);
 
         cw.inject({ kind: "access-denied", operation: "DescribeAlarms", account: PROD });
         const denied = await status();
         expect(denied.code).to.equal(1);
         const out = denied.out.join("\n");
-        expect(out).to.match(/CloudWatch DescribeAlarms in 111111111111 us-(east-1|west-2): AWS said AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms; the identity accounts\.prod \(role arn:aws:iam::111111111111:role\/deployer\) needs cloudwatch:GetMetricData and cloudwatch:DescribeAlarms in account 111111111111\./);
+        expect(out).to.match(
+            /CloudWatch DescribeAlarms in 111111111111 us-(east-1|west-2): AWS said AccessDenied: User is not authorized to perform: cloudwatch:DescribeAlarms; the identity accounts\.prod \(role arn:aws:iam::111111111111:role\/deployer\) needs cloudwatch:GetMetricData and cloudwatch:DescribeAlarms in account 111111111111\./,
+        );
         expect(out).to.contain("1 check that could not run");
         // The denial was not retried: one request for it.
         expect(cw.requests.filter(r => r.fault === "access-denied")).to.have.length(1);
@@ -288,7 +391,9 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
         const mine = ["st-alpha", "st-beta", "st-gamma"].filter(b => shardOf(b) === index);
         expect(report.routes.map(r => r.source)).to.deep.equal(mine);
         expect(report.jobs.every(j => mine.includes(j.source))).to.equal(true);
-        expect(report.alarms.filter(a => a.name.startsWith("s3-replication-any-route-failed")).map(a => a.name)).to.deep.equal([`s3-replication-any-route-failed-s${index}`]);
+        expect(report.alarms.filter(a => a.name.startsWith("s3-replication-any-route-failed")).map(a => a.name)).to.deep.equal([
+            `s3-replication-any-route-failed-s${index}`,
+        ]);
     });
 
     it("exits 2 without asking AWS when the stack's manifest has errors", async () => {
@@ -302,7 +407,10 @@ describe("status: jobs, metrics and alarms of what a stack deploys, against loop
     it("runs from the CLI on the prod example stack, reaching both accounts through their roles", async () => {
         const out: string[] = [];
         const err: string[] = [];
-        const code = await main(["status", "--stack", "prod", "--json", "--s3control-endpoint", s3.endpoint, "--sts-endpoint", s3.endpoint, "--cloudwatch-endpoint", cw.endpoint], { out: s => out.push(s), err: s => err.push(s) });
+        const code = await main(
+            ["status", "--stack", "prod", "--json", "--s3control-endpoint", s3.endpoint, "--sts-endpoint", s3.endpoint, "--cloudwatch-endpoint", cw.endpoint],
+            { out: s => out.push(s), err: s => err.push(s) },
+        );
         expect(err).to.deep.equal([]);
         const report = JSON.parse(out.join("\n")) as StatusReport;
         // Nothing is deployed in the fakes: the job is not found, the alarms are missing; nothing failed.

@@ -15,8 +15,19 @@ async function run(file: string | undefined, opts: ValidateCommandOptions = {}) 
     return { code, out, err };
 }
 
-interface WireDiagnostic { file?: string; row?: number; column?: string; code: string; severity: string; message: string }
-interface WireResult { ok: boolean; errors: WireDiagnostic[]; warnings: WireDiagnostic[] }
+interface WireDiagnostic {
+    file?: string;
+    row?: number;
+    column?: string;
+    code: string;
+    severity: string;
+    message: string;
+}
+interface WireResult {
+    ok: boolean;
+    errors: WireDiagnostic[];
+    warnings: WireDiagnostic[];
+}
 
 function json(lines: string[]): WireResult {
     expect(lines).to.have.length(1);
@@ -35,7 +46,11 @@ describe("validate command", () => {
         const r = await run(fixture("codes", "invalid-region.csv"), { stack: "fixture" });
         expect(r.code).to.equal(1);
         expect(r.out).to.have.length(2);
-        expect(r.out[0]).to.match(new RegExp(`^${fixture("codes", "invalid-region.csv").replace(/[.\\/]/g, "\\$&")}:2:destination_region error INVALID_REGION "us-esat-1" is not an AWS Region`));
+        expect(r.out[0]).to.match(
+            new RegExp(
+                `^${fixture("codes", "invalid-region.csv").replace(/[.\\/]/g, "\\$&")}:2:destination_region error INVALID_REGION "us-esat-1" is not an AWS Region`,
+            ),
+        );
         expect(r.out[1]).to.equal(`1 error, 0 warnings in ${fixture("codes", "invalid-region.csv")} (1 route)`);
     });
 
@@ -64,7 +79,9 @@ describe("validate command", () => {
     it("reports stack config mistakes that do not stop validation with the manifest's (exit 1)", async () => {
         const r = await run(fixture("codes", "missing-field.csv"), { stack: "typo", set: ["source_region=us-east-1"] });
         expect(r.code).to.equal(1);
-        expect(r.out[0]).to.equal(`pulumi-s3-replication:defaults.colour error INVALID_CONFIG stack config pulumi-s3-replication:defaults.colour is not a manifest column; use one of ${COLUMNS.join(", ")}.`);
+        expect(r.out[0]).to.equal(
+            `pulumi-s3-replication:defaults.colour error INVALID_CONFIG stack config pulumi-s3-replication:defaults.colour is not a manifest column; use one of ${COLUMNS.join(", ")}.`,
+        );
         expect(r.out[1]).to.match(/^1 error, 0 warnings in .*missing-field\.csv \(2 routes\)$/);
     });
 
@@ -77,7 +94,13 @@ describe("validate command", () => {
         expect(body.warnings).to.deep.equal([]);
         expect(body.errors).to.have.length(1);
         expect(Object.keys(body.errors[0])).to.deep.equal(["file", "row", "column", "code", "severity", "message"]);
-        expect(body.errors[0]).to.include({ file: fixture("codes", "invalid-storage-class.csv"), row: 2, column: "storage_class", code: "INVALID_STORAGE_CLASS", severity: "error" });
+        expect(body.errors[0]).to.include({
+            file: fixture("codes", "invalid-storage-class.csv"),
+            row: 2,
+            column: "storage_class",
+            code: "INVALID_STORAGE_CLASS",
+            severity: "error",
+        });
 
         const clean = await run(fixture("clean.csv"), { stack: "fixture", json: true });
         expect(clean.code).to.equal(0);
@@ -129,7 +152,14 @@ describe("validate command", () => {
             `1 error, 0 warnings in ${fixture("clean.csv")} and pulumi-s3-replication:routes (7 routes)`,
         ]);
         const json = JSON.parse((await run(undefined, { stack: "inline", json: true })).out.join("\n"));
-        expect(json.errors).to.deep.equal([{ code: "INVALID_REGION", severity: "error", message: `"mars-north-1" is not an AWS Region (for example us-east-1).`, path: "pulumi-s3-replication:routes[1].destination_region" }]);
+        expect(json.errors).to.deep.equal([
+            {
+                code: "INVALID_REGION",
+                severity: "error",
+                message: `"mars-north-1" is not an AWS Region (for example us-east-1).`,
+                path: "pulumi-s3-replication:routes[1].destination_region",
+            },
+        ]);
         const only = await run(undefined, { stack: "routes" });
         expect(only).to.deep.include({ code: 0, out: ["0 errors, 0 warnings in pulumi-s3-replication:routes (1 route)"] });
         // A file named on the command line is checked alone, with the stack's config.

@@ -6,7 +6,12 @@ import { parse } from "csv-parse/sync";
 import { Diagnostic, diag } from "../model";
 import { TableRecords, TableRow, isBlankCell, recordsFromTable, tooManyRows } from "./tabular";
 
-interface CsvErrorLike { code?: unknown; message?: unknown; records?: unknown; lines?: unknown }
+interface CsvErrorLike {
+    code?: unknown;
+    message?: unknown;
+    records?: unknown;
+    lines?: unknown;
+}
 
 /** Thrown from csv-parse's record callback to stop reading a file with too many rows. */
 class TooManyRows extends Error {}
@@ -41,7 +46,13 @@ export function loadDelimited(text: string, delimiter: "," | "\t", file: string,
         const row = typeof err.records === "number" ? err.records + 1 : undefined;
         const line = typeof err.lines === "number" ? err.lines : undefined;
         const what = typeof err.message === "string" ? err.message.replace(/\s+/g, " ").trim() : String(e);
-        out.push(diag("MANIFEST_UNREADABLE", `cannot parse the ${delimiter === "," ? "CSV" : "TSV"}: ${what}${line !== undefined && !what.includes(`line ${line}`) ? ` (line ${line})` : ""}; check the quotes on that row (a quoted cell must end with a closing quote).`, { file, ...(row !== undefined ? { row } : {}) }));
+        out.push(
+            diag(
+                "MANIFEST_UNREADABLE",
+                `cannot parse the ${delimiter === "," ? "CSV" : "TSV"}: ${what}${line !== undefined && !what.includes(`line ${line}`) ? ` (line ${line})` : ""}; check the quotes on that row (a quoted cell must end with a closing quote).`,
+                { file, ...(row !== undefined ? { row } : {}) },
+            ),
+        );
         return { records: [], columns: [] };
     }
     const rows: TableRow[] = parsed.map((cells, i) => ({ row: i + 1, cells }));

@@ -33,17 +33,29 @@ export const LIMIT_ENV: Readonly<Record<keyof ManifestLimits, string>> = {
  * The limits in force: explicit options, else the environment, else the defaults. A malformed
  * environment value is an INVALID_CONFIG diagnostic (and the default is used), never ignored.
  */
-export function resolveLimits(explicit: Partial<ManifestLimits> = {}, env: NodeJS.ProcessEnv = process.env): { limits: ManifestLimits; diagnostics: Diagnostic[] } {
+export function resolveLimits(
+    explicit: Partial<ManifestLimits> = {},
+    env: NodeJS.ProcessEnv = process.env,
+): { limits: ManifestLimits; diagnostics: Diagnostic[] } {
     const limits: ManifestLimits = { ...DEFAULT_LIMITS };
     const diagnostics: Diagnostic[] = [];
     for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ManifestLimits>) {
         const given = explicit[key];
-        if (given !== undefined) { limits[key] = given; continue; }
+        if (given !== undefined) {
+            limits[key] = given;
+            continue;
+        }
         const name = LIMIT_ENV[key];
         const text = env[name];
         if (text === undefined || text === "") continue;
         if (!/^[1-9][0-9]*$/.test(text) || !Number.isSafeInteger(Number(text))) {
-            diagnostics.push(diag("INVALID_CONFIG", `${name}=${JSON.stringify(text)} is not a whole number above 0; set it to a number of ${key === "maxRows" ? "rows" : "bytes"} (default ${DEFAULT_LIMITS[key]}) or unset it.`, { path: name }));
+            diagnostics.push(
+                diag(
+                    "INVALID_CONFIG",
+                    `${name}=${JSON.stringify(text)} is not a whole number above 0; set it to a number of ${key === "maxRows" ? "rows" : "bytes"} (default ${DEFAULT_LIMITS[key]}) or unset it.`,
+                    { path: name },
+                ),
+            );
             continue;
         }
         limits[key] = Number(text);

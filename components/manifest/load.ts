@@ -43,8 +43,14 @@ export interface LoadedManifest {
 
 // A Map: an extension like ".constructor" must not find Object.prototype's members.
 const EXTENSIONS: ReadonlyMap<string, ManifestFormat> = new Map([
-    [".csv", "csv"], [".tsv", "tsv"], [".tab", "tsv"], [".xlsx", "xlsx"], [".xlsm", "xlsx"],
-    [".yaml", "yaml"], [".yml", "yaml"], [".json", "json"],
+    [".csv", "csv"],
+    [".tsv", "tsv"],
+    [".tab", "tsv"],
+    [".xlsx", "xlsx"],
+    [".xlsm", "xlsx"],
+    [".yaml", "yaml"],
+    [".yml", "yaml"],
+    [".json", "json"],
 ]);
 
 /** The format a file name implies, or undefined. */
@@ -61,8 +67,14 @@ export async function loadManifest(file: string, options: LoadManifestOptions = 
     const format = options.format ?? formatFromPath(file);
     if (!format) {
         const ext = path.extname(file);
-        const hint = ext.toLowerCase() === ".xls" ? "the old .xls format is not supported: save it from Excel as .xlsx" : "use .csv, .tsv, .xlsx, .yaml/.yml or .json (or pass the format)";
-        return unreadable(file, `cannot tell the manifest format from ${ext ? `the extension ${JSON.stringify(ext)}` : "a file name without an extension"}; ${hint}.`);
+        const hint =
+            ext.toLowerCase() === ".xls"
+                ? "the old .xls format is not supported: save it from Excel as .xlsx"
+                : "use .csv, .tsv, .xlsx, .yaml/.yml or .json (or pass the format)";
+        return unreadable(
+            file,
+            `cannot tell the manifest format from ${ext ? `the extension ${JSON.stringify(ext)}` : "a file name without an extension"}; ${hint}.`,
+        );
     }
     const { limits, diagnostics: limitProblems } = resolveLimits(options.limits);
     if (limitProblems.length > 0) return { records: [], diagnostics: limitProblems, format };
@@ -89,13 +101,28 @@ async function openRegular(file: string, maxFileBytes: number): Promise<{ handle
         handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error).message;
+        const why =
+            code === "ENOENT"
+                ? "no such file"
+                : code === "EISDIR"
+                  ? "it is a directory"
+                  : code === "EACCES" || code === "EPERM"
+                    ? "permission denied"
+                    : (e as Error).message;
         return { diagnostic: diag("MANIFEST_UNREADABLE", `cannot read the manifest: ${why}; check the path.`, { file }) };
     }
     const stat = await handle.stat();
     if (!stat.isFile()) {
         await handle.close();
-        const what = stat.isDirectory() ? "it is a directory" : stat.isFIFO() ? "it is a pipe (FIFO), not a file" : stat.isCharacterDevice() || stat.isBlockDevice() ? "it is a device, not a file" : stat.isSocket() ? "it is a socket, not a file" : "it is not a regular file";
+        const what = stat.isDirectory()
+            ? "it is a directory"
+            : stat.isFIFO()
+              ? "it is a pipe (FIFO), not a file"
+              : stat.isCharacterDevice() || stat.isBlockDevice()
+                ? "it is a device, not a file"
+                : stat.isSocket()
+                  ? "it is a socket, not a file"
+                  : "it is not a regular file";
         return { diagnostic: diag("MANIFEST_UNREADABLE", `cannot read the manifest: ${what}; give the path of a manifest file.`, { file }) };
     }
     if (stat.size > maxFileBytes) {
@@ -130,7 +157,11 @@ async function readManifestFile(file: string, maxFileBytes: number): Promise<{ c
 }
 
 function tooLarge(file: string, what: string, limit: number): Diagnostic {
-    return diag("MANIFEST_TOO_LARGE", `${what}, over the limit of ${describeBytes(limit)}; split the manifest, or raise the limit with S3_REPLICATION_MAX_MANIFEST_BYTES.`, { file });
+    return diag(
+        "MANIFEST_TOO_LARGE",
+        `${what}, over the limit of ${describeBytes(limit)}; split the manifest, or raise the limit with S3_REPLICATION_MAX_MANIFEST_BYTES.`,
+        { file },
+    );
 }
 
 /** Where problems in routes listed in stack config are reported (`pulumi-s3-replication:routes[i].column`). */
@@ -140,26 +171,37 @@ export const INLINE_ROUTES_PATH = `${CONFIG_NAMESPACE}:routes`;
  * The routes a stack deploys, as the stacks program and `validate --stack` both read them: the
  * rows of its manifest when it names one, then the routes listed in its config.
  */
-export async function loadStackRoutes(manifest: string | undefined, routes: readonly unknown[] | undefined, options: LoadManifestOptions = {}): Promise<LoadedManifest> {
+export async function loadStackRoutes(
+    manifest: string | undefined,
+    routes: readonly unknown[] | undefined,
+    options: LoadManifestOptions = {},
+): Promise<LoadedManifest> {
     const loaded: LoadedManifest = manifest !== undefined ? await loadManifest(manifest, options) : { records: [], diagnostics: [], format: "unknown" };
     if (routes !== undefined) loaded.records.push(...recordsFromObjects(routes, { path: INLINE_ROUTES_PATH }, loaded.diagnostics));
     return loaded;
 }
 
 /** Parse manifest content already in memory; `file` labels the diagnostics. */
-export async function parseManifest(content: Buffer | string, format: ManifestFormat, file: string, options: { sheet?: string; limits?: Partial<ManifestLimits> } = {}): Promise<LoadedManifest> {
+export async function parseManifest(
+    content: Buffer | string,
+    format: ManifestFormat,
+    file: string,
+    options: { sheet?: string; limits?: Partial<ManifestLimits> } = {},
+): Promise<LoadedManifest> {
     const { limits, diagnostics: limitProblems } = resolveLimits(options.limits);
     if (limitProblems.length > 0) return { records: [], diagnostics: limitProblems, format };
     if (format !== "xlsx") return parseManifestText(content, format, file, limits);
     const diagnostics: Diagnostic[] = [];
     try {
         const buffer = typeof content === "string" ? Buffer.from(content, "binary") : content;
-        if (buffer.length > limits.maxFileBytes) return { records: [], diagnostics: [tooLarge(file, `the workbook is ${describeBytes(buffer.length)}`, limits.maxFileBytes)], format };
+        if (buffer.length > limits.maxFileBytes)
+            return { records: [], diagnostics: [tooLarge(file, `the workbook is ${describeBytes(buffer.length)}`, limits.maxFileBytes)], format };
         const check = checkXlsxArchive(buffer, limits);
         if (!check.ok) {
-            const message = check.what === "rows"
-                ? `the workbook is too large: ${check.detail}, over the limit of ${limits.maxRows.toLocaleString("en-US")} routes (empty rows with formatting count too); delete unused rows or split the manifest, or raise the limit with S3_REPLICATION_MAX_ROWS.`
-                : `the workbook is too large: ${check.detail} of ${describeBytes(limits.maxXlsxBytes)} once decompressed; remove what the routes do not need (other sheets, images, very long cells), or raise the limit with S3_REPLICATION_MAX_XLSX_BYTES.`;
+            const message =
+                check.what === "rows"
+                    ? `the workbook is too large: ${check.detail}, over the limit of ${limits.maxRows.toLocaleString("en-US")} routes (empty rows with formatting count too); delete unused rows or split the manifest, or raise the limit with S3_REPLICATION_MAX_ROWS.`
+                    : `the workbook is too large: ${check.detail} of ${describeBytes(limits.maxXlsxBytes)} once decompressed; remove what the routes do not need (other sheets, images, very long cells), or raise the limit with S3_REPLICATION_MAX_XLSX_BYTES.`;
             return { records: [], diagnostics: [diag("MANIFEST_TOO_LARGE", message, { file })], format };
         }
         const table = await loadXlsx(buffer, file, options.sheet, diagnostics, limits.maxRows);
@@ -170,14 +212,29 @@ export async function parseManifest(content: Buffer | string, format: ManifestFo
 }
 
 /** Synchronous parse of the text formats (CSV, TSV, YAML, JSON). */
-export function parseManifestText(content: Buffer | string, format: Exclude<ManifestFormat, "xlsx">, file: string, limits: Partial<ManifestLimits> = {}): LoadedManifest {
+export function parseManifestText(
+    content: Buffer | string,
+    format: Exclude<ManifestFormat, "xlsx">,
+    file: string,
+    limits: Partial<ManifestLimits> = {},
+): LoadedManifest {
     const { limits: resolved, diagnostics: limitProblems } = resolveLimits(limits);
     if (limitProblems.length > 0) return { records: [], diagnostics: limitProblems, format };
     const size = typeof content === "string" ? content.length : content.length;
-    if (size > resolved.maxFileBytes) return { records: [], diagnostics: [tooLarge(file, `the manifest is ${describeBytes(size)}`, resolved.maxFileBytes)], format };
+    if (size > resolved.maxFileBytes)
+        return { records: [], diagnostics: [tooLarge(file, `the manifest is ${describeBytes(size)}`, resolved.maxFileBytes)], format };
     const decoded = decodeText(content);
     if ("error" in decoded) {
-        return { records: [], format, diagnostics: [diag("MANIFEST_UNREADABLE", `the manifest ${decoded.error}.`, { file, ...(decoded.line !== undefined && format !== "csv" && format !== "tsv" ? { row: decoded.line } : {}) })] };
+        return {
+            records: [],
+            format,
+            diagnostics: [
+                diag("MANIFEST_UNREADABLE", `the manifest ${decoded.error}.`, {
+                    file,
+                    ...(decoded.line !== undefined && format !== "csv" && format !== "tsv" ? { row: decoded.line } : {}),
+                }),
+            ],
+        };
     }
     const diagnostics: Diagnostic[] = [];
     try {

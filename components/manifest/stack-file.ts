@@ -26,7 +26,8 @@ export function stackFilePath(stack: string, stacksDir = STACKS_DIR): string {
 }
 
 export function listStacks(stacksDir = STACKS_DIR): string[] {
-    return fs.readdirSync(stacksDir)
+    return fs
+        .readdirSync(stacksDir)
         .map(f => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
@@ -50,8 +51,10 @@ export function readStackFile(stack: string, stacksDir = STACKS_DIR): StackFile 
     const settings = Object.create(null) as Record<string, unknown>;
     for (const [key, value] of Object.entries(config)) {
         const full = key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
-        const plain = value !== null && typeof value === "object" && "value" in (value as object) && Object.keys(value as object).length === 1
-            ? (value as { value: unknown }).value : value;
+        const plain =
+            value !== null && typeof value === "object" && "value" in (value as object) && Object.keys(value as object).length === 1
+                ? (value as { value: unknown }).value
+                : value;
         if (plain !== null && typeof plain === "object" && "secure" in (plain as object)) {
             throw new StackFileError(`${file}: ${key} is a secret; the offline commands cannot decrypt secrets.`);
         }
@@ -118,5 +121,9 @@ export function loadStackContext(stack: string, stacksDir?: string): StackContex
 
 /** INVALID_CONFIG for a stack that deploys nothing: no manifest and no routes in its config. */
 export function noRoutesDiagnostic(stack: string): Diagnostic {
-    return diag("INVALID_CONFIG", `stack ${stack} has no manifest setting and no routes: set ${CONFIG_NAMESPACE}:manifest or ${CONFIG_NAMESPACE}:routes, or name a manifest on the command line.`, { path: `${CONFIG_NAMESPACE}:manifest` });
+    return diag(
+        "INVALID_CONFIG",
+        `stack ${stack} has no manifest setting and no routes: set ${CONFIG_NAMESPACE}:manifest or ${CONFIG_NAMESPACE}:routes, or name a manifest on the command line.`,
+        { path: `${CONFIG_NAMESPACE}:manifest` },
+    );
 }

@@ -39,7 +39,12 @@ export function loadStructured(text: string, format: Format, file: string, out: 
             const message = e instanceof Error ? e.message : String(e);
             const pos = /position (\d+)/.exec(message);
             const line = pos ? lineOfOffset(text, Number(pos[1])) : undefined;
-            out.push(diag("MANIFEST_UNREADABLE", `not valid JSON: ${message}; fix the syntax${line !== undefined ? ` on line ${line}` : ""}.`, { file, ...(line !== undefined ? { row: line } : {}) }));
+            out.push(
+                diag("MANIFEST_UNREADABLE", `not valid JSON: ${message}; fix the syntax${line !== undefined ? ` on line ${line}` : ""}.`, {
+                    file,
+                    ...(line !== undefined ? { row: line } : {}),
+                }),
+            );
             return [];
         }
         // Count the routes before building the (much larger) document model.
@@ -68,13 +73,19 @@ export function loadStructured(text: string, format: Format, file: string, out: 
         if (format === "json") return fromPlainJson(jsonValue, file, out);
         for (const error of doc.errors.slice(0, 5)) {
             const line = error.linePos?.[0]?.line ?? (Array.isArray(error.pos) ? lc.linePos(error.pos[0]).line : undefined);
-            out.push(diag("MANIFEST_UNREADABLE", `not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}; fix the syntax${line !== undefined ? ` on line ${line}` : ""}.`, { file, ...(line !== undefined ? { row: line } : {}) }));
+            out.push(
+                diag(
+                    "MANIFEST_UNREADABLE",
+                    `not valid YAML: ${error.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}; fix the syntax${line !== undefined ? ` on line ${line}` : ""}.`,
+                    { file, ...(line !== undefined ? { row: line } : {}) },
+                ),
+            );
         }
         return [];
     }
 
     try {
-        const toJS = (node: unknown): unknown => (isNode(node) ? node.toJS(doc) : node ?? null);
+        const toJS = (node: unknown): unknown => (isNode(node) ? node.toJS(doc) : (node ?? null));
         const contents = doc.contents;
         let list: unknown = contents;
         if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === undefined))) {
@@ -92,21 +103,40 @@ export function loadStructured(text: string, format: Format, file: string, out: 
                     found = true;
                     list = pair.value;
                     if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) {
-                        out.push(diag("MANIFEST_EMPTY", "routes is empty: add one mapping of column: value per route.", { file, ...lineRow(lineOf(pair.key)) }));
+                        out.push(
+                            diag("MANIFEST_EMPTY", "routes is empty: add one mapping of column: value per route.", { file, ...lineRow(lineOf(pair.key)) }),
+                        );
                         return [];
                     }
                 } else {
-                    out.push(diag("INVALID_VALUE", `top-level key ${JSON.stringify(key)} is not part of a manifest; a manifest is a list of routes, or a mapping with the single key routes: move the entries under routes or delete the key.`, { file, ...lineRow(lineOf(pair.key)) }));
+                    out.push(
+                        diag(
+                            "INVALID_VALUE",
+                            `top-level key ${JSON.stringify(key)} is not part of a manifest; a manifest is a list of routes, or a mapping with the single key routes: move the entries under routes or delete the key.`,
+                            { file, ...lineRow(lineOf(pair.key)) },
+                        ),
+                    );
                 }
             }
             if (list === undefined) {
-                out.push(diag("MANIFEST_UNREADABLE", `the ${label} has no routes: write a top-level list of routes, or put them under a routes key.`, { file, ...lineRow(lineOf(contents)) }));
+                out.push(
+                    diag("MANIFEST_UNREADABLE", `the ${label} has no routes: write a top-level list of routes, or put them under a routes key.`, {
+                        file,
+                        ...lineRow(lineOf(contents)),
+                    }),
+                );
                 return [];
             }
         }
         if (isAlias(list)) list = list.resolve(doc);
         if (!isSeq(list)) {
-            out.push(diag("MANIFEST_UNREADABLE", `expected a list of routes, found ${isMap(list) ? "a mapping" : "a single value"}; write one list item (a mapping of column: value) per route.`, { file, ...lineRow(lineOf(list)) }));
+            out.push(
+                diag(
+                    "MANIFEST_UNREADABLE",
+                    `expected a list of routes, found ${isMap(list) ? "a mapping" : "a single value"}; write one list item (a mapping of column: value) per route.`,
+                    { file, ...lineRow(lineOf(list)) },
+                ),
+            );
             return [];
         }
         if (list.items.length === 0) {
@@ -131,7 +161,13 @@ export function loadStructured(text: string, format: Format, file: string, out: 
                 const key = keyText(pair.key, toJS);
                 const line = lineOf(pair.key);
                 if (Object.prototype.hasOwnProperty.call(value, key)) {
-                    out.push(diag("DUPLICATE_COLUMN", `${JSON.stringify(key)} is given twice in this route; delete one (the first is used).`, { file, ...lineRow(line), column: columnForHeader(key) ?? key }));
+                    out.push(
+                        diag("DUPLICATE_COLUMN", `${JSON.stringify(key)} is given twice in this route; delete one (the first is used).`, {
+                            file,
+                            ...lineRow(line),
+                            column: columnForHeader(key) ?? key,
+                        }),
+                    );
                     continue;
                 }
                 const column = columnForHeader(key);
@@ -144,10 +180,14 @@ export function loadStructured(text: string, format: Format, file: string, out: 
             const first = node.items.length > 0 ? lineOf(node.items[0].key) : undefined;
             return { value, line: first ?? lineOf(node), keyLines };
         });
-        return recordsFromObjects(items.map(i => i.value), {
-            file,
-            rowOf: (index, key) => (key === undefined ? items[index].line : items[index].keyLines.get(key) ?? items[index].line),
-        }, out);
+        return recordsFromObjects(
+            items.map(i => i.value),
+            {
+                file,
+                rowOf: (index, key) => (key === undefined ? items[index].line : (items[index].keyLines.get(key) ?? items[index].line)),
+            },
+            out,
+        );
     } catch (e) {
         // Aliases expanding past yaml's limit, and anything else the document model refuses.
         out.push(diag("MANIFEST_UNREADABLE", `cannot read the ${label}: ${e instanceof Error ? e.message : String(e)}.`, { file }));
@@ -167,12 +207,25 @@ function lineRow(line: number | undefined): { row?: number } {
  * Duplicate keys in every mapping but the routes themselves (those are DUPLICATE_COLUMN, per
  * route), and tags outside YAML's core schema. Returns the nodes refused for their tag.
  */
-function checkDocument(doc: Document.Parsed, routeMaps: ReadonlySet<unknown>, file: string, lineOf: (node: unknown) => number | undefined, toJS: (node: unknown) => unknown, out: Diagnostic[]): Set<unknown> {
+function checkDocument(
+    doc: Document.Parsed,
+    routeMaps: ReadonlySet<unknown>,
+    file: string,
+    lineOf: (node: unknown) => number | undefined,
+    toJS: (node: unknown) => unknown,
+    out: Diagnostic[],
+): Set<unknown> {
     const refused = new Set<unknown>();
     visit(doc, (_key, node) => {
         if (isNode(node) && node.tag !== undefined && !CORE_TAGS.has(node.tag)) {
             refused.add(node);
-            out.push(diag("UNSUPPORTED_YAML_TAG", `the tag ${node.tag} is not supported in a manifest (it is read as plain text, not evaluated as CloudFormation or a program would); write the value itself${isScalar(node) ? `, e.g. ${JSON.stringify(String(node.source ?? node.value))}` : ""}.`, { file, ...lineRow(lineOf(node)) }));
+            out.push(
+                diag(
+                    "UNSUPPORTED_YAML_TAG",
+                    `the tag ${node.tag} is not supported in a manifest (it is read as plain text, not evaluated as CloudFormation or a program would); write the value itself${isScalar(node) ? `, e.g. ${JSON.stringify(String(node.source ?? node.value))}` : ""}.`,
+                    { file, ...lineRow(lineOf(node)) },
+                ),
+            );
         }
         if (isMap(node) && !routeMaps.has(node)) {
             const seen = new Map<string, number | undefined>();
@@ -181,7 +234,13 @@ function checkDocument(doc: Document.Parsed, routeMaps: ReadonlySet<unknown>, fi
                 const line = lineOf(pair.key);
                 if (seen.has(key)) {
                     const first = seen.get(key);
-                    out.push(diag("DUPLICATE_KEY", `${JSON.stringify(key)} is given twice in one mapping${first !== undefined ? ` (first on line ${first})` : ""}, and a parser would silently keep only one of them; merge the two into one entry.`, { file, ...lineRow(line) }));
+                    out.push(
+                        diag(
+                            "DUPLICATE_KEY",
+                            `${JSON.stringify(key)} is given twice in one mapping${first !== undefined ? ` (first on line ${first})` : ""}, and a parser would silently keep only one of them; merge the two into one entry.`,
+                            { file, ...lineRow(line) },
+                        ),
+                    );
                 } else seen.set(key, line);
             }
         }
@@ -193,7 +252,16 @@ function checkDocument(doc: Document.Parsed, routeMaps: ReadonlySet<unknown>, fi
  * The value of one route key, read from its node: what a loaded RouteRecord holds, or refused
  * (with a diagnostic) when reading it would change it.
  */
-function valueFor(node: unknown, column: Column, key: string, at: SourceLocation, doc: Document.Parsed, refusedNodes: ReadonlySet<unknown>, toJS: (node: unknown) => unknown, out: Diagnostic[]): { value: unknown } | { refused: true } {
+function valueFor(
+    node: unknown,
+    column: Column,
+    key: string,
+    at: SourceLocation,
+    doc: Document.Parsed,
+    refusedNodes: ReadonlySet<unknown>,
+    toJS: (node: unknown) => unknown,
+    out: Diagnostic[],
+): { value: unknown } | { refused: true } {
     const target = isAlias(node) ? (node as Alias).resolve(doc) : node;
     if (refusedNodes.has(target) || refusedNodes.has(node)) return { refused: true };
     if (isScalar(target)) return scalarFor(target, column, key, at, out);
@@ -205,11 +273,17 @@ function valueFor(node: unknown, column: Column, key: string, at: SourceLocation
             const k = isAlias(pair.key) ? (pair.key as Alias).resolve(doc) : pair.key;
             const v = isAlias(pair.value) ? (pair.value as Alias).resolve(doc) : pair.value;
             if (!isScalar(k) || typeof k.value !== "string") {
-                refused = notText(`tag key ${String(isScalar(k) ? k.source ?? k.value : toJS(k))}`, isScalar(k) ? k : undefined, at, out) || refused;
+                refused = notText(`tag key ${String(isScalar(k) ? (k.source ?? k.value) : toJS(k))}`, isScalar(k) ? k : undefined, at, out) || refused;
                 continue;
             }
-            if (refusedNodes.has(v)) { refused = true; continue; }
-            if (v === null || v === undefined || (isScalar(v) && v.value === null)) { tags[k.value] = ""; continue; }
+            if (refusedNodes.has(v)) {
+                refused = true;
+                continue;
+            }
+            if (v === null || v === undefined || (isScalar(v) && v.value === null)) {
+                tags[k.value] = "";
+                continue;
+            }
             if (!isScalar(v) || typeof v.value !== "string") {
                 if (!isScalar(v)) return { value: toJS(target) };
                 refused = notText(`the value of tag ${JSON.stringify(k.value)}`, v, at, out) || refused;
@@ -238,8 +312,21 @@ function scalarFor(node: Scalar, column: Column, key: string, at: SourceLocation
 /** VALUE_NOT_TEXT for a YAML/JSON scalar that was resolved to something other than text. */
 function notText(what: string, node: Scalar | undefined, at: SourceLocation, out: Diagnostic[]): true {
     const written = node ? String(node.source ?? node.value) : "";
-    const kind = node === undefined ? "not text" : typeof node.value === "number" ? `the number ${formatNumber(node.value as number)}` : typeof node.value === "boolean" ? `the boolean ${String(node.value)}` : "not text";
-    out.push(diag("VALUE_NOT_TEXT", `${what} is written ${written}, which YAML and JSON read as ${kind}, not as text, so the value would change; quote it: ${JSON.stringify(written)}.`, at));
+    const kind =
+        node === undefined
+            ? "not text"
+            : typeof node.value === "number"
+              ? `the number ${formatNumber(node.value as number)}`
+              : typeof node.value === "boolean"
+                ? `the boolean ${String(node.value)}`
+                : "not text";
+    out.push(
+        diag(
+            "VALUE_NOT_TEXT",
+            `${what} is written ${written}, which YAML and JSON read as ${kind}, not as text, so the value would change; quote it: ${JSON.stringify(written)}.`,
+            at,
+        ),
+    );
     return true;
 }
 
@@ -249,9 +336,11 @@ function formatNumber(n: number): string {
 
 /** Valid JSON that `yaml` cannot position (rare): the values without line numbers. */
 function fromPlainJson(value: unknown, file: string, out: Diagnostic[]): RouteRecord[] {
-    const list = Array.isArray(value) ? value
-        : value !== null && typeof value === "object" && Array.isArray((value as { routes?: unknown }).routes) ? (value as { routes: unknown[] }).routes
-        : undefined;
+    const list = Array.isArray(value)
+        ? value
+        : value !== null && typeof value === "object" && Array.isArray((value as { routes?: unknown }).routes)
+          ? (value as { routes: unknown[] }).routes
+          : undefined;
     if (!list) {
         out.push(diag("MANIFEST_UNREADABLE", "expected a JSON list of routes, or an object with a routes list.", { file }));
         return [];

@@ -38,7 +38,11 @@ export function isBlankCell(v: PlainCell): boolean {
 
 /** MANIFEST_TOO_LARGE for a table or list with more routes than the limit. */
 export function tooManyRows(file: string, maxRows: number): Diagnostic {
-    return diag("MANIFEST_TOO_LARGE", `the manifest has more than ${maxRows.toLocaleString("en-US")} routes, the limit; split it into several stacks' manifests, or raise the limit with S3_REPLICATION_MAX_ROWS.`, { file });
+    return diag(
+        "MANIFEST_TOO_LARGE",
+        `the manifest has more than ${maxRows.toLocaleString("en-US")} routes, the limit; split it into several stacks' manifests, or raise the limit with S3_REPLICATION_MAX_ROWS.`,
+        { file },
+    );
 }
 
 /** Spreadsheet column letter of a 0-based index (0 -> A, 26 -> AA). */
@@ -67,7 +71,11 @@ function headerText(v: PlainCell): string {
 export function recordsFromTable(rows: readonly TableRow[], file: string, out: Diagnostic[], maxRows = Infinity): TableRecords {
     const headerIndex = rows.findIndex(r => r.cells.some(c => !isBlankCell(c)));
     if (headerIndex < 0) {
-        out.push(diag("MANIFEST_EMPTY", "the manifest is empty: write a header row (source_bucket, source_account, source_region, ...) and one row per route.", { file }));
+        out.push(
+            diag("MANIFEST_EMPTY", "the manifest is empty: write a header row (source_bucket, source_account, source_region, ...) and one row per route.", {
+                file,
+            }),
+        );
         return { records: [], columns: [] };
     }
     const header = rows[headerIndex];
@@ -79,12 +87,21 @@ export function recordsFromTable(rows: readonly TableRow[], file: string, out: D
     const emptyHeader = new Set<number>();
     header.cells.forEach((cell, i) => {
         const text = headerText(cell);
-        if (!text) { emptyHeader.add(i); return; }
+        if (!text) {
+            emptyHeader.add(i);
+            return;
+        }
         const column = mapHeader(text, headerAt, out);
         if (!column) return;
         const first = firstIndexOf.get(column);
         if (first !== undefined) {
-            out.push(diag("DUPLICATE_COLUMN", `headers ${JSON.stringify(headerText(header.cells[first]))} (column ${columnLetter(first)}) and ${JSON.stringify(text)} (column ${columnLetter(i)}) both mean ${column}; delete one of them (the first is used).`, { ...headerAt, column }));
+            out.push(
+                diag(
+                    "DUPLICATE_COLUMN",
+                    `headers ${JSON.stringify(headerText(header.cells[first]))} (column ${columnLetter(first)}) and ${JSON.stringify(text)} (column ${columnLetter(i)}) both mean ${column}; delete one of them (the first is used).`,
+                    { ...headerAt, column },
+                ),
+            );
             return;
         }
         firstIndexOf.set(column, i);
@@ -128,7 +145,13 @@ export function recordsFromTable(rows: readonly TableRow[], file: string, out: D
             } else if ((i >= width || emptyHeader.has(i)) && !headerlessReported.has(i)) {
                 // A value nobody named: a shifted row or a forgotten header. Once per column.
                 headerlessReported.add(i);
-                out.push(diag("UNKNOWN_COLUMN", `column ${columnLetter(i)} has a value (${JSON.stringify(headerText(cell).slice(0, 40))}) but no header; add a header naming its column, or delete the value.`, { ...at, column: columnLetter(i) }));
+                out.push(
+                    diag(
+                        "UNKNOWN_COLUMN",
+                        `column ${columnLetter(i)} has a value (${JSON.stringify(headerText(cell).slice(0, 40))}) but no header; add a header naming its column, or delete the value.`,
+                        { ...at, column: columnLetter(i) },
+                    ),
+                );
             }
         }
         records.push({ at, values, locs, ...(blogTemplate ? { template: "aws-storage-blog" as const } : {}) });
@@ -144,17 +167,44 @@ export function recordsFromTable(rows: readonly TableRow[], file: string, out: D
  * cell shows cannot be known: a date (Excel stores a serial number and a display format), or in
  * a text column a number the cell may show differently (`0.10`, `1.2E+11`) or a boolean.
  */
-function typedCell(cell: Exclude<PlainCell, undefined>, column: Column, ref: string, numberFormat: string | undefined, at: SourceLocation, out: Diagnostic[]): Exclude<PlainCell, undefined> | undefined {
+function typedCell(
+    cell: Exclude<PlainCell, undefined>,
+    column: Column,
+    ref: string,
+    numberFormat: string | undefined,
+    at: SourceLocation,
+    out: Diagnostic[],
+): Exclude<PlainCell, undefined> | undefined {
     if (cell instanceof Date) {
-        out.push(diag("VALUE_NOT_TEXT", `cell ${ref} (${column}) holds a date, which Excel stores as a number with a display format, so its text cannot be read back exactly; format the cell as Text and type the value${isTextColumn(column) ? "" : " it should have"}.`, at));
+        out.push(
+            diag(
+                "VALUE_NOT_TEXT",
+                `cell ${ref} (${column}) holds a date, which Excel stores as a number with a display format, so its text cannot be read back exactly; format the cell as Text and type the value${isTextColumn(column) ? "" : " it should have"}.`,
+                at,
+            ),
+        );
         return undefined;
     }
     if (!isTextColumn(column) || typeof cell === "string") return cell;
-    if (typeof cell === "number" && Number.isSafeInteger(cell) && Math.abs(cell) < 1e11 && (numberFormat === undefined || numberFormat === "General" || numberFormat === "0" || numberFormat === "@")) {
+    if (
+        typeof cell === "number" &&
+        Number.isSafeInteger(cell) &&
+        Math.abs(cell) < 1e11 &&
+        (numberFormat === undefined || numberFormat === "General" || numberFormat === "0" || numberFormat === "@")
+    ) {
         // A whole number of up to 11 digits in the General format shows exactly as its digits.
         return String(cell);
     }
-    const shown = typeof cell === "number" ? `the number ${cell}${numberFormat ? ` (format ${JSON.stringify(numberFormat)})` : ""}` : `the boolean ${String(cell).toUpperCase()}`;
-    out.push(diag("VALUE_NOT_TEXT", `cell ${ref} (${column}) holds ${shown}, not text, so what it shows may differ from what it stores; format the cell as Text and type the value.`, at));
+    const shown =
+        typeof cell === "number"
+            ? `the number ${cell}${numberFormat ? ` (format ${JSON.stringify(numberFormat)})` : ""}`
+            : `the boolean ${String(cell).toUpperCase()}`;
+    out.push(
+        diag(
+            "VALUE_NOT_TEXT",
+            `cell ${ref} (${column}) holds ${shown}, not text, so what it shows may differ from what it stores; format the cell as Text and type the value.`,
+            at,
+        ),
+    );
     return undefined;
 }

@@ -22,7 +22,10 @@ export function decodeText(content: Buffer | string): DecodeResult {
         const text = new TextDecoder("utf-8").decode(body);
         const bad = text.indexOf("\ufffd");
         const line = bad < 0 ? undefined : lineOfOffset(text, bad);
-        return { error: `is not UTF-8 text${line !== undefined ? ` (first bad byte on line ${line})` : ""}; save it as UTF-8 (Excel: "CSV UTF-8 (Comma delimited)")`, ...(line !== undefined ? { line } : {}) };
+        return {
+            error: `is not UTF-8 text${line !== undefined ? ` (first bad byte on line ${line})` : ""}; save it as UTF-8 (Excel: "CSV UTF-8 (Comma delimited)")`,
+            ...(line !== undefined ? { line } : {}),
+        };
     }
 }
 

@@ -5,8 +5,18 @@
 import { LIMIT_ENV, ManifestLimits } from "./limits";
 import { loadStackContext, noRoutesDiagnostic } from "./stack-file";
 import {
-    Column, Diagnostic, FleetPlan, FleetSpec, StackSettings, diag, escalateWarnings, fleetOptionsFrom,
-    parseSetPairs, parseStackSettings, sortDiagnostics, validateFleet,
+    Column,
+    Diagnostic,
+    FleetPlan,
+    FleetSpec,
+    StackSettings,
+    diag,
+    escalateWarnings,
+    fleetOptionsFrom,
+    parseSetPairs,
+    parseStackSettings,
+    sortDiagnostics,
+    validateFleet,
 } from "../model";
 import { INLINE_ROUTES_PATH, LoadedManifest, ManifestFormat, loadManifest, loadStackRoutes, parseManifest } from "./load";
 
@@ -52,7 +62,11 @@ export async function validateManifest(file: string, options: ValidateManifestOp
     const prepared = prepare(options);
     if ("fatal" in prepared) return failed(file, "unknown", prepared.diagnostics, "usage");
     const sheet = options.sheet ?? prepared.sheet;
-    const loaded = await loadManifest(file, { ...(sheet !== undefined ? { sheet } : {}), ...(options.format ? { format: options.format } : {}), ...(options.limits ? { limits: options.limits } : {}) });
+    const loaded = await loadManifest(file, {
+        ...(sheet !== undefined ? { sheet } : {}),
+        ...(options.format ? { format: options.format } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
+    });
     return validateLoaded(loaded, file, prepared, options.strict);
 }
 
@@ -71,16 +85,27 @@ export async function validateStack(stack: string, options: Omit<ValidateManifes
     prepared.diagnostics.push(...context.diagnostics);
     if (context.manifest === undefined && routes === undefined) return failed(label, "unknown", [noRoutesDiagnostic(stack)], "usage");
     const sheet = options.sheet ?? context.sheet;
-    const loaded = await loadStackRoutes(context.manifest, routes, { ...(sheet !== undefined ? { sheet } : {}), ...(options.limits ? { limits: options.limits } : {}) });
+    const loaded = await loadStackRoutes(context.manifest, routes, {
+        ...(sheet !== undefined ? { sheet } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
+    });
     return validateLoaded(loaded, context.manifest ?? INLINE_ROUTES_PATH, prepared, options.strict, label);
 }
 
 /** Validate manifest content already in memory (tests, editors, the stacks program). */
-export async function validateManifestContent(content: Buffer | string, format: ManifestFormat, file: string, options: Omit<ValidateManifestOptions, "format"> = {}): Promise<ManifestValidation> {
+export async function validateManifestContent(
+    content: Buffer | string,
+    format: ManifestFormat,
+    file: string,
+    options: Omit<ValidateManifestOptions, "format"> = {},
+): Promise<ManifestValidation> {
     const prepared = prepare(options);
     if ("fatal" in prepared) return failed(file, format, prepared.diagnostics, "usage");
     const sheet = options.sheet ?? prepared.sheet;
-    const loaded = await parseManifest(content, format, file, { ...(sheet !== undefined ? { sheet } : {}), ...(options.limits ? { limits: options.limits } : {}) });
+    const loaded = await parseManifest(content, format, file, {
+        ...(sheet !== undefined ? { sheet } : {}),
+        ...(options.limits ? { limits: options.limits } : {}),
+    });
     return validateLoaded(loaded, file, prepared, options.strict);
 }
 
@@ -110,7 +135,16 @@ function prepare(options: ValidateManifestOptions): Prepared | { fatal: true; di
 
 function failed(file: string, format: string, diagnostics: Diagnostic[], fatal: "unreadable" | "usage"): ManifestValidation {
     const all = sortDiagnostics(diagnostics);
-    return { ok: false, file, format, diagnostics: all, errors: all.filter(d => d.severity === "error"), warnings: all.filter(d => d.severity === "warning"), records: 0, fatal };
+    return {
+        ok: false,
+        file,
+        format,
+        diagnostics: all,
+        errors: all.filter(d => d.severity === "error"),
+        warnings: all.filter(d => d.severity === "warning"),
+        records: 0,
+        fatal,
+    };
 }
 
 /** `file` is the manifest the diagnostics name; `shown` what the summary says was checked. */
@@ -119,8 +153,10 @@ function validateLoaded(loaded: LoadedManifest, file: string, prepared: Prepared
     const base = [...prepared.diagnostics, ...loaded.diagnostics];
     // A limit set wrongly in the environment is a usage error; a file that cannot be (or must not be) read, unreadable.
     const limitVariables = new Set<string>(Object.values(LIMIT_ENV));
-    if (loaded.diagnostics.some(d => d.code === "INVALID_CONFIG" && d.path !== undefined && limitVariables.has(d.path))) return failed(shown, loaded.format, base, "usage");
-    if (loaded.diagnostics.some(d => d.code === "MANIFEST_UNREADABLE" || d.code === "MANIFEST_TOO_LARGE")) return failed(shown, loaded.format, base, "unreadable");
+    if (loaded.diagnostics.some(d => d.code === "INVALID_CONFIG" && d.path !== undefined && limitVariables.has(d.path)))
+        return failed(shown, loaded.format, base, "usage");
+    if (loaded.diagnostics.some(d => d.code === "MANIFEST_UNREADABLE" || d.code === "MANIFEST_TOO_LARGE"))
+        return failed(shown, loaded.format, base, "unreadable");
 
     let diagnostics = base;
     let spec: FleetSpec | undefined;
@@ -163,10 +199,17 @@ function collapseMissingColumns(diagnostics: readonly Diagnostic[], loaded: Load
         } else kept.push(d);
     }
     for (const [column, count] of collapsed) {
-        const how = column === "destination_bucket"
-            ? "add a destination_bucket column, or set destinationTemplate in stack config (e.g. \"{source}-replica\")"
-            : `add a ${column} column, or give one value for every row with --set ${column}=... or stack config defaults.${column}`;
-        kept.push(diag("MISSING_FIELD", `the manifest has no ${column} column and ${count === 1 ? "its route needs" : `its ${count} routes need`} it; ${how}.`, { file, row: loaded.headerRow, column }));
+        const how =
+            column === "destination_bucket"
+                ? 'add a destination_bucket column, or set destinationTemplate in stack config (e.g. "{source}-replica")'
+                : `add a ${column} column, or give one value for every row with --set ${column}=... or stack config defaults.${column}`;
+        kept.push(
+            diag("MISSING_FIELD", `the manifest has no ${column} column and ${count === 1 ? "its route needs" : `its ${count} routes need`} it; ${how}.`, {
+                file,
+                row: loaded.headerRow,
+                column,
+            }),
+        );
     }
     return kept;
 }

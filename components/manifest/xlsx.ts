@@ -21,7 +21,8 @@ export function flattenCellValue(value: unknown): Flattened {
         }
         if ("error" in v) return { error: `holds the error ${String(v.error)}` };
         if ("formula" in v || "sharedFormula" in v) {
-            if (v.result === undefined || v.result === null) return { error: "is a formula with no calculated value (the file was saved without calculating it)" };
+            if (v.result === undefined || v.result === null)
+                return { error: "is a formula with no calculated value (the file was saved without calculating it)" };
             return flattenCellValue(v.result);
         }
         if ("hyperlink" in v || "text" in v) return flattenCellValue(v.text);
@@ -29,7 +30,13 @@ export function flattenCellValue(value: unknown): Flattened {
     return { error: "has a value of an unsupported kind" };
 }
 
-export async function loadXlsx(content: Buffer, file: string, sheet: string | undefined, out: Diagnostic[], maxRows = Infinity): Promise<TableRecords & { sheet?: string }> {
+export async function loadXlsx(
+    content: Buffer,
+    file: string,
+    sheet: string | undefined,
+    out: Diagnostic[],
+    maxRows = Infinity,
+): Promise<TableRecords & { sheet?: string }> {
     // Loaded on first use: exceljs is large, and most manifests are not workbooks.
     const { Workbook } = await import("exceljs");
     const workbook = new Workbook();
@@ -38,7 +45,13 @@ export async function loadXlsx(content: Buffer, file: string, sheet: string | un
         await workbook.xlsx.load(content as unknown as Parameters<ExcelJS.Xlsx["load"]>[0]);
     } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        out.push(diag("MANIFEST_UNREADABLE", `cannot read the workbook (${why.split("\n")[0].slice(0, 200)}); save it from Excel as an .xlsx workbook (the older .xls format is not supported).`, { file }));
+        out.push(
+            diag(
+                "MANIFEST_UNREADABLE",
+                `cannot read the workbook (${why.split("\n")[0].slice(0, 200)}); save it from Excel as an .xlsx workbook (the older .xls format is not supported).`,
+                { file },
+            ),
+        );
         return { records: [], columns: [] };
     }
     // Tab order, as Excel shows the sheets (exceljs lists them by internal id).
@@ -48,22 +61,48 @@ export async function loadXlsx(content: Buffer, file: string, sheet: string | un
     if (sheet !== undefined) {
         worksheet = sheets.find(ws => ws.name === sheet) ?? sheets.find(ws => ws.name.trim().toLowerCase() === sheet.trim().toLowerCase());
         if (!worksheet) {
-            out.push(diag("MANIFEST_UNREADABLE", `the workbook has no sheet named ${JSON.stringify(sheet)}; its sheets are ${sheets.map(ws => JSON.stringify(ws.name) + (hidden(ws) ? " (hidden)" : "")).join(", ") || "none"}: pass one of them with --sheet.`, { file }));
+            out.push(
+                diag(
+                    "MANIFEST_UNREADABLE",
+                    `the workbook has no sheet named ${JSON.stringify(sheet)}; its sheets are ${sheets.map(ws => JSON.stringify(ws.name) + (hidden(ws) ? " (hidden)" : "")).join(", ") || "none"}: pass one of them with --sheet.`,
+                    { file },
+                ),
+            );
             return { records: [], columns: [] };
         }
         if (hidden(worksheet)) {
-            out.push(diag("HIDDEN_SHEET", `the sheet ${JSON.stringify(worksheet.name)} is hidden in Excel, so reviewers of the workbook do not see these routes; unhide it (right-click a sheet tab, Unhide), or name a visible sheet.`, { file }, "warning"));
+            out.push(
+                diag(
+                    "HIDDEN_SHEET",
+                    `the sheet ${JSON.stringify(worksheet.name)} is hidden in Excel, so reviewers of the workbook do not see these routes; unhide it (right-click a sheet tab, Unhide), or name a visible sheet.`,
+                    { file },
+                    "warning",
+                ),
+            );
         }
     } else {
         if (sheets.length > 0 && sheets.every(hidden)) {
-            out.push(diag("MANIFEST_UNREADABLE", `every sheet of the workbook is hidden (${sheets.map(ws => JSON.stringify(ws.name)).join(", ")}); unhide the routes sheet, or name it with --sheet.`, { file }));
+            out.push(
+                diag(
+                    "MANIFEST_UNREADABLE",
+                    `every sheet of the workbook is hidden (${sheets.map(ws => JSON.stringify(ws.name)).join(", ")}); unhide the routes sheet, or name it with --sheet.`,
+                    { file },
+                ),
+            );
             return { records: [], columns: [] };
         }
         // The first sheet a person opening the workbook sees, never a hidden one before it.
         worksheet = sheets.find(ws => !hidden(ws));
         const skipped = worksheet ? sheets.slice(0, sheets.indexOf(worksheet)) : [];
         if (worksheet && skipped.length > 0) {
-            out.push(diag("HIDDEN_SHEET", `read the first visible sheet, ${JSON.stringify(worksheet.name)}; the hidden sheet${skipped.length === 1 ? "" : "s"} before it (${skipped.map(ws => JSON.stringify(ws.name)).join(", ")}) ${skipped.length === 1 ? "was" : "were"} not read; if the routes are there, unhide it or name it with --sheet.`, { file }, "warning"));
+            out.push(
+                diag(
+                    "HIDDEN_SHEET",
+                    `read the first visible sheet, ${JSON.stringify(worksheet.name)}; the hidden sheet${skipped.length === 1 ? "" : "s"} before it (${skipped.map(ws => JSON.stringify(ws.name)).join(", ")}) ${skipped.length === 1 ? "was" : "were"} not read; if the routes are there, unhide it or name it with --sheet.`,
+                    { file },
+                    "warning",
+                ),
+            );
         }
     }
     if (!worksheet) {
@@ -106,17 +145,30 @@ export async function loadXlsx(content: Buffer, file: string, sheet: string | un
         out.push(diag(code, message, { file, ...(row !== undefined ? { row } : {}), ...(column !== undefined ? { column } : {}) }, "warning"));
     for (const m of acrossColumns) {
         if (table.headerRow !== undefined && m.bottom < table.headerRow) continue;
-        warn("MERGED_CELLS", `cells ${m.ref} are merged across columns; the value belongs to ${columnLetter(m.left - 1)}${m.top} only, and the other columns of the range are read as empty: unmerge the cells and fill each one.`, m.top);
+        warn(
+            "MERGED_CELLS",
+            `cells ${m.ref} are merged across columns; the value belongs to ${columnLetter(m.left - 1)}${m.top} only, and the other columns of the range are read as empty: unmerge the cells and fill each one.`,
+            m.top,
+        );
     }
     // Hidden rows and columns that hold routes: deployed, but invisible to whoever reviews the sheet.
     const routeRows = new Set(table.records.map(r => r.at.row));
     if (table.headerRow !== undefined) routeRows.add(table.headerRow);
     for (const [first, last] of ranges(hiddenRows.filter(r => routeRows.has(r)))) {
-        warn("HIDDEN_ROWS", `${first === last ? `row ${first} is` : `rows ${first}-${last} are`} hidden in Excel but ${first === last ? "is" : "are"} read (${first === table.headerRow ? "the header" : "routes"}); unhide ${first === last ? "it" : "them"} so reviewers see what is deployed, or delete ${first === last ? "it" : "them"}.`, first);
+        warn(
+            "HIDDEN_ROWS",
+            `${first === last ? `row ${first} is` : `rows ${first}-${last} are`} hidden in Excel but ${first === last ? "is" : "are"} read (${first === table.headerRow ? "the header" : "routes"}); unhide ${first === last ? "it" : "them"} so reviewers see what is deployed, or delete ${first === last ? "it" : "them"}.`,
+            first,
+        );
     }
     for (const [column, index] of table.columnIndex ?? []) {
         if (worksheet.getColumn(index + 1).hidden) {
-            warn("HIDDEN_ROWS", `column ${columnLetter(index)} (${column}) is hidden in Excel but is read; unhide it so reviewers see what is deployed, or delete it.`, table.headerRow, column);
+            warn(
+                "HIDDEN_ROWS",
+                `column ${columnLetter(index)} (${column}) is hidden in Excel but is read; unhide it so reviewers see what is deployed, or delete it.`,
+                table.headerRow,
+                column,
+            );
         }
     }
     return { ...table, sheet: worksheet.name };
@@ -127,7 +179,13 @@ function orderOf(ws: ExcelJS.Worksheet): number {
     return typeof order === "number" ? order : ws.id;
 }
 
-interface Merge { ref: string; top: number; left: number; bottom: number; right: number }
+interface Merge {
+    ref: string;
+    top: number;
+    left: number;
+    bottom: number;
+    right: number;
+}
 
 /** The sheet's merged ranges (`B2:C2`), 1-based. */
 function mergedRanges(ws: ExcelJS.Worksheet): Merge[] {
@@ -153,7 +211,8 @@ function ranges(numbers: readonly number[]): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     for (const n of [...numbers].sort((a, b) => a - b)) {
         const last = out[out.length - 1];
-        if (last && n === last[1] + 1) last[1] = n; else out.push([n, n]);
+        if (last && n === last[1] + 1) last[1] = n;
+        else out.push([n, n]);
     }
     return out;
 }

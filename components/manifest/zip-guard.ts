@@ -10,22 +10,29 @@
  */
 import * as zlib from "zlib";
 
-export type ZipCheck =
-    | { ok: true }
-    | { ok: false; what: "inflated" | "rows" | "zip64"; detail: string };
+export type ZipCheck = { ok: true } | { ok: false; what: "inflated" | "rows" | "zip64"; detail: string };
 
 const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 
-interface Entry { name: string; method: number; compressedSize: number; size: number; localOffset: number }
+interface Entry {
+    name: string;
+    method: number;
+    compressedSize: number;
+    size: number;
+    localOffset: number;
+}
 
 function centralDirectory(zip: Buffer): Entry[] | "zip64" | undefined {
     // The end-of-central-directory record is in the last 22 + 65,535 (comment) bytes.
     const floor = Math.max(0, zip.length - 22 - 0xffff);
     let eocd = -1;
     for (let i = zip.length - 22; i >= floor; i--) {
-        if (zip.readUInt32LE(i) === EOCD) { eocd = i; break; }
+        if (zip.readUInt32LE(i) === EOCD) {
+            eocd = i;
+            break;
+        }
     }
     if (eocd < 0) return undefined;
     const count = zip.readUInt16LE(eocd + 10);
@@ -89,7 +96,7 @@ function sheetNames(parts: Map<string, string>): Map<string, string> {
 }
 
 function unescapeXml(s: string): string {
-    return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: "\"", apos: "'", amp: "&" })[e as "lt"]);
+    return s.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e as "lt"]);
 }
 
 /**
@@ -129,7 +136,11 @@ export function checkXlsxArchive(zip: Buffer, limits: { maxXlsxBytes: number; ma
         // The header is a row too: a sheet may hold maxRows routes plus a header.
         if (rows > limits.maxRows + 1) {
             const name = names.get(part);
-            return { ok: false, what: "rows", detail: `${name !== undefined ? `its sheet ${JSON.stringify(name)}` : `its worksheet ${part}`} has ${rows.toLocaleString("en-US")} rows` };
+            return {
+                ok: false,
+                what: "rows",
+                detail: `${name !== undefined ? `its sheet ${JSON.stringify(name)}` : `its worksheet ${part}`} has ${rows.toLocaleString("en-US")} rows`,
+            };
         }
     }
     return { ok: true };

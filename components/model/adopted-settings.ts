@@ -15,10 +15,7 @@
  */
 
 /** Grantee URIs of the two public ACL groups (S3 API reference, Grantee). */
-export const PUBLIC_ACL_GROUPS = [
-    "http://acs.amazonaws.com/groups/global/AllUsers",
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
-] as const;
+export const PUBLIC_ACL_GROUPS = ["http://acs.amazonaws.com/groups/global/AllUsers", "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"] as const;
 
 export interface ExistingEncryption {
     /** `AES256`, `aws:kms` or `aws:kms:dsse`. */

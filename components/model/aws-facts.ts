@@ -5,17 +5,44 @@
 
 /** Regions S3 general purpose buckets exist in (commercial, GovCloud, China, European Sovereign Cloud). */
 export const KNOWN_REGIONS: readonly string[] = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
     "af-south-1",
-    "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2",
-    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-    "ca-central-1", "ca-west-1",
-    "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
-    "eu-south-1", "eu-south-2", "eu-north-1",
-    "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
-    "us-gov-east-1", "us-gov-west-1",
-    "cn-north-1", "cn-northwest-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-north-1",
+    "il-central-1",
+    "me-south-1",
+    "me-central-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
     "eusc-de-east-1",
 ];
 
@@ -26,7 +53,12 @@ const REGION_SET = new Set(KNOWN_REGIONS);
  * (AWS answers "RTC is not supported in this Region"). Stack config can replace the list.
  */
 export const DEFAULT_RTC_UNSUPPORTED_REGIONS: readonly string[] = [
-    "ap-east-2", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "mx-central-1", "eusc-de-east-1",
+    "ap-east-2",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "mx-central-1",
+    "eusc-de-east-1",
 ];
 
 export function isKnownRegion(region: string): boolean {
@@ -66,10 +98,14 @@ export function samePartition(regionA: string, regionB: string): boolean {
 /** The Region a provider of this partition uses for global services (IAM, STS) when none is configured. */
 export function partitionHomeRegion(partition: string): string {
     switch (partition) {
-        case "aws-cn": return "cn-north-1";
-        case "aws-us-gov": return "us-gov-west-1";
-        case "aws-eusc": return "eusc-de-east-1";
-        default: return "us-east-1";
+        case "aws-cn":
+            return "cn-north-1";
+        case "aws-us-gov":
+            return "us-gov-west-1";
+        case "aws-eusc":
+            return "eusc-de-east-1";
+        default:
+            return "us-east-1";
     }
 }
 
@@ -87,8 +123,14 @@ export function isAccountId(value: string): boolean {
 
 /** Storage classes S3 accepts as a replication destination. */
 export const REPLICATION_STORAGE_CLASSES: readonly string[] = [
-    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-    "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR",
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
 ];
 
 export function isReplicationStorageClass(value: string): boolean {

@@ -26,7 +26,12 @@ export type BatchJobMode = Exclude<ExistingObjectsMode, "none">;
 
 /** Every mode, in the order documented for the manifest column `existing_objects`. */
 export const EXISTING_OBJECTS_MODES: readonly ExistingObjectsMode[] = Object.freeze([
-    "none", "eligible", "failed", "unreplicated", "new-destination", "all",
+    "none",
+    "eligible",
+    "failed",
+    "unreplicated",
+    "new-destination",
+    "all",
 ] as const);
 
 /** True when `value` is one of {@link EXISTING_OBJECTS_MODES}. */
@@ -160,13 +165,15 @@ export function jobKeyPrefixes(sourceBucket: string, basePrefix: string = DEFAUL
  * (and the same request) with the job it already made, so a retry after throttling, a timeout or
  * a crash before Pulumi saved the job id never starts a second job.
  */
-export function deriveClientRequestToken(identity: {
-    accountId: string; region: string; sourceBucket: string; routeName: string; trigger?: string;
-}): string {
+export function deriveClientRequestToken(identity: { accountId: string; region: string; sourceBucket: string; routeName: string; trigger?: string }): string {
     // JSON of an array: field order is fixed and no separator inside a value can be confused for another field.
     const canonical = JSON.stringify([
         "s3-replication/batch-job/v1",
-        identity.accountId, identity.region, identity.sourceBucket, identity.routeName, identity.trigger ?? "",
+        identity.accountId,
+        identity.region,
+        identity.sourceBucket,
+        identity.routeName,
+        identity.trigger ?? "",
     ]);
     const prefix = "s3rb1-";
     const digest = createHash("sha256").update(canonical, "utf8").digest("hex");
@@ -299,13 +306,16 @@ export function batchJobSpecProblems(spec: Partial<Record<keyof BatchJobSpec, un
         add("roleArn", `is in another partition than Region ${spec.region} (expected "arn:${partitionOf(spec.region)}:iam::...")`);
     }
     if (!isExistingObjectsMode(spec.mode) || spec.mode === "none") {
-        add("mode", `must be one of ${EXISTING_OBJECTS_MODES.filter((m) => m !== "none").join(", ")} (got ${JSON.stringify(spec.mode)}); mode "none" means: do not create a BatchReplicationJob`);
+        add(
+            "mode",
+            `must be one of ${EXISTING_OBJECTS_MODES.filter(m => m !== "none").join(", ")} (got ${JSON.stringify(spec.mode)}); mode "none" means: do not create a BatchReplicationJob`,
+        );
     }
     if (typeof spec.priority !== "number" || !Number.isInteger(spec.priority) || spec.priority < 0 || spec.priority > BATCH_JOB_LIMITS.maxPriority) {
         add("priority", `must be an integer from 0 to ${BATCH_JOB_LIMITS.maxPriority} (got ${JSON.stringify(spec.priority)})`);
     }
     if (typeof spec.confirmationRequired !== "boolean") add("confirmationRequired", "must be true or false");
-    if (!str(spec.routeName) || spec.routeName.trim().length === 0) add("routeName", "must name the route, e.g. \"src -> dst [rule-id]\"");
+    if (!str(spec.routeName) || spec.routeName.trim().length === 0) add("routeName", 'must name the route, e.g. "src -> dst [rule-id]"');
     if (spec.description !== undefined && (!str(spec.description) || spec.description.length > BATCH_JOB_LIMITS.maxDescriptionLength)) {
         add("description", `must be a string of at most ${BATCH_JOB_LIMITS.maxDescriptionLength} characters`);
     }
@@ -331,7 +341,10 @@ export function batchJobSpecProblems(spec: Partial<Record<keyof BatchJobSpec, un
         add("createdAfter", "must be earlier than createdBefore, or the manifest selects nothing");
     }
     if (spec.keyPrefix !== undefined && (!str(spec.keyPrefix) || spec.keyPrefix.length === 0 || spec.keyPrefix.length > BATCH_JOB_LIMITS.maxKeyPrefixLength)) {
-        add("keyPrefix", `must be one non-empty key prefix of at most ${BATCH_JOB_LIMITS.maxKeyPrefixLength} characters (S3 Control accepts one prefix per job; got ${JSON.stringify(spec.keyPrefix)})`);
+        add(
+            "keyPrefix",
+            `must be one non-empty key prefix of at most ${BATCH_JOB_LIMITS.maxKeyPrefixLength} characters (S3 Control accepts one prefix per job; got ${JSON.stringify(spec.keyPrefix)})`,
+        );
     }
     if (spec.tags !== undefined) {
         if (spec.tags === null || typeof spec.tags !== "object" || Array.isArray(spec.tags)) {
@@ -342,8 +355,10 @@ export function batchJobSpecProblems(spec: Partial<Record<keyof BatchJobSpec, un
             const room = BATCH_JOB_LIMITS.maxTags - 3;
             if (entries.length > room) add("tags", `at most ${room} tags (S3 allows ${BATCH_JOB_LIMITS.maxTags} per job; 3 are reserved)`);
             for (const [key, value] of entries) {
-                if (key.length === 0 || key.length > BATCH_JOB_LIMITS.maxTagKeyLength) add(`tags.${key}`, `tag keys must be 1-${BATCH_JOB_LIMITS.maxTagKeyLength} characters`);
-                if (!str(value) || value.length > BATCH_JOB_LIMITS.maxTagValueLength) add(`tags.${key}`, `tag values must be strings of at most ${BATCH_JOB_LIMITS.maxTagValueLength} characters`);
+                if (key.length === 0 || key.length > BATCH_JOB_LIMITS.maxTagKeyLength)
+                    add(`tags.${key}`, `tag keys must be 1-${BATCH_JOB_LIMITS.maxTagKeyLength} characters`);
+                if (!str(value) || value.length > BATCH_JOB_LIMITS.maxTagValueLength)
+                    add(`tags.${key}`, `tag values must be strings of at most ${BATCH_JOB_LIMITS.maxTagValueLength} characters`);
             }
         }
     }

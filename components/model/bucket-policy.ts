@@ -124,7 +124,7 @@ export function mergeAdoptedPolicy(
         throw new ExistingPolicyError(`the existing policy of ${bucket} is not valid JSON; refusing to replace it. Fix or remove it by hand, then run again.`);
     }
     const statements = (parsed as { Statement?: unknown }).Statement;
-    if (statements === undefined || (typeof statements !== "object")) {
+    if (statements === undefined || typeof statements !== "object") {
         throw new ExistingPolicyError(`the existing policy of ${bucket} has no Statement list; refusing to replace it.`);
     }
     const list = (Array.isArray(statements) ? statements : [statements]) as PolicyStatement[];
@@ -135,7 +135,9 @@ export function mergeAdoptedPolicy(
     // A bucket that keeps a public access block without those two flags keeps its public grant as it is.
     const publicGrant = checkNoPublicAllow({ Version: "2012-10-17", Statement: kept });
     if (publicGrant.verdict === "fail" && options.blocksPublicPolicy !== false) {
-        throw new ExistingPolicyError(`the existing policy of ${bucket} grants public access (${publicGrant.problems.join(" ")}); adopting it would block that access (BlockPublicPolicy, RestrictPublicBuckets) and S3 would refuse the merged policy. Remove the public statement by hand (or serve the objects another way, e.g. through CloudFront), then run again.`);
+        throw new ExistingPolicyError(
+            `the existing policy of ${bucket} grants public access (${publicGrant.problems.join(" ")}); adopting it would block that access (BlockPublicPolicy, RestrictPublicBuckets) and S3 would refuse the merged policy. Remove the public statement by hand (or serve the objects another way, e.g. through CloudFront), then run again.`,
+        );
     }
     return { Version: "2012-10-17", Statement: [...ours.Statement, ...kept] };
 }

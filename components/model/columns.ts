@@ -4,15 +4,33 @@
  */
 
 export const COLUMNS = [
-    "source_bucket", "source_account", "source_region",
-    "destination_bucket", "destination_account", "destination_region",
-    "prefix", "tags", "storage_class", "delete_marker_replication", "replica_ownership",
-    "replicate_kms", "replica_kms_key", "source_kms_key", "rtc", "existing_objects", "backfill_trigger", "bidirectional",
-    "create_source", "create_destination", "priority", "status", "rule_id",
+    "source_bucket",
+    "source_account",
+    "source_region",
+    "destination_bucket",
+    "destination_account",
+    "destination_region",
+    "prefix",
+    "tags",
+    "storage_class",
+    "delete_marker_replication",
+    "replica_ownership",
+    "replicate_kms",
+    "replica_kms_key",
+    "source_kms_key",
+    "rtc",
+    "existing_objects",
+    "backfill_trigger",
+    "bidirectional",
+    "create_source",
+    "create_destination",
+    "priority",
+    "status",
+    "rule_id",
     "failure_events",
 ] as const;
 
-export type Column = typeof COLUMNS[number];
+export type Column = (typeof COLUMNS)[number];
 
 export const REQUIRED_COLUMNS: readonly Column[] = ["source_bucket", "source_account", "source_region"];
 
@@ -30,13 +48,29 @@ export const REQUIRED_COLUMNS: readonly Column[] = ["source_bucket", "source_acc
 export type ColumnKind = "verbatim" | "name" | "account" | "integer" | "boolean" | "choice";
 
 export const COLUMN_KINDS: Readonly<Record<Column, ColumnKind>> = {
-    source_bucket: "name", destination_bucket: "name", replica_kms_key: "name", source_kms_key: "name",
-    source_account: "account", destination_account: "account",
-    source_region: "choice", destination_region: "choice", storage_class: "choice", replica_ownership: "choice",
-    existing_objects: "choice", status: "choice",
-    prefix: "verbatim", tags: "verbatim", rule_id: "verbatim", backfill_trigger: "verbatim",
-    delete_marker_replication: "boolean", replicate_kms: "boolean", rtc: "boolean", bidirectional: "boolean",
-    create_source: "boolean", create_destination: "boolean", failure_events: "boolean",
+    source_bucket: "name",
+    destination_bucket: "name",
+    replica_kms_key: "name",
+    source_kms_key: "name",
+    source_account: "account",
+    destination_account: "account",
+    source_region: "choice",
+    destination_region: "choice",
+    storage_class: "choice",
+    replica_ownership: "choice",
+    existing_objects: "choice",
+    status: "choice",
+    prefix: "verbatim",
+    tags: "verbatim",
+    rule_id: "verbatim",
+    backfill_trigger: "verbatim",
+    delete_marker_replication: "boolean",
+    replicate_kms: "boolean",
+    rtc: "boolean",
+    bidirectional: "boolean",
+    create_source: "boolean",
+    create_destination: "boolean",
+    failure_events: "boolean",
     priority: "integer",
 };
 
@@ -49,34 +83,77 @@ export function isTextColumn(column: Column): boolean {
 /** Description and default of each column, for the README and `validate --help`. */
 export const COLUMN_DOCS: Record<Column, { description: string; default: string }> = {
     source_bucket: { description: "Source bucket name.", default: "required" },
-    source_account: { description: "Source account: 12-digit id or an alias from stack config `accounts`.", default: "required (or `--set` / stack `defaults`)" },
+    source_account: {
+        description: "Source account: 12-digit id or an alias from stack config `accounts`.",
+        default: "required (or `--set` / stack `defaults`)",
+    },
     source_region: { description: "Source bucket Region.", default: "required (or `--set` / stack `defaults`)" },
-    destination_bucket: { description: "Destination bucket name.", default: "stack `destinationTemplate`, e.g. `{source}-replica`; in a manifest with the AWS Storage Blog template's headers, `{source}-target`" },
+    destination_bucket: {
+        description: "Destination bucket name.",
+        default: "stack `destinationTemplate`, e.g. `{source}-replica`; in a manifest with the AWS Storage Blog template's headers, `{source}-target`",
+    },
     destination_account: { description: "Destination account (id or alias).", default: "the source account" },
     destination_region: { description: "Destination Region.", default: "the source Region" },
     prefix: { description: "Replicate only keys starting with this prefix (at most 1,024 characters).", default: "everything" },
     tags: { description: "Replicate only objects with these tags: `key=value;key2=value2`.", default: "no tag filter" },
-    storage_class: { description: "Storage class of replicas (STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, REDUCED_REDUNDANCY).", default: "stack `defaults.storage_class`, else the source object's class" },
+    storage_class: {
+        description:
+            "Storage class of replicas (STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, REDUCED_REDUNDANCY).",
+        default: "stack `defaults.storage_class`, else the source object's class",
+    },
     delete_marker_replication: { description: "Replicate delete markers (not allowed with a tag filter).", default: "false" },
-    replica_ownership: { description: "`destination` makes the destination account own replicas (cross-account only); `source` keeps the source owner.", default: "`destination` cross-account, `source` same-account" },
+    replica_ownership: {
+        description: "`destination` makes the destination account own replicas (cross-account only); `source` keeps the source owner.",
+        default: "`destination` cross-account, `source` same-account",
+    },
     replicate_kms: { description: "Replicate SSE-KMS encrypted objects (needs `replica_kms_key`).", default: "true when `replica_kms_key` is set, else false" },
     replica_kms_key: { description: "KMS key ARN in the destination Region that encrypts replicas.", default: "none" },
-    source_kms_key: { description: "KMS key ARN the source bucket encrypts with (default encryption, and kms:Decrypt for the role).", default: "none (SSE-S3)" },
+    source_kms_key: {
+        description: "KMS key ARN the source bucket encrypts with (default encryption, and kms:Decrypt for the role).",
+        default: "none (SSE-S3)",
+    },
     rtc: { description: "S3 Replication Time Control with metrics (15 minutes).", default: "false" },
-    existing_objects: { description: "Backfill objects that existed before the rule with S3 Batch Replication: none, eligible, failed, unreplicated, new-destination, all.", default: "stack `defaults.existing_objects`, else none" },
-    bidirectional: { description: "Two-way replication: also replicate destination -> source, with replica modification sync on both rules.", default: "false" },
-    create_source: { description: "Create the source bucket (false adopts an existing bucket without recreating it). A bucket the account already owns is imported, not created again.", default: "false" },
-    create_destination: { description: "Create the destination bucket (false adopts an existing bucket). A bucket the account already owns is imported, not created again.", default: "false (adopt); set it in stack `defaults` for new replicas" },
-    backfill_trigger: { description: "Change it to run this route's backfill again: a new Batch Replication job for the route's source, filter and mode (e.g. `2026-12-rerun`).", default: "none" },
-    priority: { description: "Rule priority, unique per source bucket (higher wins when rules to one destination overlap).", default: "derived from the route itself: more specific filters rank higher, then a hash of the route" },
+    existing_objects: {
+        description: "Backfill objects that existed before the rule with S3 Batch Replication: none, eligible, failed, unreplicated, new-destination, all.",
+        default: "stack `defaults.existing_objects`, else none",
+    },
+    bidirectional: {
+        description: "Two-way replication: also replicate destination -> source, with replica modification sync on both rules.",
+        default: "false",
+    },
+    create_source: {
+        description:
+            "Create the source bucket (false adopts an existing bucket without recreating it). A bucket the account already owns is imported, not created again.",
+        default: "false",
+    },
+    create_destination: {
+        description: "Create the destination bucket (false adopts an existing bucket). A bucket the account already owns is imported, not created again.",
+        default: "false (adopt); set it in stack `defaults` for new replicas",
+    },
+    backfill_trigger: {
+        description:
+            "Change it to run this route's backfill again: a new Batch Replication job for the route's source, filter and mode (e.g. `2026-12-rerun`).",
+        default: "none",
+    },
+    priority: {
+        description: "Rule priority, unique per source bucket (higher wins when rules to one destination overlap).",
+        default: "derived from the route itself: more specific filters rank higher, then a hash of the route",
+    },
     status: { description: "Enabled or Disabled.", default: "Enabled" },
     rule_id: { description: "Replication rule id (ASCII, at most 255 characters).", default: "`to-<destination>`, plus `-<filter hash>` for a filtered route" },
-    failure_events: { description: "Send the source bucket's replication failure events (S3 Event Notifications) to the fleet's alert topic. S3 replaces a bucket's whole notification configuration on every write, so an adopted source only gets them when this is true.", default: "true for sources the stack creates, false for adopted ones" },
+    failure_events: {
+        description:
+            "Send the source bucket's replication failure events (S3 Event Notifications) to the fleet's alert topic. S3 replaces a bucket's whole notification configuration on every write, so an adopted source only gets them when this is true.",
+        default: "true for sources the stack creates, false for adopted ones",
+    },
 };
 
 /** Normalized header key: lowercase, without spaces, underscores, hyphens or dots. */
 export function headerKey(header: string): string {
-    return header.trim().toLowerCase().replace(/[\s_\-.]+/g, "");
+    return header
+        .trim()
+        .toLowerCase()
+        .replace(/[\s_\-.]+/g, "");
 }
 
 /** Headers of the AWS Storage Blog template, mapped to columns. */
@@ -144,7 +221,10 @@ export function suggestColumn(header: string): Column | undefined {
     let bestDistance = Infinity;
     for (const [candidate, column] of HEADER_INDEX) {
         const d = editDistance(key, candidate);
-        if (d < bestDistance) { bestDistance = d; best = column; }
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = column;
+        }
     }
     return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
@@ -155,7 +235,10 @@ export function closestName(name: string, candidates: readonly string[]): string
     let bestDistance = Infinity;
     for (const candidate of candidates) {
         const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
-        if (d < bestDistance) { bestDistance = d; best = candidate; }
+        if (d < bestDistance) {
+            bestDistance = d;
+            best = candidate;
+        }
     }
     return bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }

@@ -29,10 +29,29 @@ export interface EstimateFile {
     prices?: Partial<Pick<PriceTable, NumericPrice>>;
 }
 
-type NumericPrice = "interRegionTransferPerGb" | "rtcTransferPerGb" | "customMetricPerMonth" | "alarmMetricPerMonth" | "dashboardPerMonth" |
-    "batchJob" | "batchPerMillionObjects" | "batchManifestPerMillionObjects" | "kmsPer10kRequests" | "rtcGbpsQuota";
-const NUMERIC_PRICES: readonly NumericPrice[] = ["interRegionTransferPerGb", "rtcTransferPerGb", "customMetricPerMonth", "alarmMetricPerMonth", "dashboardPerMonth",
-    "batchJob", "batchPerMillionObjects", "batchManifestPerMillionObjects", "kmsPer10kRequests", "rtcGbpsQuota"];
+type NumericPrice =
+    | "interRegionTransferPerGb"
+    | "rtcTransferPerGb"
+    | "customMetricPerMonth"
+    | "alarmMetricPerMonth"
+    | "dashboardPerMonth"
+    | "batchJob"
+    | "batchPerMillionObjects"
+    | "batchManifestPerMillionObjects"
+    | "kmsPer10kRequests"
+    | "rtcGbpsQuota";
+const NUMERIC_PRICES: readonly NumericPrice[] = [
+    "interRegionTransferPerGb",
+    "rtcTransferPerGb",
+    "customMetricPerMonth",
+    "alarmMetricPerMonth",
+    "dashboardPerMonth",
+    "batchJob",
+    "batchPerMillionObjects",
+    "batchManifestPerMillionObjects",
+    "kmsPer10kRequests",
+    "rtcGbpsQuota",
+];
 const ESTIMATE_FIELDS: ReadonlyArray<keyof ObjectEstimate> = ["objects", "averageObjectBytes", "monthlyNewObjects", "monthlyNewBytes"];
 
 /** Read an estimate file's parsed YAML/JSON, every problem at once (INVALID_CONFIG at its path). */
@@ -40,28 +59,68 @@ export function parseEstimateFile(raw: unknown, file: string): { estimate?: Esti
     const out: Diagnostic[] = [];
     const at = (path: string) => ({ file, path });
     const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-    if (!isMap(raw)) return { diagnostics: [diag("INVALID_CONFIG", `the estimate file must be a mapping with \`routes:\` (route keys or source buckets to {objects, averageObjectBytes, monthlyNewObjects, monthlyNewBytes}), not ${kindOf(raw)}.`, at("(file)"))] };
-    for (const k of Object.keys(raw)) if (k !== "routes" && k !== "prices") out.push(diag("INVALID_CONFIG", `unknown key ${JSON.stringify(k)}; an estimate file has \`routes:\` and optionally \`prices:\`.`, at(k)));
+    if (!isMap(raw))
+        return {
+            diagnostics: [
+                diag(
+                    "INVALID_CONFIG",
+                    `the estimate file must be a mapping with \`routes:\` (route keys or source buckets to {objects, averageObjectBytes, monthlyNewObjects, monthlyNewBytes}), not ${kindOf(raw)}.`,
+                    at("(file)"),
+                ),
+            ],
+        };
+    for (const k of Object.keys(raw))
+        if (k !== "routes" && k !== "prices")
+            out.push(diag("INVALID_CONFIG", `unknown key ${JSON.stringify(k)}; an estimate file has \`routes:\` and optionally \`prices:\`.`, at(k)));
     const routes = Object.create(null) as Record<string, ObjectEstimate>;
-    if (!isMap(raw.routes)) out.push(diag("INVALID_CONFIG", `\`routes\` must map route keys or source buckets to estimates, not ${kindOf(raw.routes)}.`, at("routes")));
-    else for (const [key, v] of Object.entries(raw.routes)) {
-        if (!isMap(v)) { out.push(diag("INVALID_CONFIG", `routes.${key} must be a mapping of ${ESTIMATE_FIELDS.join(", ")}, not ${kindOf(v)}.`, at(`routes.${key}`))); continue; }
-        const e: ObjectEstimate = {};
-        for (const [field, n] of Object.entries(v)) {
-            if (!(ESTIMATE_FIELDS as readonly string[]).includes(field)) { out.push(diag("INVALID_CONFIG", `routes.${key}.${field} is not an estimate field; use ${ESTIMATE_FIELDS.join(", ")}.`, at(`routes.${key}.${field}`))); continue; }
-            if (typeof n !== "number" || !Number.isFinite(n) || n < 0) { out.push(diag("INVALID_CONFIG", `routes.${key}.${field} must be a number of 0 or more, not ${typeof n === "number" ? n : kindOf(n)}.`, at(`routes.${key}.${field}`))); continue; }
-            e[field as keyof ObjectEstimate] = n;
+    if (!isMap(raw.routes))
+        out.push(diag("INVALID_CONFIG", `\`routes\` must map route keys or source buckets to estimates, not ${kindOf(raw.routes)}.`, at("routes")));
+    else
+        for (const [key, v] of Object.entries(raw.routes)) {
+            if (!isMap(v)) {
+                out.push(diag("INVALID_CONFIG", `routes.${key} must be a mapping of ${ESTIMATE_FIELDS.join(", ")}, not ${kindOf(v)}.`, at(`routes.${key}`)));
+                continue;
+            }
+            const e: ObjectEstimate = {};
+            for (const [field, n] of Object.entries(v)) {
+                if (!(ESTIMATE_FIELDS as readonly string[]).includes(field)) {
+                    out.push(
+                        diag(
+                            "INVALID_CONFIG",
+                            `routes.${key}.${field} is not an estimate field; use ${ESTIMATE_FIELDS.join(", ")}.`,
+                            at(`routes.${key}.${field}`),
+                        ),
+                    );
+                    continue;
+                }
+                if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
+                    out.push(
+                        diag(
+                            "INVALID_CONFIG",
+                            `routes.${key}.${field} must be a number of 0 or more, not ${typeof n === "number" ? n : kindOf(n)}.`,
+                            at(`routes.${key}.${field}`),
+                        ),
+                    );
+                    continue;
+                }
+                e[field as keyof ObjectEstimate] = n;
+            }
+            routes[key] = e;
         }
-        routes[key] = e;
-    }
     const prices: Partial<Pick<PriceTable, NumericPrice>> = {};
     if (raw.prices !== undefined) {
-        if (!isMap(raw.prices)) out.push(diag("INVALID_CONFIG", `\`prices\` must be a mapping of price names to numbers, not ${kindOf(raw.prices)}.`, at("prices")));
-        else for (const [name, n] of Object.entries(raw.prices)) {
-            if (!(NUMERIC_PRICES as readonly string[]).includes(name)) out.push(diag("INVALID_CONFIG", `prices.${name} is not a price this estimate uses; use ${NUMERIC_PRICES.join(", ")}.`, at(`prices.${name}`)));
-            else if (typeof n !== "number" || !Number.isFinite(n) || n < 0) out.push(diag("INVALID_CONFIG", `prices.${name} must be a number of 0 or more.`, at(`prices.${name}`)));
-            else prices[name as NumericPrice] = n;
-        }
+        if (!isMap(raw.prices))
+            out.push(diag("INVALID_CONFIG", `\`prices\` must be a mapping of price names to numbers, not ${kindOf(raw.prices)}.`, at("prices")));
+        else
+            for (const [name, n] of Object.entries(raw.prices)) {
+                if (!(NUMERIC_PRICES as readonly string[]).includes(name))
+                    out.push(
+                        diag("INVALID_CONFIG", `prices.${name} is not a price this estimate uses; use ${NUMERIC_PRICES.join(", ")}.`, at(`prices.${name}`)),
+                    );
+                else if (typeof n !== "number" || !Number.isFinite(n) || n < 0)
+                    out.push(diag("INVALID_CONFIG", `prices.${name} must be a number of 0 or more.`, at(`prices.${name}`)));
+                else prices[name as NumericPrice] = n;
+            }
     }
     if (out.length > 0) return { diagnostics: out };
     return { estimate: { routes, ...(Object.keys(prices).length > 0 ? { prices } : {}) }, diagnostics: [] };
@@ -92,7 +151,9 @@ export interface CostPlan {
     dashboards: number;
 }
 
-export interface Money { usd: number }
+export interface Money {
+    usd: number;
+}
 
 export interface RouteCost {
     key: string;
@@ -100,11 +161,29 @@ export interface RouteCost {
     destination: string;
     /** Which estimate entry priced the route. */
     estimatedBy: "route" | "source" | "none";
-    monthly: { puts: number; putUsd: number; transferGb: number; transferUsd: number; rtcUsd: number; metricsUsd: number; kmsRequests: number; kmsUsd: number; totalUsd: number };
+    monthly: {
+        puts: number;
+        putUsd: number;
+        transferGb: number;
+        transferUsd: number;
+        rtcUsd: number;
+        metricsUsd: number;
+        kmsRequests: number;
+        kmsUsd: number;
+        totalUsd: number;
+    };
     backfill: { objects: number; putUsd: number; transferGb: number; transferUsd: number; kmsRequests: number; kmsUsd: number; totalUsd: number };
 }
 
-export interface JobCost { name: string; source: string; objects: number; jobUsd: number; objectsUsd: number; manifestUsd: number; totalUsd: number }
+export interface JobCost {
+    name: string;
+    source: string;
+    objects: number;
+    jobUsd: number;
+    objectsUsd: number;
+    manifestUsd: number;
+    totalUsd: number;
+}
 
 export interface KmsCapacity {
     account: string;
@@ -121,7 +200,12 @@ export interface KmsCapacity {
     backfillHoursAtQuota: number;
 }
 
-export interface RtcCapacity { account: string; region: string; averageGbps: number; quotaGbps: number }
+export interface RtcCapacity {
+    account: string;
+    region: string;
+    averageGbps: number;
+    quotaGbps: number;
+}
 
 export interface CostEstimate {
     prices: PriceTable;
@@ -142,7 +226,8 @@ export const SECONDS_PER_MONTH = 730 * 3600;
 const GB = 2 ** 30;
 const round = (n: number, digits = 6) => Math.round(n * 10 ** digits) / 10 ** digits;
 /** Dollars to a millionth of a cent's worth: enough for any sum, and free of binary-fraction noise. */
-const money = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.endsWith("Usd") && typeof v === "number" ? round(v, 8) : v])) as T;
+const money = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).map(([k, v]) => [k, k.endsWith("Usd") && typeof v === "number" ? round(v, 8) : v])) as T;
 
 function putPrice(prices: PriceTable, storageClass: string | undefined): number {
     return prices.s3PutPer1000[(storageClass ?? "STANDARD") as PricedStorageClass] ?? prices.s3PutPer1000.STANDARD;
@@ -152,7 +237,9 @@ export function estimateCosts(plan: CostPlan, file: EstimateFile, basePrices: Pr
     const prices: PriceTable = { ...basePrices, ...file.prices };
     const sources = new Set(plan.routes.map(r => r.source));
     const keys = new Set(plan.routes.map(r => r.key));
-    const unmatched = Object.keys(file.routes).filter(k => !keys.has(k) && !sources.has(k)).sort();
+    const unmatched = Object.keys(file.routes)
+        .filter(k => !keys.has(k) && !sources.has(k))
+        .sort();
     const kms = new Map<string, { account: string; region: string; monthly: number; backfill: number }>();
     const addKms = (account: string, region: string, monthly: number, backfill: number) => {
         const k = `${account}/${region}`;
@@ -177,19 +264,29 @@ export function estimateCosts(plan: CostPlan, file: EstimateFile, basePrices: Pr
         const transferGb = crossRegion ? bytes / GB : 0;
         const kmsRequests = r.replicaKmsKey ? 2 * puts : 0;
         const monthly = {
-            puts, putUsd: puts * put, transferGb, transferUsd: transferGb * prices.interRegionTransferPerGb,
+            puts,
+            putUsd: puts * put,
+            transferGb,
+            transferUsd: transferGb * prices.interRegionTransferPerGb,
             rtcUsd: r.rtc ? (bytes / GB) * prices.rtcTransferPerGb : 0,
             metricsUsd: r.metrics ? Object.keys(REPLICATION_METRICS).length * prices.customMetricPerMonth : 0,
-            kmsRequests, kmsUsd: kmsRequests * kmsPrice, totalUsd: 0,
+            kmsRequests,
+            kmsUsd: kmsRequests * kmsPrice,
+            totalUsd: 0,
         };
         monthly.totalUsd = monthly.putUsd + monthly.transferUsd + monthly.rtcUsd + monthly.metricsUsd + monthly.kmsUsd;
         Object.assign(monthly, money(monthly));
-        const objects = r.backfill !== "none" ? e.objects ?? 0 : 0;
+        const objects = r.backfill !== "none" ? (e.objects ?? 0) : 0;
         const backfillGb = crossRegion ? (objects * (e.averageObjectBytes ?? 0)) / GB : 0;
         const backfillKms = r.replicaKmsKey ? 2 * objects : 0;
         const backfill = {
-            objects, putUsd: objects * put, transferGb: backfillGb, transferUsd: backfillGb * prices.interRegionTransferPerGb,
-            kmsRequests: backfillKms, kmsUsd: backfillKms * kmsPrice, totalUsd: 0,
+            objects,
+            putUsd: objects * put,
+            transferGb: backfillGb,
+            transferUsd: backfillGb * prices.interRegionTransferPerGb,
+            kmsRequests: backfillKms,
+            kmsUsd: backfillKms * kmsPrice,
+            totalUsd: 0,
         };
         backfill.totalUsd = backfill.putUsd + backfill.transferUsd + backfill.kmsUsd;
         Object.assign(backfill, money(backfill));
@@ -211,11 +308,16 @@ export function estimateCosts(plan: CostPlan, file: EstimateFile, basePrices: Pr
 
     const jobs: JobCost[] = plan.jobs.map(j => {
         // A job's manifest lists its source's objects: the source's estimate, else the largest of its routes'.
-        const objects = file.routes[j.source]?.objects ?? Math.max(0, ...plan.routes.filter(r => r.source === j.source).map(r => file.routes[r.key]?.objects ?? 0));
+        const objects =
+            file.routes[j.source]?.objects ?? Math.max(0, ...plan.routes.filter(r => r.source === j.source).map(r => file.routes[r.key]?.objects ?? 0));
         const c = {
-            name: j.name, source: j.source, objects, jobUsd: prices.batchJob,
+            name: j.name,
+            source: j.source,
+            objects,
+            jobUsd: prices.batchJob,
             objectsUsd: (objects / 1e6) * prices.batchPerMillionObjects,
-            manifestUsd: (objects / 1e6) * prices.batchManifestPerMillionObjects, totalUsd: 0,
+            manifestUsd: (objects / 1e6) * prices.batchManifestPerMillionObjects,
+            totalUsd: 0,
         };
         c.totalUsd = c.jobUsd + c.objectsUsd + c.manifestUsd;
         return money(c);
@@ -226,22 +328,33 @@ export function estimateCosts(plan: CostPlan, file: EstimateFile, basePrices: Pr
     const rulesIn = (account: string, region: string) => plan.routes.filter(r => r.metrics && r.sourceAccount === account && r.sourceRegion === region).length;
     const alarmMetrics = plan.alarms.reduce((n, a) => n + (a.metricsInsights ? rulesIn(a.account, a.region) : 1), 0);
     const monitoring = money({
-        alarmMetrics, alarmsUsd: alarmMetrics * prices.alarmMetricPerMonth,
-        dashboards: plan.dashboards, dashboardsUsd: plan.dashboards * prices.dashboardPerMonth,
+        alarmMetrics,
+        alarmsUsd: alarmMetrics * prices.alarmMetricPerMonth,
+        dashboards: plan.dashboards,
+        dashboardsUsd: plan.dashboards * prices.dashboardPerMonth,
         metricsUsd: routes.reduce((n, r) => n + r.monthly.metricsUsd, 0),
     });
     const monthlyUsd = round(routes.reduce((n, r) => n + r.monthly.totalUsd, 0) + monitoring.alarmsUsd + monitoring.dashboardsUsd, 8);
     const oneTimeUsd = round(routes.reduce((n, r) => n + r.backfill.totalUsd, 0) + jobs.reduce((n, j) => n + j.totalUsd, 0), 8);
 
-    const capacity: KmsCapacity[] = [...kms.values()].sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`)).map(k => {
-        const quota = kmsQuota(prices, k.region);
-        const perSecond = k.monthly / SECONDS_PER_MONTH;
-        return {
-            account: k.account, region: k.region, monthlyRequests: k.monthly, averagePerSecond: round(perSecond, 3), quotaPerSecond: quota,
-            percentOfQuota: round((perSecond / quota) * 100, 6), backfillRequests: k.backfill, backfillHoursAtQuota: round(k.backfill / quota / 3600, 3),
-        };
-    });
-    const rtcCapacity: RtcCapacity[] = [...rtc.values()].sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`))
+    const capacity: KmsCapacity[] = [...kms.values()]
+        .sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`))
+        .map(k => {
+            const quota = kmsQuota(prices, k.region);
+            const perSecond = k.monthly / SECONDS_PER_MONTH;
+            return {
+                account: k.account,
+                region: k.region,
+                monthlyRequests: k.monthly,
+                averagePerSecond: round(perSecond, 3),
+                quotaPerSecond: quota,
+                percentOfQuota: round((perSecond / quota) * 100, 6),
+                backfillRequests: k.backfill,
+                backfillHoursAtQuota: round(k.backfill / quota / 3600, 3),
+            };
+        });
+    const rtcCapacity: RtcCapacity[] = [...rtc.values()]
+        .sort((a, b) => `${a.account}/${a.region}`.localeCompare(`${b.account}/${b.region}`))
         .map(x => ({ account: x.account, region: x.region, averageGbps: round((x.bytes * 8) / SECONDS_PER_MONTH / 1e9, 6), quotaGbps: prices.rtcGbpsQuota }));
 
     const notes = [

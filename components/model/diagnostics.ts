@@ -50,7 +50,8 @@ export const DIAGNOSTIC_CODES = {
     SOURCE_KMS_KEY_MISSING: "SSE-KMS replication without the source key: the role cannot be granted kms:Decrypt.",
     IAM_QUOTA_EXCEEDED: "The replication role's permissions cannot fit inside the configured IAM quotas.",
     INVALID_CONFIG: "A stack config or component argument is malformed.",
-    ACCOUNT_WITHOUT_CREDENTIALS: "An account the routes use has no roleArn or profile in stack config while other accounts do: its provider uses the ambient credentials.",
+    ACCOUNT_WITHOUT_CREDENTIALS:
+        "An account the routes use has no roleArn or profile in stack config while other accounts do: its provider uses the ambient credentials.",
     PARTITION_MISMATCH: "A route, key or account spans AWS partitions (aws, aws-cn, aws-us-gov, aws-eusc); replication cannot cross partitions.",
     MANIFEST_TOO_LARGE: "The manifest is over a size limit (file size, decompressed workbook size or rows).",
     DUPLICATE_KEY: "A YAML or JSON mapping gives the same key twice (a second `routes:`, a tag key).",
@@ -90,12 +91,7 @@ export interface SourceLocation {
     path?: string;
 }
 
-export function diag(
-    code: DiagnosticCode,
-    message: string,
-    at: SourceLocation | undefined,
-    severity: Severity = "error",
-): Diagnostic {
+export function diag(code: DiagnosticCode, message: string, at: SourceLocation | undefined, severity: Severity = "error"): Diagnostic {
     const d: Diagnostic = { code, severity, message };
     if (at?.file !== undefined) d.file = at.file;
     if (at?.row !== undefined) d.row = at.row;
@@ -115,12 +111,14 @@ export function escalateWarnings(diagnostics: readonly Diagnostic[]): Diagnostic
 
 /** Stable order: by file, row, column, then code, so output does not depend on check order. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
-    return [...diagnostics].sort((a, b) =>
-        (a.file ?? "").localeCompare(b.file ?? "") ||
-        (a.row ?? 0) - (b.row ?? 0) ||
-        (a.path ?? "").localeCompare(b.path ?? "") ||
-        (a.column ?? "").localeCompare(b.column ?? "") ||
-        a.code.localeCompare(b.code));
+    return [...diagnostics].sort(
+        (a, b) =>
+            (a.file ?? "").localeCompare(b.file ?? "") ||
+            (a.row ?? 0) - (b.row ?? 0) ||
+            (a.path ?? "").localeCompare(b.path ?? "") ||
+            (a.column ?? "").localeCompare(b.column ?? "") ||
+            a.code.localeCompare(b.code),
+    );
 }
 
 /** What a value is, for a message, without ever calling its own conversion methods. */
@@ -165,8 +163,6 @@ export function safeJson(value: unknown, indent?: number): string {
 
 /** `file:row:col severity CODE message`, the CLI's human line; unsafe characters are escaped. */
 export function formatDiagnostic(d: Diagnostic): string {
-    const where = d.file !== undefined
-        ? [d.file, d.row ?? "", d.column ?? ""].join(":")
-        : (d.path ?? "(args)");
+    const where = d.file !== undefined ? [d.file, d.row ?? "", d.column ?? ""].join(":") : (d.path ?? "(args)");
     return escapeTerminal(`${where} ${d.severity} ${d.code} ${d.message}`);
 }

@@ -75,9 +75,11 @@ export interface RuleOptions {
 export function ruleFor(route: RouteSpec, options: RuleOptions = {}): ReplicationRuleDoc {
     const tagKeys = Object.keys(route.tags).sort();
     const filter: ReplicationRuleDoc["filter"] =
-        tagKeys.length === 0 ? { prefix: route.prefix }
-        : tagKeys.length === 1 && !route.prefix ? { tag: { key: tagKeys[0], value: route.tags[tagKeys[0]] } }
-        : { and: { ...(route.prefix ? { prefix: route.prefix } : {}), tags: Object.fromEntries(tagKeys.map(k => [k, route.tags[k]])) } };
+        tagKeys.length === 0
+            ? { prefix: route.prefix }
+            : tagKeys.length === 1 && !route.prefix
+              ? { tag: { key: tagKeys[0], value: route.tags[tagKeys[0]] } }
+              : { and: { ...(route.prefix ? { prefix: route.prefix } : {}), tags: Object.fromEntries(tagKeys.map(k => [k, route.tags[k]])) } };
     const crossAccount = route.sourceAccount !== route.destinationAccount;
     const override = crossAccount && route.replicaOwnership === "destination";
     const rule: ReplicationRuleDoc = {
@@ -95,10 +97,14 @@ export function ruleFor(route: RouteSpec, options: RuleOptions = {}): Replicatio
             // are what alarms, dashboards and failure events read; RTC needs them at 15 minutes.
             // (S3 User Guide, "Using S3 Replication metrics":
             // https://docs.aws.amazon.com/AmazonS3/latest/userguide/repl-metrics.html)
-            ...(route.rtc ? {
-                replicationTime: { status: "Enabled", time: { minutes: LIMITS.rtcMinutes } },
-                metrics: { status: "Enabled", eventThreshold: { minutes: LIMITS.rtcMinutes } },
-            } : options.metrics !== false ? { metrics: { status: "Enabled" } } : {}),
+            ...(route.rtc
+                ? {
+                      replicationTime: { status: "Enabled", time: { minutes: LIMITS.rtcMinutes } },
+                      metrics: { status: "Enabled", eventThreshold: { minutes: LIMITS.rtcMinutes } },
+                  }
+                : options.metrics !== false
+                  ? { metrics: { status: "Enabled" } }
+                  : {}),
         },
     };
     if (route.replicateKms || route.bidirectional) {
@@ -138,7 +144,17 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         let b = reportBuckets.get(name) ?? bucketByName.get(name);
         if (!b) {
             const o = options.buckets?.[name];
-            b = { name, account, region, create: o?.create ?? true, ...(o?.kmsKeyArn ? { kmsKeyArn: o.kmsKeyArn } : {}), objectLock: false, isSource: false, isDestination: false, at: {} };
+            b = {
+                name,
+                account,
+                region,
+                create: o?.create ?? true,
+                ...(o?.kmsKeyArn ? { kmsKeyArn: o.kmsKeyArn } : {}),
+                objectLock: false,
+                isSource: false,
+                isDestination: false,
+                at: {},
+            };
             reportBuckets.set(name, b);
         }
         return b;
@@ -157,13 +173,16 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         if (b.kmsKeyArn) keys.add(b.kmsKeyArn);
         for (const r of routes) if (r.replicateKms && r.sourceKmsKeyArn) keys.add(r.sourceKmsKeyArn);
         const grant: SourceGrant = {
-            bucket: source, region: b.region, objectLock: b.objectLock,
+            bucket: source,
+            region: b.region,
+            objectLock: b.objectLock,
             sourceKmsKeys: routes.some(r => r.replicateKms) ? [...keys] : [],
             destinations: routes.map(r => {
                 const replicaKey = r.replicateKms && r.replicaKmsKeyId ? r.replicaKmsKeyId : undefined;
                 const defaultKey = bucketByName.get(r.destination)?.kmsKeyArn;
                 return {
-                    bucket: r.destination, region: r.destinationRegion,
+                    bucket: r.destination,
+                    region: r.destinationRegion,
                     ownerOverride: r.sourceAccount !== r.destinationAccount && r.replicaOwnership === "destination",
                     ...(replicaKey ? { replicaKmsKey: replicaKey } : {}),
                     ...(defaultKey && defaultKey !== replicaKey ? { defaultKmsKey: defaultKey } : {}),
@@ -181,8 +200,11 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         try {
             const group = shardTag(options.shard);
             for (const role of planRoles(account, region, grants, {
-                quotas: options.quotas, granularity: options.roleGranularity, trustConditions: options.trustConditions,
-                ...(options.roleSlots !== undefined ? { slots: options.roleSlots } : {}), ...(group ? { group } : {}),
+                quotas: options.quotas,
+                granularity: options.roleGranularity,
+                trustConditions: options.trustConditions,
+                ...(options.roleSlots !== undefined ? { slots: options.roleSlots } : {}),
+                ...(group ? { group } : {}),
             })) {
                 roles.push(role);
                 for (const s of role.sources) roleOfSource.set(s, role);
@@ -238,7 +260,13 @@ export function planFleet(spec: FleetSpec, options: FleetPlanOptions = {}): Flee
         const bytes = policyBytes(policy);
         if (bytes > LIMITS.maxBucketPolicyBytes) {
             const route = spec.routes.find(r => r.destination === bucket.name);
-            diagnostics.push(diag("BUCKET_POLICY_TOO_LARGE", `the policy of ${bucket.name} renders to ${bytes} bytes (grants to ${new Set(grants.map(g => g.sourceAccount)).size} source accounts); S3 allows ${LIMITS.maxBucketPolicyBytes}: replicate from fewer source accounts into this destination.`, route?.locs.destination_bucket ?? route?.at ?? bucket.at));
+            diagnostics.push(
+                diag(
+                    "BUCKET_POLICY_TOO_LARGE",
+                    `the policy of ${bucket.name} renders to ${bytes} bytes (grants to ${new Set(grants.map(g => g.sourceAccount)).size} source accounts); S3 allows ${LIMITS.maxBucketPolicyBytes}: replicate from fewer source accounts into this destination.`,
+                    route?.locs.destination_bucket ?? route?.at ?? bucket.at,
+                ),
+            );
         }
         buckets.push({ bucket, grants, policy, reportBucket: reportBuckets.has(bucket.name) });
     }

@@ -4,8 +4,17 @@
  * with where it came from. Pure: no Pulumi, no AWS.
  */
 import {
-    LIMITS, bucketNameProblems, describePartition, isAccountId, isAscii, isKnownRegion, isReplicationStorageClass,
-    KNOWN_REGIONS, parseKmsKeyArn, partitionOf, REPLICATION_STORAGE_CLASSES,
+    LIMITS,
+    bucketNameProblems,
+    describePartition,
+    isAccountId,
+    isAscii,
+    isKnownRegion,
+    isReplicationStorageClass,
+    KNOWN_REGIONS,
+    parseKmsKeyArn,
+    partitionOf,
+    REPLICATION_STORAGE_CLASSES,
 } from "./aws-facts";
 import { BLOG_TEMPLATE_DESTINATION, Column, COLUMNS, REQUIRED_COLUMNS } from "./columns";
 import { Diagnostic, DiagnosticCode, Severity, SourceLocation, diag, kindOf } from "./diagnostics";
@@ -159,7 +168,12 @@ class RecordReader {
     ) {}
 
     loc(column: Column): SourceLocation {
-        return this.record.locs?.[column] ?? { ...this.record.at, ...(this.record.at.path !== undefined ? { path: `${this.record.at.path}.${column}` } : { column }) };
+        return (
+            this.record.locs?.[column] ?? {
+                ...this.record.at,
+                ...(this.record.at.path !== undefined ? { path: `${this.record.at.path}.${column}` } : { column }),
+            }
+        );
     }
 
     report(code: DiagnosticCode, column: Column, message: string, severity: Severity = "error"): void {
@@ -172,7 +186,10 @@ class RecordReader {
      */
     screen(): void {
         for (const column of COLUMNS) {
-            if (this.record.values[column] === REFUSED) { this.refused.add(column); continue; }
+            if (this.record.values[column] === REFUSED) {
+                this.refused.add(column);
+                continue;
+            }
             const v = this.raw(column);
             if (v === undefined) continue;
             const problem = screenValue(column, v);
@@ -228,7 +245,11 @@ class RecordReader {
         if (v === undefined) return undefined;
         if (typeof v !== "string") return this.notText(column, v);
         if (hasSurroundingWhitespace(v)) {
-            this.report("SURROUNDING_WHITESPACE", column, `${column} ${JSON.stringify(v)} starts or ends with whitespace, which a cell does not show and S3 would match exactly; delete it (values are never trimmed).`);
+            this.report(
+                "SURROUNDING_WHITESPACE",
+                column,
+                `${column} ${JSON.stringify(v)} starts or ends with whitespace, which a cell does not show and S3 would match exactly; delete it (values are never trimmed).`,
+            );
             this.refused.add(column);
             return undefined;
         }
@@ -242,7 +263,11 @@ class RecordReader {
         const s = typeof v === "string" || typeof v === "number" ? trimSpaces(String(v)).toLowerCase() : undefined;
         if (s !== undefined && TRUE.has(s)) return true;
         if (s !== undefined && FALSE.has(s)) return false;
-        this.report("INVALID_VALUE", column, `${column} must be true or false (also yes/no, enabled/disabled), not ${s !== undefined ? JSON.stringify(String(v)) : kindOf(v)}.`);
+        this.report(
+            "INVALID_VALUE",
+            column,
+            `${column} must be true or false (also yes/no, enabled/disabled), not ${s !== undefined ? JSON.stringify(String(v)) : kindOf(v)}.`,
+        );
         return undefined;
     }
 
@@ -260,7 +285,11 @@ class RecordReader {
         if (typeof v === "number") {
             const id = accountFromNumber(v);
             if (id === undefined) {
-                this.report("INVALID_ACCOUNT", column, `the number ${v} is not a 12-digit AWS account id (only an 11-digit number, an id whose leading zero a spreadsheet dropped, gets it back); write all 12 digits as text.`);
+                this.report(
+                    "INVALID_ACCOUNT",
+                    column,
+                    `the number ${v} is not a 12-digit AWS account id (only an 11-digit number, an id whose leading zero a spreadsheet dropped, gets it back); write all 12 digits as text.`,
+                );
             }
             return id;
         }
@@ -276,16 +305,28 @@ class RecordReader {
         const alias = aliasKey !== undefined ? accounts[aliasKey] : undefined;
         if (alias) {
             if (!isAccountId(String(alias.id))) {
-                this.report("INVALID_ACCOUNT", column, `alias ${s} maps to ${JSON.stringify(alias.id)}, which is not a 12-digit account id; fix accounts.${s}.id in stack config.`);
+                this.report(
+                    "INVALID_ACCOUNT",
+                    column,
+                    `alias ${s} maps to ${JSON.stringify(alias.id)}, which is not a 12-digit account id; fix accounts.${s}.id in stack config.`,
+                );
                 return undefined;
             }
             return String(alias.id);
         }
         if (/^[\d\s-]+$/.test(s)) {
-            this.report("INVALID_ACCOUNT", column, `${JSON.stringify(s)} is not a 12-digit AWS account id; write all 12 digits (as text, so leading zeros stay).`);
+            this.report(
+                "INVALID_ACCOUNT",
+                column,
+                `${JSON.stringify(s)} is not a 12-digit AWS account id; write all 12 digits (as text, so leading zeros stay).`,
+            );
         } else {
             const known = Object.keys(accounts);
-            this.report("UNKNOWN_ACCOUNT_ALIAS", column, `account alias ${JSON.stringify(s)} is not defined in stack config; ${known.length ? `known aliases: ${known.join(", ")}` : "add it under accounts"} or use the 12-digit id.`);
+            this.report(
+                "UNKNOWN_ACCOUNT_ALIAS",
+                column,
+                `account alias ${JSON.stringify(s)} is not defined in stack config; ${known.length ? `known aliases: ${known.join(", ")}` : "add it under accounts"} or use the 12-digit id.`,
+            );
         }
         return undefined;
     }
@@ -315,7 +356,10 @@ class RecordReader {
         if (this.refused.has(column)) return undefined;
         const v = this.raw(column);
         if (v === undefined) return out;
-        const bad = (why: string) => { this.report("INVALID_TAG_FILTER", column, `tags ${why}; write key=value pairs separated by semicolons, e.g. team=data;class=logs.`); return undefined; };
+        const bad = (why: string) => {
+            this.report("INVALID_TAG_FILTER", column, `tags ${why}; write key=value pairs separated by semicolons, e.g. team=data;class=logs.`);
+            return undefined;
+        };
         let pairs: Array<[string, string]>;
         if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)) {
             // Screened already: every value is text (or empty).
@@ -335,7 +379,11 @@ class RecordReader {
         }
         const spaced = pairs.find(([k, val]) => hasSurroundingWhitespace(k) || hasSurroundingWhitespace(val));
         if (spaced) {
-            this.report("SURROUNDING_WHITESPACE", column, `tag ${JSON.stringify(`${spaced[0]}=${spaced[1]}`)} has whitespace at the start or end of its key or value, which S3 would match exactly; delete it (write team=data;class=logs, with no spaces around ";" and "=").`);
+            this.report(
+                "SURROUNDING_WHITESPACE",
+                column,
+                `tag ${JSON.stringify(`${spaced[0]}=${spaced[1]}`)} has whitespace at the start or end of its key or value, which S3 would match exactly; delete it (write team=data;class=logs, with no spaces around ";" and "=").`,
+            );
             this.refused.add(column);
             return undefined;
         }
@@ -347,7 +395,11 @@ class RecordReader {
         if (v === undefined) return undefined;
         const n = parsePriority(v);
         if (n === undefined) {
-            this.report("INVALID_PRIORITY", column, `${column} must be a whole number from 0 to 2147483647, written in decimal digits, not ${typeof v === "string" || typeof v === "number" ? JSON.stringify(String(v)) : kindOf(v)}.`);
+            this.report(
+                "INVALID_PRIORITY",
+                column,
+                `${column} must be a whole number from 0 to 2147483647, written in decimal digits, not ${typeof v === "string" || typeof v === "number" ? JSON.stringify(String(v)) : kindOf(v)}.`,
+            );
         }
         return n;
     }
@@ -361,7 +413,6 @@ function isBlank(v: Cell): boolean {
 function fillTemplate(template: string, vars: Record<string, string>): string {
     return template.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 }
-
 
 /** Parsed but not yet cross-checked. */
 interface Draft extends Omit<RouteSpec, "ruleId" | "priority" | "key"> {
@@ -386,22 +437,39 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
         const r = new RecordReader(record, defaults, diagnostics);
         r.screen();
         for (const c of REQUIRED_COLUMNS) {
-            if (r.raw(c) === undefined && !r.isRefused(c)) r.report("MISSING_FIELD", c, `${c} is required; fill it in${c === "source_bucket" ? "" : " or give a default with --set " + c + "=... or stack config defaults"}.`);
+            if (r.raw(c) === undefined && !r.isRefused(c))
+                r.report(
+                    "MISSING_FIELD",
+                    c,
+                    `${c} is required; fill it in${c === "source_bucket" ? "" : " or give a default with --set " + c + "=... or stack config defaults"}.`,
+                );
         }
         const sourceName = r.str("source_bucket");
         const source = r.bucket("source_bucket", sourceName);
         const sourceAccount = r.account("source_account", accounts);
         const sourceRegion = r.region("source_region");
         // A refused destination account or Region is unusable, never replaced by the source's.
-        const destinationAccount = r.isRefused("destination_account") ? undefined : r.raw("destination_account") === undefined ? sourceAccount : r.account("destination_account", accounts);
-        const destinationRegion = r.isRefused("destination_region") ? undefined : r.raw("destination_region") === undefined ? sourceRegion : r.region("destination_region");
+        const destinationAccount = r.isRefused("destination_account")
+            ? undefined
+            : r.raw("destination_account") === undefined
+              ? sourceAccount
+              : r.account("destination_account", accounts);
+        const destinationRegion = r.isRefused("destination_region")
+            ? undefined
+            : r.raw("destination_region") === undefined
+              ? sourceRegion
+              : r.region("destination_region");
 
         let destName = r.str("destination_bucket");
         // Null prototype: a `{constructor}` placeholder is left as written, not filled from Object.prototype.
-        const vars = () => Object.assign(Object.create(null) as Record<string, string>, {
-            source: source ?? "", source_account: sourceAccount ?? "", source_region: sourceRegion ?? "",
-            destination_account: destinationAccount ?? "", destination_region: destinationRegion ?? "",
-        });
+        const vars = () =>
+            Object.assign(Object.create(null) as Record<string, string>, {
+                source: source ?? "",
+                source_account: sourceAccount ?? "",
+                source_region: sourceRegion ?? "",
+                destination_account: destinationAccount ?? "",
+                destination_region: destinationRegion ?? "",
+            });
         // A default like `--set destination_bucket={source}-replica` is a template too.
         if (destName !== undefined && destName.includes("{") && source !== undefined) destName = fillTemplate(destName, vars());
         if (destName === undefined && source !== undefined) {
@@ -411,7 +479,11 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
                 // The blog's spreadsheet names no target: its buckets are `<source>-target`.
                 destName = fillTemplate(BLOG_TEMPLATE_DESTINATION, vars());
             } else if (sourceName !== undefined) {
-                r.report("MISSING_FIELD", "destination_bucket", "destination_bucket is required when stack config has no destinationTemplate (e.g. \"{source}-replica\").");
+                r.report(
+                    "MISSING_FIELD",
+                    "destination_bucket",
+                    'destination_bucket is required when stack config has no destinationTemplate (e.g. "{source}-replica").',
+                );
             }
         }
         const destination = r.bucket("destination_bucket", destName);
@@ -423,7 +495,11 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
             const norm = storageClass.toUpperCase().replace(/[\s-]+/g, "_");
             if (isReplicationStorageClass(norm)) storageClass = norm;
             else {
-                r.report("INVALID_STORAGE_CLASS", "storage_class", `${JSON.stringify(storageClass)} is not a replication storage class; use one of ${REPLICATION_STORAGE_CLASSES.join(", ")}.`);
+                r.report(
+                    "INVALID_STORAGE_CLASS",
+                    "storage_class",
+                    `${JSON.stringify(storageClass)} is not a replication storage class; use one of ${REPLICATION_STORAGE_CLASSES.join(", ")}.`,
+                );
                 storageClass = undefined;
             }
         }
@@ -431,9 +507,16 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
         const ownership = r.oneOf("replica_ownership", ["destination", "source"] as const);
         const replicaKey = r.str("replica_kms_key");
         const sourceKey = r.str("source_kms_key");
-        for (const [col, key] of [["replica_kms_key", replicaKey], ["source_kms_key", sourceKey]] as const) {
+        for (const [col, key] of [
+            ["replica_kms_key", replicaKey],
+            ["source_kms_key", sourceKey],
+        ] as const) {
             if (key !== undefined && !parseKmsKeyArn(key)) {
-                r.report("KMS_KEY_INVALID", col, `${JSON.stringify(key)} is not a KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id>); a bare key id resolves in the wrong account and Region.`);
+                r.report(
+                    "KMS_KEY_INVALID",
+                    col,
+                    `${JSON.stringify(key)} is not a KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id>); a bare key id resolves in the wrong account and Region.`,
+                );
             }
         }
         const replicateKms = r.bool("replicate_kms") ?? replicaKey !== undefined;
@@ -446,7 +529,12 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
             if (TRUE.has(s)) existing = "eligible";
             else if (FALSE.has(s)) existing = "none";
             else if (isExistingObjectsMode(s)) existing = s;
-            else r.report("INVALID_VALUE", "existing_objects", `existing_objects must be one of ${EXISTING_OBJECTS_MODES.join(", ")} (or Enabled/Disabled), not ${JSON.stringify(existingRaw)}.`);
+            else
+                r.report(
+                    "INVALID_VALUE",
+                    "existing_objects",
+                    `existing_objects must be one of ${EXISTING_OBJECTS_MODES.join(", ")} (or Enabled/Disabled), not ${JSON.stringify(existingRaw)}.`,
+                );
         }
         const backfillTrigger = r.verbatim("backfill_trigger");
         const bidirectional = r.bool("bidirectional") ?? false;
@@ -463,58 +551,124 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
         }
         const ruleId = r.verbatim("rule_id");
         if (ruleId !== undefined) {
-            if (ruleId.length > LIMITS.maxRuleIdLength) r.report("RULE_ID_TOO_LONG", "rule_id", `rule_id is ${ruleId.length} characters; S3 allows at most ${LIMITS.maxRuleIdLength}.`);
-            if (!isAscii(ruleId)) r.report("INVALID_RULE_ID", "rule_id", `rule_id ${JSON.stringify(ruleId)} has non-ASCII characters, which S3 rejects; use ASCII only.`);
+            if (ruleId.length > LIMITS.maxRuleIdLength)
+                r.report("RULE_ID_TOO_LONG", "rule_id", `rule_id is ${ruleId.length} characters; S3 allows at most ${LIMITS.maxRuleIdLength}.`);
+            if (!isAscii(ruleId))
+                r.report("INVALID_RULE_ID", "rule_id", `rule_id ${JSON.stringify(ruleId)} has non-ASCII characters, which S3 rejects; use ASCII only.`);
         }
-        if (prefix.length > LIMITS.maxPrefixLength) r.report("PREFIX_TOO_LONG", "prefix", `prefix is ${prefix.length} characters; S3 allows at most ${LIMITS.maxPrefixLength}.`);
+        if (prefix.length > LIMITS.maxPrefixLength)
+            r.report("PREFIX_TOO_LONG", "prefix", `prefix is ${prefix.length} characters; S3 allows at most ${LIMITS.maxPrefixLength}.`);
         if (deleteMarkers && tags && Object.keys(tags).length > 0) {
-            r.report("DELETE_MARKER_WITH_TAG_FILTER", "delete_marker_replication", "delete markers cannot be replicated by a rule with a tag filter (S3 rejects it); set delete_marker_replication to false or remove the tags.");
+            r.report(
+                "DELETE_MARKER_WITH_TAG_FILTER",
+                "delete_marker_replication",
+                "delete markers cannot be replicated by a rule with a tag filter (S3 rejects it); set delete_marker_replication to false or remove the tags.",
+            );
         }
 
         // Replication, roles and keys never cross partitions (separate accounts and endpoints).
         let partitionsMatch = true;
         if (sourceRegion && destinationRegion && partitionOf(sourceRegion) !== partitionOf(destinationRegion)) {
             partitionsMatch = false;
-            r.report("PARTITION_MISMATCH", r.explicit("destination_region") ? "destination_region" : "source_region", `the source is in ${sourceRegion}, in ${describePartition(partitionOf(sourceRegion))}, but the destination is in ${destinationRegion}, in ${describePartition(partitionOf(destinationRegion))}; S3 cannot replicate between partitions: choose a destination in the source's partition.`);
+            r.report(
+                "PARTITION_MISMATCH",
+                r.explicit("destination_region") ? "destination_region" : "source_region",
+                `the source is in ${sourceRegion}, in ${describePartition(partitionOf(sourceRegion))}, but the destination is in ${destinationRegion}, in ${describePartition(partitionOf(destinationRegion))}; S3 cannot replicate between partitions: choose a destination in the source's partition.`,
+            );
         }
-        for (const [col, keyArn] of [["replica_kms_key", replicaKey], ["source_kms_key", sourceKey]] as const) {
+        for (const [col, keyArn] of [
+            ["replica_kms_key", replicaKey],
+            ["source_kms_key", sourceKey],
+        ] as const) {
             const key = keyArn !== undefined ? parseKmsKeyArn(keyArn) : undefined;
             if (key && isKnownRegion(key.region) && partitionOf(key.region) !== key.partition) {
                 partitionsMatch = false;
-                r.report("PARTITION_MISMATCH", col, `the key ARN says partition ${key.partition}, but its Region ${key.region} is in ${describePartition(partitionOf(key.region))}; write it as arn:${partitionOf(key.region)}:kms:${key.region}:...`);
+                r.report(
+                    "PARTITION_MISMATCH",
+                    col,
+                    `the key ARN says partition ${key.partition}, but its Region ${key.region} is in ${describePartition(partitionOf(key.region))}; write it as arn:${partitionOf(key.region)}:kms:${key.region}:...`,
+                );
             }
         }
 
-        if (!source || !destination || !sourceAccount || !sourceRegion || !destinationAccount || !destinationRegion || !tags || !partitionsMatch || r.anyRefused()) continue;
+        if (
+            !source ||
+            !destination ||
+            !sourceAccount ||
+            !sourceRegion ||
+            !destinationAccount ||
+            !destinationRegion ||
+            !tags ||
+            !partitionsMatch ||
+            r.anyRefused()
+        )
+            continue;
         const crossAccount = sourceAccount !== destinationAccount;
         if (ownership === "destination" && !crossAccount) {
-            r.report("OWNERSHIP_OVERRIDE_SAME_ACCOUNT", "replica_ownership", `source and destination are both in account ${sourceAccount}: the ownership override has no effect; set replica_ownership to source or leave it blank.`, "warning");
+            r.report(
+                "OWNERSHIP_OVERRIDE_SAME_ACCOUNT",
+                "replica_ownership",
+                `source and destination are both in account ${sourceAccount}: the ownership override has no effect; set replica_ownership to source or leave it blank.`,
+                "warning",
+            );
         }
         if (replicateKms && replicaKey === undefined) {
-            r.report("KMS_REPLICA_KEY_MISSING", "replica_kms_key", "replicate_kms is true but replica_kms_key is empty; give a KMS key ARN in the destination Region.");
+            r.report(
+                "KMS_REPLICA_KEY_MISSING",
+                "replica_kms_key",
+                "replicate_kms is true but replica_kms_key is empty; give a KMS key ARN in the destination Region.",
+            );
         }
         if (!replicateKms && replicaKey !== undefined && r.explicit("replicate_kms")) {
-            r.report("KMS_KEY_WITHOUT_REPLICATION", "replicate_kms", "replica_kms_key is set but replicate_kms is false, so SSE-KMS objects would not be replicated; set replicate_kms to true or clear the key.", "warning");
+            r.report(
+                "KMS_KEY_WITHOUT_REPLICATION",
+                "replicate_kms",
+                "replica_kms_key is set but replicate_kms is false, so SSE-KMS objects would not be replicated; set replicate_kms to true or clear the key.",
+                "warning",
+            );
         }
         if (replicateKms && sourceKey === undefined) {
-            r.report("SOURCE_KMS_KEY_MISSING", "source_kms_key", "replicate_kms is true but source_kms_key is empty: the role gets no kms:Decrypt and SSE-KMS objects will fail to replicate; give the source bucket's key ARN.", "warning");
+            r.report(
+                "SOURCE_KMS_KEY_MISSING",
+                "source_kms_key",
+                "replicate_kms is true but source_kms_key is empty: the role gets no kms:Decrypt and SSE-KMS objects will fail to replicate; give the source bucket's key ARN.",
+                "warning",
+            );
         }
         if (replicaKey !== undefined) {
             const key = parseKmsKeyArn(replicaKey);
             if (key && key.region !== destinationRegion) {
-                r.report("KMS_KEY_REGION_MISMATCH", "replica_kms_key", `replica key is in ${key.region} but the destination bucket is in ${destinationRegion}; S3 needs a key in the destination's Region.`);
+                r.report(
+                    "KMS_KEY_REGION_MISMATCH",
+                    "replica_kms_key",
+                    `replica key is in ${key.region} but the destination bucket is in ${destinationRegion}; S3 needs a key in the destination's Region.`,
+                );
             }
         }
         if (sourceKey !== undefined) {
             const key = parseKmsKeyArn(sourceKey);
             if (key && key.region !== sourceRegion) {
-                r.report("KMS_KEY_REGION_MISMATCH", "source_kms_key", `source key is in ${key.region} but the source bucket is in ${sourceRegion}; give the key the source bucket encrypts with.`);
+                r.report(
+                    "KMS_KEY_REGION_MISMATCH",
+                    "source_kms_key",
+                    `source key is in ${key.region} but the source bucket is in ${sourceRegion}; give the key the source bucket encrypts with.`,
+                );
             }
         }
 
         drafts.push({
-            source, destination, sourceAccount, sourceRegion, destinationAccount, destinationRegion,
-            ruleId, priority, status, prefix, tags, storageClass,
+            source,
+            destination,
+            sourceAccount,
+            sourceRegion,
+            destinationAccount,
+            destinationRegion,
+            ruleId,
+            priority,
+            status,
+            prefix,
+            tags,
+            storageClass,
             deleteMarkerReplication: deleteMarkers,
             replicaOwnership: ownership ?? (crossAccount ? "destination" : "source"),
             replicaOwnershipExplicit: ownership !== undefined,
@@ -526,7 +680,8 @@ export function buildFleetSpec(records: readonly RouteRecord[], options: FleetOp
             ...(backfillTrigger !== undefined ? { backfillTrigger } : {}),
             bidirectional,
             implied: false,
-            createSource, createDestination,
+            createSource,
+            createDestination,
             at: record.at,
             locs: Object.fromEntries(COLUMNS.map(c => [c, r.loc(c)])) as Partial<Record<Column, SourceLocation>>,
         });
@@ -559,13 +714,23 @@ function accountsWithoutCredentials(routes: readonly RouteSpec[], accounts: read
     // Rows in file order, so the warning points at the first row that names the account.
     const byRow = [...routes].filter(r => !r.implied).sort((a, b) => (a.at.row ?? 0) - (b.at.row ?? 0));
     for (const r of byRow) {
-        for (const [id, column] of [[r.sourceAccount, "source_account"], [r.destinationAccount, "destination_account"]] as const) {
+        for (const [id, column] of [
+            [r.sourceAccount, "source_account"],
+            [r.destinationAccount, "destination_account"],
+        ] as const) {
             if (seen.has(id)) continue;
             seen.add(id);
             const account = accounts.find(a => a.id === id);
             if (reachable(account)) continue;
             const name = account?.alias ? `accounts.${account.alias}` : "accounts.<alias>";
-            out.push(diag("ACCOUNT_WITHOUT_CREDENTIALS", `account ${id}${account?.alias ? ` (${account.alias})` : ""} has no roleArn or profile in stack config, while other accounts do: its provider will use the ambient credentials of whoever runs pulumi (allowedAccountIds refuses the wrong account, but only at deploy); give ${name}.roleArn or ${name}.profile${account?.alias ? "" : ` with id "${id}"`}.`, r.locs[column] ?? r.at, "warning"));
+            out.push(
+                diag(
+                    "ACCOUNT_WITHOUT_CREDENTIALS",
+                    `account ${id}${account?.alias ? ` (${account.alias})` : ""} has no roleArn or profile in stack config, while other accounts do: its provider will use the ambient credentials of whoever runs pulumi (allowedAccountIds refuses the wrong account, but only at deploy); give ${name}.roleArn or ${name}.profile${account?.alias ? "" : ` with id "${id}"`}.`,
+                    r.locs[column] ?? r.at,
+                    "warning",
+                ),
+            );
         }
     }
     return out;
@@ -588,7 +753,12 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         const id = identity(d);
         const first = seen.get(id);
         if (first) {
-            report(d, "DUPLICATE_ROUTE", "destination_bucket", `${d.source} -> ${d.destination}${d.prefix || Object.keys(d.tags).length ? " with the same filter" : ""} is already declared at ${rowOf(first)}; remove one of the two.`);
+            report(
+                d,
+                "DUPLICATE_ROUTE",
+                "destination_bucket",
+                `${d.source} -> ${d.destination}${d.prefix || Object.keys(d.tags).length ? " with the same filter" : ""} is already declared at ${rowOf(first)}; remove one of the two.`,
+            );
             continue;
         }
         seen.set(id, d);
@@ -607,17 +777,27 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
             if (reverse.length === 0) {
                 const replicaKey = d.sourceKmsKeyArn;
                 if (d.replicateKms && !replicaKey) {
-                    report(d, "KMS_REPLICA_KEY_MISSING", "source_kms_key", `two-way route: the reverse rule ${d.destination} -> ${d.source} replicates SSE-KMS objects and needs source_kms_key (the key replicas are encrypted with in ${d.sourceRegion}).`);
+                    report(
+                        d,
+                        "KMS_REPLICA_KEY_MISSING",
+                        "source_kms_key",
+                        `two-way route: the reverse rule ${d.destination} -> ${d.source} replicates SSE-KMS objects and needs source_kms_key (the key replicas are encrypted with in ${d.sourceRegion}).`,
+                    );
                 }
                 implied.push({
                     ...d,
-                    source: d.destination, destination: d.source,
-                    sourceAccount: d.destinationAccount, destinationAccount: d.sourceAccount,
-                    sourceRegion: d.destinationRegion, destinationRegion: d.sourceRegion,
-                    ruleId: undefined, priority: undefined,
+                    source: d.destination,
+                    destination: d.source,
+                    sourceAccount: d.destinationAccount,
+                    destinationAccount: d.sourceAccount,
+                    sourceRegion: d.destinationRegion,
+                    destinationRegion: d.sourceRegion,
+                    ruleId: undefined,
+                    priority: undefined,
                     ...(d.replicateKms && replicaKey ? { replicaKmsKeyId: replicaKey } : { replicaKmsKeyId: undefined }),
                     ...(d.replicaKmsKeyId ? { sourceKmsKeyArn: d.replicaKmsKeyId } : { sourceKmsKeyArn: undefined }),
-                    createSource: d.createDestination, createDestination: d.createSource,
+                    createSource: d.createDestination,
+                    createDestination: d.createSource,
                     existingObjects: "none",
                     implied: true,
                 });
@@ -630,7 +810,13 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         if (!d.bidirectional && reverse.length > 0 && !reverse.some(rv => rv.bidirectional) && !reverse.some(rv => flagged.has(rv))) {
             flagged.add(d);
             const later = [d, reverse[0]].sort((a, b) => (a.at.row ?? 0) - (b.at.row ?? 0))[1];
-            report(later, "TWO_WAY_NOT_DECLARED", "bidirectional", `${d.source} -> ${d.destination} and ${d.destination} -> ${d.source} are both declared but not marked bidirectional, so changes to replicas (metadata, tags, ACLs) are not synced back; set bidirectional to true on one of them.`, "warning");
+            report(
+                later,
+                "TWO_WAY_NOT_DECLARED",
+                "bidirectional",
+                `${d.source} -> ${d.destination} and ${d.destination} -> ${d.source} are both declared but not marked bidirectional, so changes to replicas (metadata, tags, ACLs) are not synced back; set bidirectional to true on one of them.`,
+                "warning",
+            );
         }
     }
     const all = [...kept, ...implied];
@@ -642,7 +828,13 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         const upstream = (intoBucket.get(d.source) ?? []).filter(u => u.source !== d.destination);
         if (upstream.length > 0) {
             const u = upstream[0];
-            report(d, "REPLICATION_CHAIN", "source_bucket", `${d.source} is itself a replication destination (${u.source} -> ${d.source}, ${rowOf(u)}): objects replicated from ${u.source} will NOT be replicated on to ${d.destination}; add a direct route ${u.source} -> ${d.destination} if they must arrive there.`, "warning");
+            report(
+                d,
+                "REPLICATION_CHAIN",
+                "source_bucket",
+                `${d.source} is itself a replication destination (${u.source} -> ${d.source}, ${rowOf(u)}): objects replicated from ${u.source} will NOT be replicated on to ${d.destination}; add a direct route ${u.source} -> ${d.destination} if they must arrive there.`,
+                "warning",
+            );
         }
     }
 
@@ -660,17 +852,29 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         for (const [p, sharing] of byPriority) {
             const [first, ...later] = [...sharing].sort((x, y) => (x.at.row ?? 0) - (y.at.row ?? 0));
             for (const b of later) {
-                report(b, "PRIORITY_CONFLICT", "priority", `priority ${p} is also used by ${first.source} -> ${first.destination} (${rowOf(first)}); priorities must be unique per source bucket: change one or leave it blank to have one assigned.`);
+                report(
+                    b,
+                    "PRIORITY_CONFLICT",
+                    "priority",
+                    `priority ${p} is also used by ${first.source} -> ${first.destination} (${rowOf(first)}); priorities must be unique per source bucket: change one or leave it blank to have one assigned.`,
+                );
             }
         }
         const ids = new Map<string, Draft[]>();
         if (group.length > LIMITS.maxRulesPerConfiguration) {
             // Point at the first route over the limit as the file lists them.
             const d = [...group].sort((a, b) => (a.at.row ?? 0) - (b.at.row ?? 0))[LIMITS.maxRulesPerConfiguration];
-            report(d, "TOO_MANY_RULES", "source_bucket", `${d.source} has ${group.length} routes; S3 allows at most ${LIMITS.maxRulesPerConfiguration} rules per bucket: combine routes with a shared prefix or split the source.`);
+            report(
+                d,
+                "TOO_MANY_RULES",
+                "source_bucket",
+                `${d.source} has ${group.length} routes; S3 allows at most ${LIMITS.maxRulesPerConfiguration} rules per bucket: combine routes with a shared prefix or split the source.`,
+            );
         }
         const keyOf = (d: Draft) => routeKey(d.source, d.destination, d.prefix, d.tags);
-        const priorities = assignPriorities(group.map(d => ({ key: keyOf(d), prefix: d.prefix, tags: d.tags, ...(d.priority !== undefined ? { explicit: d.priority } : {}) })));
+        const priorities = assignPriorities(
+            group.map(d => ({ key: keyOf(d), prefix: d.prefix, tags: d.tags, ...(d.priority !== undefined ? { explicit: d.priority } : {}) })),
+        );
         for (const d of group) {
             const key = keyOf(d);
             const ruleId = d.ruleId ?? defaultRuleId(d.destination, d.prefix, d.tags);
@@ -682,7 +886,12 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
         for (const [ruleId, sharing] of ids) {
             const [first, ...later] = [...sharing].sort((x, y) => (x.at.row ?? 0) - (y.at.row ?? 0));
             for (const d of later) {
-                report(d, "DUPLICATE_RULE_ID", "rule_id", `rule_id ${JSON.stringify(ruleId)} is already used for ${first.source} -> ${first.destination} (${rowOf(first)}); rule ids must be unique per source bucket.`);
+                report(
+                    d,
+                    "DUPLICATE_RULE_ID",
+                    "rule_id",
+                    `rule_id ${JSON.stringify(ruleId)} is already used for ${first.source} -> ${first.destination} (${rowOf(first)}); rule ids must be unique per source bucket.`,
+                );
             }
         }
     }
@@ -693,7 +902,11 @@ function crossCheck(drafts: Draft[], options: FleetOptions, out: Diagnostic[]): 
 
 /** One BucketSpec per bucket name; the same bucket declared two ways is an error. */
 function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOptions, out: Diagnostic[]): BucketSpec[] {
-    interface Acc { spec: BucketSpec; createExplicit?: { value: boolean; at: SourceLocation }; replicaKeys: Set<string> }
+    interface Acc {
+        spec: BucketSpec;
+        createExplicit?: { value: boolean; at: SourceLocation };
+        replicaKeys: Set<string>;
+    }
     const byName = new Map<string, Acc>();
     const conflict = (at: SourceLocation, message: string) => out.push(diag("CONFLICTING_BUCKET_SETTINGS", message, at));
 
@@ -709,17 +922,33 @@ function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOpti
             };
             byName.set(name, acc);
         } else {
-            if (acc.spec.account !== account) conflict(cell("source_account", "destination_account"), `bucket ${name} is declared in account ${account} here but ${acc.spec.account} at ${where(acc.spec.at)}; a bucket lives in one account.`);
-            if (acc.spec.region !== region) conflict(cell("source_region", "destination_region"), `bucket ${name} is declared in ${region} here but ${acc.spec.region} at ${where(acc.spec.at)}; a bucket lives in one Region.`);
+            if (acc.spec.account !== account)
+                conflict(
+                    cell("source_account", "destination_account"),
+                    `bucket ${name} is declared in account ${account} here but ${acc.spec.account} at ${where(acc.spec.at)}; a bucket lives in one account.`,
+                );
+            if (acc.spec.region !== region)
+                conflict(
+                    cell("source_region", "destination_region"),
+                    `bucket ${name} is declared in ${region} here but ${acc.spec.region} at ${where(acc.spec.at)}; a bucket lives in one Region.`,
+                );
         }
-        if (role === "source") acc.spec.isSource = true; else acc.spec.isDestination = true;
+        if (role === "source") acc.spec.isSource = true;
+        else acc.spec.isDestination = true;
         if (create !== undefined) {
             if (acc.createExplicit && acc.createExplicit.value !== create) {
-                conflict(cell("create_source", "create_destination"), `bucket ${name} is marked ${create ? "create" : "adopt (create=false)"} here but ${acc.createExplicit.value ? "create" : "adopt"} at ${where(acc.createExplicit.at)}; choose one.`);
+                conflict(
+                    cell("create_source", "create_destination"),
+                    `bucket ${name} is marked ${create ? "create" : "adopt (create=false)"} here but ${acc.createExplicit.value ? "create" : "adopt"} at ${where(acc.createExplicit.at)}; choose one.`,
+                );
             } else acc.createExplicit = { value: create, at: cell("create_source", "create_destination") };
         }
         if (kmsKey && role === "source") {
-            if (acc.spec.kmsKeyArn && acc.spec.kmsKeyArn !== kmsKey) conflict(cell("source_kms_key", "replica_kms_key"), `bucket ${name} is given source key ${kmsKey} here but ${acc.spec.kmsKeyArn} elsewhere; a bucket has one default key.`);
+            if (acc.spec.kmsKeyArn && acc.spec.kmsKeyArn !== kmsKey)
+                conflict(
+                    cell("source_kms_key", "replica_kms_key"),
+                    `bucket ${name} is given source key ${kmsKey} here but ${acc.spec.kmsKeyArn} elsewhere; a bucket has one default key.`,
+                );
             else acc.spec.kmsKeyArn = kmsKey;
         }
         if (kmsKey && role === "destination") acc.replicaKeys.add(kmsKey);
@@ -755,7 +984,13 @@ function collectBuckets(drafts: Draft[], routes: RouteSpec[], options: FleetOpti
         const s = byName.get(r.source)!.spec;
         const d = byName.get(r.destination)!.spec;
         if (s.objectLock && !d.objectLock) {
-            out.push(diag("OBJECT_LOCK_MISMATCH", `${r.source} has Object Lock but ${r.destination} does not: replication fails with DstBucketObjectLockConfigMissing; enable Object Lock on the destination (buckets.${r.destination}.objectLock).`, r.locs.destination_bucket ?? r.at));
+            out.push(
+                diag(
+                    "OBJECT_LOCK_MISMATCH",
+                    `${r.source} has Object Lock but ${r.destination} does not: replication fails with DstBucketObjectLockConfigMissing; enable Object Lock on the destination (buckets.${r.destination}.objectLock).`,
+                    r.locs.destination_bucket ?? r.at,
+                ),
+            );
         }
     }
     return buckets;

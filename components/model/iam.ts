@@ -271,7 +271,10 @@ export function roleNameForSource(account: string, bucket: string, options: { sl
 
 export function shortHash(s: string): string {
     let h = 2166136261;
-    for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 16777619); }
+    for (let i = 0; i < s.length; i++) {
+        h ^= s.charCodeAt(i);
+        h = Math.imul(h, 16777619);
+    }
     return (h >>> 0).toString(16).padStart(8, "0");
 }
 
@@ -313,14 +316,20 @@ export function planRoles(account: string, region: string, grants: readonly Sour
             fit = fit.with(mine);
             if (!fit) {
                 const alone = RoleFit.start(q).with(mine) !== undefined;
-                throw new IamQuotaError(alone
-                    ? `role ${name} would hold the permissions of ${group.grants.length} source buckets, more than one role fits under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise iam.roleSlots (now ${slots}) in stack config to spread them over more roles (plan --diff shows which sources move), or raise the quotas.`
-                    : `the permissions of source bucket ${g.bucket} alone (${g.destinations.length} destinations) do not fit in one role under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise the quotas in stack config or split its routes.`, g.bucket);
+                throw new IamQuotaError(
+                    alone
+                        ? `role ${name} would hold the permissions of ${group.grants.length} source buckets, more than one role fits under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise iam.roleSlots (now ${slots}) in stack config to spread them over more roles (plan --diff shows which sources move), or raise the quotas.`
+                        : `the permissions of source bucket ${g.bucket} alone (${g.destinations.length} destinations) do not fit in one role under the IAM quotas (${q.managedPoliciesPerRole} managed policies of ${q.managedPolicyChars} characters); raise the quotas in stack config or split its routes.`,
+                    g.bucket,
+                );
             }
             units.push(...mine);
         }
         if (trustGrows && policyChars(trustOf(group.grants)) > q.trustPolicyChars) {
-            throw new IamQuotaError(`the trust policy of role ${name} (aws:SourceArn for ${group.grants.length} sources) is over the ${q.trustPolicyChars}-character quota; raise iam.roleSlots or drop the sourceArn trust condition.`, group.grants[0].bucket);
+            throw new IamQuotaError(
+                `the trust policy of role ${name} (aws:SourceArn for ${group.grants.length} sources) is over the ${q.trustPolicyChars}-character quota; raise iam.roleSlots or drop the sourceArn trust condition.`,
+                group.grants[0].bucket,
+            );
         }
         roles.push(renderRole(account, region, name, group.grants, units, q, trustOf(group.grants)));
     }
@@ -331,7 +340,12 @@ export function planRoles(account: string, region: string, grants: readonly Sour
 }
 
 export class IamQuotaError extends Error {
-    constructor(message: string, readonly subject: string) { super(message); }
+    constructor(
+        message: string,
+        readonly subject: string,
+    ) {
+        super(message);
+    }
 }
 
 /**
@@ -347,7 +361,9 @@ class PolicySize {
     private readonly resources = new Map<string, Set<string>>();
     chars = PolicySize.EMPTY;
 
-    get empty(): boolean { return this.resources.size === 0; }
+    get empty(): boolean {
+        return this.resources.size === 0;
+    }
 
     /** Characters the document grows by when `u` is added. */
     growth(u: GrantUnit): number {
@@ -414,7 +430,10 @@ class RoleFit {
                         if (!chunk) break;
                     }
                     // One unit larger than a whole policy never fits.
-                    if (chunk.chars + chunk.growth(u) > this.q.managedPolicyChars) { chunk = undefined; break; }
+                    if (chunk.chars + chunk.growth(u) > this.q.managedPolicyChars) {
+                        chunk = undefined;
+                        break;
+                    }
                 }
                 chunk.add(u);
             }
@@ -434,9 +453,11 @@ function packManaged(units: readonly GrantUnit[], q: IamQuotas): PolicyDocument[
     const seen = new Map<string, Set<string>>();
     for (const u of units) {
         const resources = seen.get(u.key);
-        const growth = resources?.has(u.resource) ? 0
-            : resources ? JSON.stringify(u.resource).length + 1
-            : policyChars(policyDocument(statementsFromUnits([u]))) - policyChars(policyDocument([])) + (chunk.length ? 1 : 0);
+        const growth = resources?.has(u.resource)
+            ? 0
+            : resources
+              ? JSON.stringify(u.resource).length + 1
+              : policyChars(policyDocument(statementsFromUnits([u]))) - policyChars(policyDocument([])) + (chunk.length ? 1 : 0);
         if (size + growth > q.managedPolicyChars && chunk.length > 0) {
             docs.push(policyDocument(statementsFromUnits(chunk)));
             if (docs.length >= q.managedPoliciesPerRole) return undefined;
@@ -472,16 +493,31 @@ function trustFor(account: string, region: string, grants: readonly SourceGrant[
     });
 }
 
-function renderRole(account: string, region: string, name: string, grants: readonly SourceGrant[], units: GrantUnit[], q: IamQuotas, trustPolicy: PolicyDocument): RolePlan {
+function renderRole(
+    account: string,
+    region: string,
+    name: string,
+    grants: readonly SourceGrant[],
+    units: GrantUnit[],
+    q: IamQuotas,
+    trustPolicy: PolicyDocument,
+): RolePlan {
     const sources = grants.map(g => g.bucket);
     const whole = policyDocument(statementsFromUnits(units));
     const base = {
-        account, name, arn: makeRoleArn(account, name, region, ROLE_PATH), sources,
+        account,
+        name,
+        arn: makeRoleArn(account, name, region, ROLE_PATH),
+        sources,
         trustPolicy,
     };
     if (policyChars(whole) <= q.inlineCharsPerRole) return { ...base, inlinePolicy: whole, managedPolicies: [] };
     const managed = packManaged(units, q);
     // RoleFit and packManaged agree by construction; never hand back a role without permissions.
-    if (!managed) throw new IamQuotaError(`the permissions of role ${name} do not fit the IAM quotas once rendered; raise the quotas in stack config.`, sources[0] ?? account);
+    if (!managed)
+        throw new IamQuotaError(
+            `the permissions of role ${name} do not fit the IAM quotas once rendered; raise the quotas in stack config.`,
+            sources[0] ?? account,
+        );
     return { ...base, managedPolicies: managed };
 }

@@ -8,7 +8,10 @@ import { shortHash } from "./iam";
 
 /** Canonical, order-independent text of a filter: the prefix, then the tags sorted by key. */
 export function filterKey(prefix: string, tags: Readonly<Record<string, string>>): string {
-    const t = Object.keys(tags).sort().map(k => `${k}=${tags[k]}`).join(";");
+    const t = Object.keys(tags)
+        .sort()
+        .map(k => `${k}=${tags[k]}`)
+        .join(";");
     return t ? `${prefix}|${t}` : prefix;
 }
 
@@ -70,7 +73,11 @@ export interface PriorityRequest {
 export function assignPriorities(requests: readonly PriorityRequest[]): Map<string, number> {
     const out = new Map<string, number>();
     const used = new Set<number>();
-    for (const r of requests) if (r.explicit !== undefined) { out.set(r.key, r.explicit); used.add(r.explicit); }
+    for (const r of requests)
+        if (r.explicit !== undefined) {
+            out.set(r.key, r.explicit);
+            used.add(r.explicit);
+        }
     const open = requests.filter(r => r.explicit === undefined).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const r of open) {
         const base = identityPriority(r.key, r.prefix, r.tags);

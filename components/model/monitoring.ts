@@ -71,18 +71,23 @@ export interface MonitoringSettings {
 }
 
 /** The stack config schema of `monitoring` (pulumi-s3-replication:monitoring). */
-export const monitoringSettingsSchema = z.object({
-    metrics: z.boolean().optional(),
-    alarms: z.boolean().optional(),
-    fleetAlarm: z.boolean().optional(),
-    pendingGrowthAlarm: z.boolean().optional(),
-    pendingGrowthMinutes: z.number().int().min(10).max(1440).multipleOf(5).optional(),
-    latencyThresholdSeconds: z.number().int().positive().optional(),
-    dashboards: z.boolean().optional(),
-    failureEvents: z.boolean().optional(),
-    topicArns: z.array(z.string()).optional(),
-    namePrefix: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1-64 letters, digits, - or _").optional(),
-}).strict() satisfies z.ZodType<MonitoringSettings>;
+export const monitoringSettingsSchema = z
+    .object({
+        metrics: z.boolean().optional(),
+        alarms: z.boolean().optional(),
+        fleetAlarm: z.boolean().optional(),
+        pendingGrowthAlarm: z.boolean().optional(),
+        pendingGrowthMinutes: z.number().int().min(10).max(1440).multipleOf(5).optional(),
+        latencyThresholdSeconds: z.number().int().positive().optional(),
+        dashboards: z.boolean().optional(),
+        failureEvents: z.boolean().optional(),
+        topicArns: z.array(z.string()).optional(),
+        namePrefix: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, "use 1-64 letters, digits, - or _")
+            .optional(),
+    })
+    .strict() satisfies z.ZodType<MonitoringSettings>;
 
 /** The settings with every default applied. */
 export type ResolvedMonitoringSettings = Required<Omit<MonitoringSettings, "topicArns">> & { topicArns: string[] };
@@ -105,10 +110,16 @@ export function resolveMonitoringSettings(settings: MonitoringSettings | undefin
     const pick = <K extends keyof ResolvedMonitoringSettings>(k: K): ResolvedMonitoringSettings[K] =>
         (s[k] ?? MONITORING_DEFAULTS[k]) as ResolvedMonitoringSettings[K];
     return {
-        metrics: pick("metrics"), alarms: pick("alarms"), fleetAlarm: pick("fleetAlarm"),
-        pendingGrowthAlarm: pick("pendingGrowthAlarm"), pendingGrowthMinutes: pick("pendingGrowthMinutes"),
-        latencyThresholdSeconds: pick("latencyThresholdSeconds"), dashboards: pick("dashboards"),
-        failureEvents: pick("failureEvents"), topicArns: [...(s.topicArns ?? [])], namePrefix: pick("namePrefix"),
+        metrics: pick("metrics"),
+        alarms: pick("alarms"),
+        fleetAlarm: pick("fleetAlarm"),
+        pendingGrowthAlarm: pick("pendingGrowthAlarm"),
+        pendingGrowthMinutes: pick("pendingGrowthMinutes"),
+        latencyThresholdSeconds: pick("latencyThresholdSeconds"),
+        dashboards: pick("dashboards"),
+        failureEvents: pick("failureEvents"),
+        topicArns: [...(s.topicArns ?? [])],
+        namePrefix: pick("namePrefix"),
     };
 }
 
@@ -138,9 +149,7 @@ export const REPLICATION_EVENTS = {
 
 /** The event types a source bucket sends: failures always, threshold events when a rule has RTC. */
 export function failureEventTypes(anyRtc: boolean): string[] {
-    return anyRtc
-        ? [REPLICATION_EVENTS.failed, REPLICATION_EVENTS.missedThreshold, REPLICATION_EVENTS.replicatedAfterThreshold]
-        : [REPLICATION_EVENTS.failed];
+    return anyRtc ? [REPLICATION_EVENTS.failed, REPLICATION_EVENTS.missedThreshold, REPLICATION_EVENTS.replicatedAfterThreshold] : [REPLICATION_EVENTS.failed];
 }
 
 /** The dimensions S3 replication metrics carry, for one rule. */
@@ -185,15 +194,30 @@ export function monitoringSettingsProblems(settings: MonitoringSettings | undefi
         const at = { path: `${path}.topicArns[${i}]` };
         const t = parseTopicArn(arn);
         if (!t) {
-            out.push(diag("INVALID_CONFIG", `${path}.topicArns[${i}] ${JSON.stringify(arn)} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>).`, at));
+            out.push(
+                diag("INVALID_CONFIG", `${path}.topicArns[${i}] ${JSON.stringify(arn)} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>).`, at),
+            );
             return;
         }
         if (t.partition !== partitionOf(t.region)) {
-            out.push(diag("INVALID_CONFIG", `${path}.topicArns[${i}] is in partition ${t.partition} but names Region ${t.region} (partition ${partitionOf(t.region)}).`, at));
+            out.push(
+                diag(
+                    "INVALID_CONFIG",
+                    `${path}.topicArns[${i}] is in partition ${t.partition} but names Region ${t.region} (partition ${partitionOf(t.region)}).`,
+                    at,
+                ),
+            );
         }
         const place = `${t.account}/${t.region}`;
         const prev = seen.get(place);
-        if (prev) out.push(diag("INVALID_CONFIG", `${path}.topicArns[${i}] is a second topic for account ${t.account} in ${t.region} (${prev} is the first); give one topic per account and Region.`, at));
+        if (prev)
+            out.push(
+                diag(
+                    "INVALID_CONFIG",
+                    `${path}.topicArns[${i}] is a second topic for account ${t.account} in ${t.region} (${prev} is the first); give one topic per account and Region.`,
+                    at,
+                ),
+            );
         else seen.set(place, arn);
     });
     return out;
@@ -245,14 +269,26 @@ export function failureEventChoices(records: readonly RouteRecord[], defaults: P
         const at = locOf(record, FAILURE_EVENTS);
         const value = readBoolean(raw);
         if (value === undefined) {
-            diagnostics.push(diag("INVALID_VALUE", `failure_events must be true or false (also yes/no, enabled/disabled), not ${typeof raw === "string" ? JSON.stringify(raw) : typeof raw}.`, at));
+            diagnostics.push(
+                diag(
+                    "INVALID_VALUE",
+                    `failure_events must be true or false (also yes/no, enabled/disabled), not ${typeof raw === "string" ? JSON.stringify(raw) : typeof raw}.`,
+                    at,
+                ),
+            );
             continue;
         }
         const prev = bySource.get(name);
         if (prev !== undefined && prev !== value) {
             const where = firstAt.get(name);
             const there = where?.row !== undefined ? `row ${where.row}` : (where?.path ?? "another route");
-            diagnostics.push(diag("CONFLICTING_BUCKET_SETTINGS", `failure_events is ${value} here but ${prev} for ${name} at ${there}; the setting is about the source bucket, so give every route of ${name} the same value.`, at));
+            diagnostics.push(
+                diag(
+                    "CONFLICTING_BUCKET_SETTINGS",
+                    `failure_events is ${value} here but ${prev} for ${name} at ${there}; the setting is about the source bucket, so give every route of ${name} the same value.`,
+                    at,
+                ),
+            );
             continue;
         }
         if (prev === undefined) {
@@ -381,7 +417,6 @@ export interface PlanMonitoringOptions {
     failureEvents?: ReadonlyMap<string, boolean>;
 }
 
-
 /** Alarm periods: 5 minutes, the granularity the alarms and dashboards use. */
 export const ALARM_PERIOD_SECONDS = 300;
 /** Routes per dashboard: a header plus three widgets a route stays within the 500-widget limit. */
@@ -396,9 +431,16 @@ export const FLEET_FAILED_QUERY = `SELECT SUM(OperationsFailedReplication) FROM 
 
 function watched(route: RouteSpec, settings: ResolvedMonitoringSettings): WatchedRoute {
     return {
-        key: route.key, source: route.source, destination: route.destination, ruleId: route.ruleId,
-        sourceAccount: route.sourceAccount, sourceRegion: route.sourceRegion, destinationRegion: route.destinationRegion,
-        rtc: route.rtc, enabled: route.status === "Enabled", metrics: routeHasMetrics(route, settings),
+        key: route.key,
+        source: route.source,
+        destination: route.destination,
+        ruleId: route.ruleId,
+        sourceAccount: route.sourceAccount,
+        sourceRegion: route.sourceRegion,
+        destinationRegion: route.destinationRegion,
+        rtc: route.rtc,
+        enabled: route.status === "Enabled",
+        metrics: routeHasMetrics(route, settings),
     };
 }
 
@@ -413,7 +455,8 @@ const group = <T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]
     for (const item of items) {
         const k = keyOf(item);
         const list = out.get(k);
-        if (list) list.push(item); else out.set(k, [item]);
+        if (list) list.push(item);
+        else out.set(k, [item]);
     }
     return out;
 };
@@ -424,7 +467,11 @@ const group = <T>(items: readonly T[], keyOf: (t: T) => string): Map<string, T[]
  * dashboard those need. Every name is a function of what it watches (and of the shard), never of
  * which other routes exist, so adding a route renames nothing.
  */
-export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settings: MonitoringSettings | undefined, options: PlanMonitoringOptions = {}): MonitoringPlan {
+export function planMonitoring(
+    plan: Pick<FleetPlan, "spec" | "sources">,
+    settings: MonitoringSettings | undefined,
+    options: PlanMonitoringOptions = {},
+): MonitoringPlan {
     const s = resolveMonitoringSettings(settings);
     const inShard = options.inShard ?? (() => true);
     const suffix = options.shardTag ? `-${options.shardTag}` : "";
@@ -446,40 +493,67 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
     if (s.alarms) {
         for (const r of live) {
             const dims = replicationDimensions(r);
-            const base = { routeKey: r.key, account: r.sourceAccount, comparisonOperator: "GreaterThanThreshold" as const, treatMissingData: "notBreaching" as const };
+            const base = {
+                routeKey: r.key,
+                account: r.sourceAccount,
+                comparisonOperator: "GreaterThanThreshold" as const,
+                treatMissingData: "notBreaching" as const,
+            };
             alarms.push({
-                ...base, kind: "failed", region: r.sourceRegion,
+                ...base,
+                kind: "failed",
+                region: r.sourceRegion,
                 resourceName: `alarm-failed-${routeResourceName(r)}`,
                 alarmName: boundedName(`${s.namePrefix}-failed-${r.source}-${r.ruleId}`),
                 description: `S3 replication ${r.source} -> ${r.destination} (rule ${r.ruleId}): operations failed to replicate. S3 does not retry failed objects; find them in the failure events or re-run them with existing_objects=failed.`,
                 metric: { namespace: S3_NAMESPACE, metricName: "OperationsFailedReplication", dimensions: dims, stat: "Sum", period: ALARM_PERIOD_SECONDS },
-                threshold: 0, evaluationPeriods: 1, datapointsToAlarm: 1,
+                threshold: 0,
+                evaluationPeriods: 1,
+                datapointsToAlarm: 1,
                 topicArn: needTopic(r.sourceAccount, r.sourceRegion),
             });
             // Latency and pending metrics are published in the destination's Region: alarms live there.
             if (r.rtc) {
                 alarms.push({
-                    ...base, kind: "latency", region: r.destinationRegion,
+                    ...base,
+                    kind: "latency",
+                    region: r.destinationRegion,
                     resourceName: `alarm-latency-${routeResourceName(r)}`,
                     alarmName: boundedName(`${s.namePrefix}-latency-${r.source}-${r.ruleId}`),
                     description: `S3 replication ${r.source} -> ${r.destination} (rule ${r.ruleId}, RTC): the destination is more than ${s.latencyThresholdSeconds} s behind the source.`,
                     metric: { namespace: S3_NAMESPACE, metricName: "ReplicationLatency", dimensions: dims, stat: "Maximum", period: ALARM_PERIOD_SECONDS },
-                    threshold: s.latencyThresholdSeconds, evaluationPeriods: 1, datapointsToAlarm: 1,
+                    threshold: s.latencyThresholdSeconds,
+                    evaluationPeriods: 1,
+                    datapointsToAlarm: 1,
                     topicArn: needTopic(r.sourceAccount, r.destinationRegion),
                 });
             }
             if (s.pendingGrowthAlarm) {
                 const periods = Math.max(2, Math.round((s.pendingGrowthMinutes * 60) / ALARM_PERIOD_SECONDS));
                 alarms.push({
-                    ...base, kind: "pending-growth", region: r.destinationRegion,
+                    ...base,
+                    kind: "pending-growth",
+                    region: r.destinationRegion,
                     resourceName: `alarm-pending-${routeResourceName(r)}`,
                     alarmName: boundedName(`${s.namePrefix}-pending-growing-${r.source}-${r.ruleId}`),
                     description: `S3 replication ${r.source} -> ${r.destination} (rule ${r.ruleId}): bytes pending replication grew in every 5-minute period for ${periods * 5} minutes.`,
                     queries: [
-                        { id: "pending", metric: { namespace: S3_NAMESPACE, metricName: "BytesPendingReplication", dimensions: dims, stat: "Maximum", period: ALARM_PERIOD_SECONDS }, returnData: false },
+                        {
+                            id: "pending",
+                            metric: {
+                                namespace: S3_NAMESPACE,
+                                metricName: "BytesPendingReplication",
+                                dimensions: dims,
+                                stat: "Maximum",
+                                period: ALARM_PERIOD_SECONDS,
+                            },
+                            returnData: false,
+                        },
                         { id: "growth", expression: "DIFF(pending)", label: "growth of bytes pending replication", returnData: true },
                     ],
-                    threshold: 0, evaluationPeriods: periods, datapointsToAlarm: periods,
+                    threshold: 0,
+                    evaluationPeriods: periods,
+                    datapointsToAlarm: periods,
                     topicArn: needTopic(r.sourceAccount, r.destinationRegion),
                 });
             }
@@ -491,11 +565,26 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
         for (const place of bySourcePlace.keys()) {
             const [account, region] = place.split("/");
             alarms.push({
-                resourceName: `alarm-any-route-failed-${account}-${region}`, kind: "fleet-failed", account, region,
+                resourceName: `alarm-any-route-failed-${account}-${region}`,
+                kind: "fleet-failed",
+                account,
+                region,
                 alarmName: `${s.namePrefix}-any-route-failed${suffix}`,
                 description: `Any S3 replication rule in account ${account}, ${region}, with replication metrics failed to replicate an operation (a Metrics Insights query over every rule, managed by this fleet or not).`,
-                queries: [{ id: "failed", expression: FLEET_FAILED_QUERY, period: ALARM_PERIOD_SECONDS, label: "failed replication operations, all rules", returnData: true }],
-                comparisonOperator: "GreaterThanThreshold", threshold: 0, evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: "notBreaching",
+                queries: [
+                    {
+                        id: "failed",
+                        expression: FLEET_FAILED_QUERY,
+                        period: ALARM_PERIOD_SECONDS,
+                        label: "failed replication operations, all rules",
+                        returnData: true,
+                    },
+                ],
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                evaluationPeriods: 1,
+                datapointsToAlarm: 1,
+                treatMissingData: "notBreaching",
                 topicArn: needTopic(account, region),
             });
         }
@@ -515,8 +604,11 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
             const place = `${src.bucket.account}/${src.bucket.region}`;
             eventSourcesOf.set(place, [...(eventSourcesOf.get(place) ?? []), src.bucket.name]);
             notifications.push({
-                resourceName: `${src.bucket.name}-failure-events`, bucket: src.bucket.name,
-                account: src.bucket.account, region: src.bucket.region, topicArn: arn,
+                resourceName: `${src.bucket.name}-failure-events`,
+                bucket: src.bucket.name,
+                account: src.bucket.account,
+                region: src.bucket.region,
+                topicArn: arn,
                 events: failureEventTypes(withMetrics.some(r => r.rtc)),
                 reason: choice === true && !src.bucket.create ? "opted-in" : "created",
             });
@@ -528,8 +620,12 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
         const givenArn = given.get(place);
         const name = givenArn ? parseTopicArn(givenArn)!.name : topicName;
         return {
-            resourceName: `alerts-${account}-${region}`, account, region, name,
-            arn: givenArn ?? topicArn(account, region, name), create: givenArn === undefined,
+            resourceName: `alerts-${account}-${region}`,
+            account,
+            region,
+            name,
+            arn: givenArn ?? topicArn(account, region, name),
+            create: givenArn === undefined,
             eventSources: [...(eventSourcesOf.get(place) ?? [])].sort(),
         };
     });
@@ -543,7 +639,9 @@ export function planMonitoring(plan: Pick<FleetPlan, "spec" | "sources">, settin
                 const page = rs.slice(p * ROUTES_PER_DASHBOARD, (p + 1) * ROUTES_PER_DASHBOARD).map(r => watched(r, s));
                 const pageSuffix = p === 0 ? "" : `-${p + 1}`;
                 dashboards.push({
-                    resourceName: `dashboard-${account}-${region}${pageSuffix}`, account, region,
+                    resourceName: `dashboard-${account}-${region}${pageSuffix}`,
+                    account,
+                    region,
                     name: `${s.namePrefix}-${region}${suffix}${pageSuffix}`,
                     routes: page.map(r => r.key),
                     body: dashboardBody(page, { account, region, page: p + 1, pages, latencyThresholdSeconds: s.latencyThresholdSeconds }),
@@ -628,31 +726,57 @@ function metricLine(route: WatchedRoute, metric: ReplicationMetricName, options:
  * The dashboard of one source account and Region: a header, then per route its failed
  * operations (source Region), bytes and operations pending, and latency (destination Region).
  */
-export function dashboardBody(routes: readonly WatchedRoute[], where: { account: string; region: string; page?: number; pages?: number; latencyThresholdSeconds?: number }): DashboardBody {
+export function dashboardBody(
+    routes: readonly WatchedRoute[],
+    where: { account: string; region: string; page?: number; pages?: number; latencyThresholdSeconds?: number },
+): DashboardBody {
     const pageNote = (where.pages ?? 1) > 1 ? ` (page ${where.page ?? 1} of ${where.pages})` : "";
-    const widgets: DashboardWidget[] = [{
-        type: "text", x: 0, y: 0, width: 24, height: 2,
-        properties: {
-            markdown: `## S3 replication: account ${where.account}, ${where.region}${pageNote}\n` +
-                `${routes.length} route${routes.length === 1 ? "" : "s"}. Failed operations are published in the source Region; pending and latency in the destination's. S3 does not retry failed objects.`,
+    const widgets: DashboardWidget[] = [
+        {
+            type: "text",
+            x: 0,
+            y: 0,
+            width: 24,
+            height: 2,
+            properties: {
+                markdown:
+                    `## S3 replication: account ${where.account}, ${where.region}${pageNote}\n` +
+                    `${routes.length} route${routes.length === 1 ? "" : "s"}. Failed operations are published in the source Region; pending and latency in the destination's. S3 does not retry failed objects.`,
+            },
         },
-    }];
+    ];
     const threshold = where.latencyThresholdSeconds ?? MONITORING_DEFAULTS.latencyThresholdSeconds;
     routes.forEach((r, i) => {
         const y = 2 + i * 6;
         const name = `${r.source} → ${r.destination} [${r.ruleId}]`;
         widgets.push(
             {
-                type: "metric", x: 0, y, width: 8, height: 6,
+                type: "metric",
+                x: 0,
+                y,
+                width: 8,
+                height: 6,
                 properties: {
-                    title: `${name}: failed operations`, region: r.sourceRegion, view: "timeSeries", stat: "Sum", period: ALARM_PERIOD_SECONDS,
+                    title: `${name}: failed operations`,
+                    region: r.sourceRegion,
+                    view: "timeSeries",
+                    stat: "Sum",
+                    period: ALARM_PERIOD_SECONDS,
                     metrics: [metricLine(r, "OperationsFailedReplication", { label: "failed operations" })],
                 },
             },
             {
-                type: "metric", x: 8, y, width: 8, height: 6,
+                type: "metric",
+                x: 8,
+                y,
+                width: 8,
+                height: 6,
                 properties: {
-                    title: `${name}: pending`, region: r.destinationRegion, view: "timeSeries", stat: "Maximum", period: ALARM_PERIOD_SECONDS,
+                    title: `${name}: pending`,
+                    region: r.destinationRegion,
+                    view: "timeSeries",
+                    stat: "Maximum",
+                    period: ALARM_PERIOD_SECONDS,
                     metrics: [
                         metricLine(r, "BytesPendingReplication", { label: "bytes pending" }),
                         metricLine(r, "OperationsPendingReplication", { label: "operations pending", yAxis: "right" }),
@@ -660,9 +784,17 @@ export function dashboardBody(routes: readonly WatchedRoute[], where: { account:
                 },
             },
             {
-                type: "metric", x: 16, y, width: 8, height: 6,
+                type: "metric",
+                x: 16,
+                y,
+                width: 8,
+                height: 6,
                 properties: {
-                    title: `${name}: latency (s)`, region: r.destinationRegion, view: "timeSeries", stat: "Maximum", period: ALARM_PERIOD_SECONDS,
+                    title: `${name}: latency (s)`,
+                    region: r.destinationRegion,
+                    view: "timeSeries",
+                    stat: "Maximum",
+                    period: ALARM_PERIOD_SECONDS,
                     metrics: [metricLine(r, "ReplicationLatency", { label: "replication latency" })],
                     ...(r.rtc ? { annotations: { horizontal: [{ label: "RTC threshold", value: threshold }] } } : {}),
                 },
@@ -731,7 +863,8 @@ export function routeMetricQueries(routes: readonly WatchedRoute[], periodSecond
                     Id: id,
                     MetricStat: {
                         Metric: {
-                            Namespace: S3_NAMESPACE, MetricName: metric,
+                            Namespace: S3_NAMESPACE,
+                            MetricName: metric,
                             Dimensions: Object.entries(replicationDimensions(route)).map(([Name, Value]) => ({ Name, Value })),
                         },
                         Period: periodSeconds,

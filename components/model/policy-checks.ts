@@ -31,10 +31,7 @@ export type Verdict = "pass" | "fail" | "unknown";
 /** A statement as found in a document: any field may be unknown, or the whole statement. */
 export type RawStatement = Record<string, unknown> | Unknown;
 
-export type ParsedPolicy =
-    | { kind: "unknown" }
-    | { kind: "invalid"; reason: string }
-    | { kind: "ok"; statements: RawStatement[] };
+export type ParsedPolicy = { kind: "unknown" } | { kind: "invalid"; reason: string } | { kind: "ok"; statements: RawStatement[] };
 
 /**
  * Read a policy document given as a JSON string or as an object (Pulumi accepts both).
@@ -89,7 +86,13 @@ function getCI(obj: unknown, key: string): unknown {
 
 /** IAM's `*` and `?` wildcards, matched against a concrete string. */
 export function wildcardMatches(pattern: string, value: string): boolean {
-    const re = "^" + pattern.split("").map(c => c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&")).join("") + "$";
+    const re =
+        "^" +
+        pattern
+            .split("")
+            .map(c => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\/]/g, "\\$&")))
+            .join("") +
+        "$";
     return new RegExp(re, "s").test(value);
 }
 
@@ -127,7 +130,10 @@ function conditionDeniesInsecureTransport(condition: unknown): Tri {
     let sawUnknown = false;
     for (const op of ["Bool", "BoolIfExists"]) {
         const block = getCI(condition, op);
-        if (block === UNKNOWN) { sawUnknown = true; continue; }
+        if (block === UNKNOWN) {
+            sawUnknown = true;
+            continue;
+        }
         const v = getCI(block, "aws:SecureTransport");
         if (v === undefined) continue;
         const r = isFalse(v);
@@ -181,7 +187,10 @@ export function checkTlsOnlyPolicy(policy: unknown, bucket?: string | Unknown): 
     if (parsed.kind === "invalid") return { verdict: "fail", problems: [parsed.reason] };
     let unknown = false;
     for (const s of parsed.statements) {
-        if (s === UNKNOWN) { unknown = true; continue; }
+        if (s === UNKNOWN) {
+            unknown = true;
+            continue;
+        }
         if ("NotPrincipal" in s || "NotAction" in s || "NotResource" in s) continue;
         const r = allOf([
             s.Effect === UNKNOWN ? UNKNOWN : s.Effect === "Deny",
@@ -197,7 +206,9 @@ export function checkTlsOnlyPolicy(policy: unknown, bucket?: string | Unknown): 
     const target = typeof bucket === "string" ? `arn:aws:s3:::${bucket} and arn:aws:s3:::${bucket}/*` : "the bucket ARN and <bucket ARN>/*";
     return {
         verdict: "fail",
-        problems: [`no statement denies insecure transport: add {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[${target}],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`],
+        problems: [
+            `no statement denies insecure transport: add {"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":[${target}],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}`,
+        ],
     };
 }
 
@@ -216,7 +227,9 @@ export function checkNoPublicAllow(policy: unknown): DocumentCheck {
         const everyone = principalIsEveryone(s.Principal);
         const conditioned = hasCondition(s.Condition);
         if (everyone === true && conditioned === false) {
-            problems.push(`${name} allows Principal "*" without a condition; name the principals, or restrict it with a condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.`);
+            problems.push(
+                `${name} allows Principal "*" without a condition; name the principals, or restrict it with a condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.`,
+            );
         } else if (everyone === UNKNOWN || (everyone === true && conditioned === UNKNOWN)) {
             markUnknown();
         }
@@ -241,7 +254,10 @@ export function trustsReplicationService(policy: unknown): Tri {
     if (parsed.kind === "invalid") return false;
     let unknown = false;
     for (const s of parsed.statements) {
-        if (s === UNKNOWN || s.Effect === UNKNOWN || s.Principal === UNKNOWN) { unknown = true; continue; }
+        if (s === UNKNOWN || s.Effect === UNKNOWN || s.Principal === UNKNOWN) {
+            unknown = true;
+            continue;
+        }
         if (s.Effect !== "Allow") continue;
         const svc = services(s.Principal);
         if (svc.some(x => typeof x === "string" && (REPLICATION_SERVICE_PRINCIPALS as readonly string[]).includes(x))) return true;
@@ -267,18 +283,26 @@ export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
         const p = s.Principal;
         if (p === UNKNOWN) markUnknown();
         else if (p === "*" || p === null || typeof p !== "object") {
-            if (!("NotPrincipal" in s)) problems.push(`${name} trusts ${JSON.stringify(p)}; trust only the Service principals ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`);
+            if (!("NotPrincipal" in s))
+                problems.push(`${name} trusts ${JSON.stringify(p)}; trust only the Service principals ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`);
         } else {
             for (const [kind, v] of Object.entries(p)) {
                 if (kind !== "Service") {
-                    problems.push(`${name} trusts ${kind} principal(s) ${JSON.stringify(v === UNKNOWN ? "(unknown)" : v)}; a replication role is assumed only by ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`);
+                    problems.push(
+                        `${name} trusts ${kind} principal(s) ${JSON.stringify(v === UNKNOWN ? "(unknown)" : v)}; a replication role is assumed only by ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`,
+                    );
                     continue;
                 }
-                if (v === UNKNOWN) { markUnknown(); continue; }
+                if (v === UNKNOWN) {
+                    markUnknown();
+                    continue;
+                }
                 for (const svc of asArray(v as unknown)) {
                     if (svc === UNKNOWN) markUnknown();
                     else if (!(REPLICATION_SERVICE_PRINCIPALS as readonly unknown[]).includes(svc)) {
-                        problems.push(`${name} trusts service ${JSON.stringify(svc)}; a replication role is assumed only by ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`);
+                        problems.push(
+                            `${name} trusts service ${JSON.stringify(svc)}; a replication role is assumed only by ${REPLICATION_SERVICE_PRINCIPALS.join(" and ")}.`,
+                        );
                     }
                 }
             }
@@ -292,11 +316,20 @@ export function checkReplicationTrustPolicy(policy: unknown): DocumentCheck {
         }
         if ("NotAction" in s) problems.push(`${name} uses NotAction; allow only "sts:AssumeRole".`);
         const c = s.Condition;
-        if (c === UNKNOWN) { markUnknown(); return; }
+        if (c === UNKNOWN) {
+            markUnknown();
+            return;
+        }
         const eq = [getCI(c, "StringEquals"), getCI(c, "StringLike")];
-        if (eq.includes(UNKNOWN)) { markUnknown(); return; }
+        if (eq.includes(UNKNOWN)) {
+            markUnknown();
+            return;
+        }
         for (const v of eq.map(block => getCI(block, "aws:SourceAccount")).filter(x => x !== undefined)) {
-            if (v === UNKNOWN) { markUnknown(); continue; }
+            if (v === UNKNOWN) {
+                markUnknown();
+                continue;
+            }
             for (const acct of asArray(v as unknown)) {
                 if (acct === UNKNOWN) markUnknown();
                 else if (typeof acct !== "string" || !/^\d{12}$/.test(acct)) {
@@ -321,7 +354,8 @@ export function checkLeastPrivilegePolicy(policy: unknown): DocumentCheck {
         else {
             for (const a of actions) {
                 if (a === UNKNOWN) markUnknown();
-                else if (typeof a === "string" && wildcard(a)) problems.push(`${name} allows the wildcard action ${JSON.stringify(a)}; list the exact actions replication needs.`);
+                else if (typeof a === "string" && wildcard(a))
+                    problems.push(`${name} allows the wildcard action ${JSON.stringify(a)}; list the exact actions replication needs.`);
             }
         }
         if (!("Resource" in s) && !("NotResource" in s)) {
@@ -329,9 +363,15 @@ export function checkLeastPrivilegePolicy(policy: unknown): DocumentCheck {
             return;
         }
         const resources = list(s.Resource);
-        if (resources === UNKNOWN) { markUnknown(); return; }
+        if (resources === UNKNOWN) {
+            markUnknown();
+            return;
+        }
         for (const r of resources) {
-            if (r === UNKNOWN) { markUnknown(); continue; }
+            if (r === UNKNOWN) {
+                markUnknown();
+                continue;
+            }
             if (typeof r !== "string") continue;
             const why = resourceWildcardProblem(r);
             if (why) problems.push(`${name}: ${why}`);
@@ -354,10 +394,15 @@ function checkAllowStatements(
     const problems: string[] = [];
     let unknown = false;
     parsed.statements.forEach((s, i) => {
-        if (s === UNKNOWN || s.Effect === UNKNOWN) { unknown = true; return; }
+        if (s === UNKNOWN || s.Effect === UNKNOWN) {
+            unknown = true;
+            return;
+        }
         if (s.Effect !== "Allow") return;
         const name = typeof s.Sid === "string" ? `${label} "${s.Sid}"` : `${label} #${i + 1}`;
-        visit(s, name, problems, () => { unknown = true; });
+        visit(s, name, problems, () => {
+            unknown = true;
+        });
     });
     if (problems.length > 0) return { verdict: "fail", problems };
     return { verdict: unknown ? "unknown" : "pass", problems: [] };
@@ -409,9 +454,13 @@ function principalMatches(s: Record<string, unknown>, principalArn: string): Tri
     const account = accountOfArn(principalArn);
     let unknown = false;
     for (const e of entries) {
-        if (e === UNKNOWN) { unknown = true; continue; }
+        if (e === UNKNOWN) {
+            unknown = true;
+            continue;
+        }
         if (typeof e !== "string") continue;
-        if (e === "*" || e === principalArn || (account !== undefined && (e === account || e === `arn:${principalArn.split(":")[1]}:iam::${account}:root`))) return true;
+        if (e === "*" || e === principalArn || (account !== undefined && (e === account || e === `arn:${principalArn.split(":")[1]}:iam::${account}:root`)))
+            return true;
     }
     return unknown ? UNKNOWN : false;
 }
@@ -439,22 +488,46 @@ function conditionHolds(condition: unknown, req: BucketPolicyRequest): Tri {
     };
     const results: Tri[] = [];
     for (const [rawOp, block] of Object.entries(condition)) {
-        if (block === UNKNOWN) { results.push(UNKNOWN); continue; }
+        if (block === UNKNOWN) {
+            results.push(UNKNOWN);
+            continue;
+        }
         if (block === null || typeof block !== "object") return false;
         const op = rawOp.toLowerCase().replace(/ifexists$/, "");
         for (const [rawKey, values] of Object.entries(block)) {
             const fact = facts[rawKey.toLowerCase()];
-            if (fact === undefined || values === UNKNOWN) { results.push(UNKNOWN); continue; }
+            if (fact === undefined || values === UNKNOWN) {
+                results.push(UNKNOWN);
+                continue;
+            }
             const vs = asArray(values as unknown);
-            if (vs.includes(UNKNOWN)) { results.push(UNKNOWN); continue; }
+            if (vs.includes(UNKNOWN)) {
+                results.push(UNKNOWN);
+                continue;
+            }
             const strings = vs.map(v => String(v));
             switch (op) {
-                case "stringequals": case "arnequals": results.push(strings.includes(fact)); break;
-                case "stringnotequals": case "arnnotequals": results.push(!strings.includes(fact)); break;
-                case "stringlike": case "arnlike": results.push(strings.some(v => wildcardMatches(v, fact))); break;
-                case "stringnotlike": case "arnnotlike": results.push(!strings.some(v => wildcardMatches(v, fact))); break;
-                case "bool": results.push(strings.some(v => v.toLowerCase() === fact)); break;
-                default: results.push(UNKNOWN);
+                case "stringequals":
+                case "arnequals":
+                    results.push(strings.includes(fact));
+                    break;
+                case "stringnotequals":
+                case "arnnotequals":
+                    results.push(!strings.includes(fact));
+                    break;
+                case "stringlike":
+                case "arnlike":
+                    results.push(strings.some(v => wildcardMatches(v, fact)));
+                    break;
+                case "stringnotlike":
+                case "arnnotlike":
+                    results.push(!strings.some(v => wildcardMatches(v, fact)));
+                    break;
+                case "bool":
+                    results.push(strings.some(v => v.toLowerCase() === fact));
+                    break;
+                default:
+                    results.push(UNKNOWN);
             }
         }
     }
@@ -477,7 +550,11 @@ export function bucketPolicyAllows(policy: unknown, req: BucketPolicyRequest): V
     let maybeDenied = false;
     for (const s of parsed.statements) {
         // A statement not known yet may be either.
-        if (s === UNKNOWN || s.Effect === UNKNOWN) { maybeAllowed = true; maybeDenied = true; continue; }
+        if (s === UNKNOWN || s.Effect === UNKNOWN) {
+            maybeAllowed = true;
+            maybeDenied = true;
+            continue;
+        }
         const action: Tri = "NotAction" in s ? UNKNOWN : patternsMatch(s.Action, req.action, true);
         const resource: Tri = "NotResource" in s ? UNKNOWN : patternsMatch(s.Resource, req.resource, false);
         const applies = allOf([principalMatches(s, req.principalArn), action, resource, conditionHolds(s.Condition, req)]);

@@ -6,7 +6,8 @@
  */
 
 /** Storage classes a replication rule can name, as S3 spells them. */
-export type PricedStorageClass = "STANDARD" | "INTELLIGENT_TIERING" | "STANDARD_IA" | "ONEZONE_IA" | "GLACIER_IR" | "GLACIER" | "DEEP_ARCHIVE" | "REDUCED_REDUNDANCY";
+export type PricedStorageClass =
+    "STANDARD" | "INTELLIGENT_TIERING" | "STANDARD_IA" | "ONEZONE_IA" | "GLACIER_IR" | "GLACIER" | "DEEP_ARCHIVE" | "REDUCED_REDUNDANCY";
 
 export interface PriceTable {
     /** When the prices were read (ISO date). */
@@ -52,10 +53,13 @@ export const PRICES: PriceTable = {
     currency: "USD",
     sources: {
         s3: "https://aws.amazon.com/s3/pricing/ (Requests & data retrievals; Replication: RTC data transfer, S3 Batch Replication jobs, objects and manifest), US East (N. Virginia)",
-        transfer: "https://aws.amazon.com/s3/pricing/ (Data transfer OUT from Amazon S3 to another AWS Region); us-east-1 to us-west-2 as AWS re:Post \"Cost effective methods for accessing S3 buckets cross-region\" states it, January 2026",
-        cloudwatch: "https://aws.amazon.com/cloudwatch/pricing/ (Metrics, Alarms, Dashboards); S3 Replication metrics \"billed at the same rate as Amazon CloudWatch custom metrics\" (S3 pricing page); Metrics Insights alarms pay per metric analyzed (CloudWatch User Guide, \"Metrics Insights query alarms\")",
+        transfer:
+            'https://aws.amazon.com/s3/pricing/ (Data transfer OUT from Amazon S3 to another AWS Region); us-east-1 to us-west-2 as AWS re:Post "Cost effective methods for accessing S3 buckets cross-region" states it, January 2026',
+        cloudwatch:
+            'https://aws.amazon.com/cloudwatch/pricing/ (Metrics, Alarms, Dashboards); S3 Replication metrics "billed at the same rate as Amazon CloudWatch custom metrics" (S3 pricing page); Metrics Insights alarms pay per metric analyzed (CloudWatch User Guide, "Metrics Insights query alarms")',
         kms: "https://aws.amazon.com/kms/pricing/ (requests); https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html (quotas)",
-        rtcQuota: "S3 User Guide, replication best practices: \"If you expect your S3 Replication Time Control data transfer rate to exceed the default 1 Gbps limit, contact AWS Support\"",
+        rtcQuota:
+            'S3 User Guide, replication best practices: "If you expect your S3 Replication Time Control data transfer rate to exceed the default 1 Gbps limit, contact AWS Support"',
     },
     s3PutPer1000: {
         STANDARD: 0.005,
@@ -70,17 +74,24 @@ export const PRICES: PriceTable = {
     },
     interRegionTransferPerGb: 0.02,
     rtcTransferPerGb: 0.015,
-    customMetricPerMonth: 0.30,
-    alarmMetricPerMonth: 0.10,
-    dashboardPerMonth: 3.00,
+    customMetricPerMonth: 0.3,
+    alarmMetricPerMonth: 0.1,
+    dashboardPerMonth: 3.0,
     batchJob: 0.25,
-    batchPerMillionObjects: 1.00,
+    batchPerMillionObjects: 1.0,
     batchManifestPerMillionObjects: 0.015,
     kmsPer10kRequests: 0.03,
     kmsSymmetricRequestsPerSecond: {
         default: 10000,
-        "us-east-2": 20000, "ap-southeast-1": 20000, "ap-southeast-2": 20000, "ap-northeast-1": 20000, "eu-central-1": 20000, "eu-west-2": 20000,
-        "us-east-1": 100000, "us-west-2": 100000, "eu-west-1": 100000,
+        "us-east-2": 20000,
+        "ap-southeast-1": 20000,
+        "ap-southeast-2": 20000,
+        "ap-northeast-1": 20000,
+        "eu-central-1": 20000,
+        "eu-west-2": 20000,
+        "us-east-1": 100000,
+        "us-west-2": 100000,
+        "eu-west-1": 100000,
     },
     rtcGbpsQuota: 1,
 };

@@ -27,7 +27,12 @@ export function mapHeader(header: string, at: SourceLocation, out: Diagnostic[])
     const column = columnForHeader(header);
     if (column) return column;
     const hint = suggestColumn(header);
-    out.push(diag("UNKNOWN_COLUMN", `unknown column ${JSON.stringify(header)}${hint ? `; did you mean ${hint}?` : "; see the README for the manifest columns."}`, { ...at, column: header }));
+    out.push(
+        diag("UNKNOWN_COLUMN", `unknown column ${JSON.stringify(header)}${hint ? `; did you mean ${hint}?` : "; see the README for the manifest columns."}`, {
+            ...at,
+            column: header,
+        }),
+    );
     return undefined;
 }
 
@@ -40,9 +45,8 @@ export function recordsFromObjects(rows: readonly unknown[], origin: ObjectRowsO
     const unknownSeen = new Set<string>();
     rows.forEach((row, i) => {
         const rowNo = origin.rowOf?.(i);
-        const at: SourceLocation = origin.file !== undefined
-            ? { file: origin.file, ...(rowNo !== undefined ? { row: rowNo } : {}) }
-            : { path: `${origin.path ?? "routes"}[${i}]` };
+        const at: SourceLocation =
+            origin.file !== undefined ? { file: origin.file, ...(rowNo !== undefined ? { row: rowNo } : {}) } : { path: `${origin.path ?? "routes"}[${i}]` };
         if (row === null || typeof row !== "object" || Array.isArray(row)) {
             out.push(diag("INVALID_VALUE", `entry ${i + 1} must be a mapping of column: value, not ${kindOf(row)}.`, at));
             return;
@@ -52,9 +56,10 @@ export function recordsFromObjects(rows: readonly unknown[], origin: ObjectRowsO
         const keyOf: Partial<Record<Column, string>> = {};
         for (const [key, value] of Object.entries(row as Record<string, unknown>)) {
             const keyRow = origin.rowOf?.(i, key);
-            const keyAt: SourceLocation = origin.file !== undefined
-                ? { file: origin.file, ...(keyRow ?? rowNo) !== undefined ? { row: keyRow ?? rowNo } : {} }
-                : { path: `${at.path}.${key}` };
+            const keyAt: SourceLocation =
+                origin.file !== undefined
+                    ? { file: origin.file, ...((keyRow ?? rowNo) !== undefined ? { row: keyRow ?? rowNo } : {}) }
+                    : { path: `${at.path}.${key}` };
             if (unknownSeen.has(key)) continue;
             const column = columnForHeader(key);
             if (!column) {
@@ -65,7 +70,13 @@ export function recordsFromObjects(rows: readonly unknown[], origin: ObjectRowsO
             const earlier = keyOf[column];
             if (earlier !== undefined) {
                 // Two spellings of one column (`source_bucket` and `Source Bucket Name`): keep the first.
-                out.push(diag("DUPLICATE_COLUMN", `${JSON.stringify(earlier)} and ${JSON.stringify(key)} both mean ${column}; delete one of them (the first is used).`, origin.file !== undefined ? { ...keyAt, column } : keyAt));
+                out.push(
+                    diag(
+                        "DUPLICATE_COLUMN",
+                        `${JSON.stringify(earlier)} and ${JSON.stringify(key)} both mean ${column}; delete one of them (the first is used).`,
+                        origin.file !== undefined ? { ...keyAt, column } : keyAt,
+                    ),
+                );
                 continue;
             }
             keyOf[column] = key;

@@ -5,11 +5,11 @@
  * them on whatever any program registers. Both report the same codes.
  */
 import { DiagnosticCode, Severity, kindOf } from "./diagnostics";
-import {
-    LIMITS, isAscii, isReplicationStorageClass, parseKmsKeyArn, DEFAULT_RTC_UNSUPPORTED_REGIONS,
-} from "./aws-facts";
+import { LIMITS, isAscii, isReplicationStorageClass, parseKmsKeyArn, DEFAULT_RTC_UNSUPPORTED_REGIONS } from "./aws-facts";
 
-export interface StatusDoc { status?: string }
+export interface StatusDoc {
+    status?: string;
+}
 
 export interface ReplicationFilterDoc {
     prefix?: string;
@@ -51,9 +51,21 @@ export interface ReplicationConfigDoc {
 
 /** Which manifest column a finding is about, so the validator can point at the cell. */
 export type RuleField =
-    | "rule_id" | "priority" | "status" | "prefix" | "tags" | "delete_marker_replication"
-    | "destination_bucket" | "storage_class" | "replica_ownership" | "replica_kms_key"
-    | "replicate_kms" | "rtc" | "destination_account" | "destination_region" | "existing_objects";
+    | "rule_id"
+    | "priority"
+    | "status"
+    | "prefix"
+    | "tags"
+    | "delete_marker_replication"
+    | "destination_bucket"
+    | "storage_class"
+    | "replica_ownership"
+    | "replica_kms_key"
+    | "replicate_kms"
+    | "rtc"
+    | "destination_account"
+    | "destination_region"
+    | "existing_objects";
 
 export interface ConfigFinding {
     code: DiagnosticCode;
@@ -89,31 +101,62 @@ export function replicationConfigXmlBytes(doc: ReplicationConfigDoc): number {
 export function replicationConfigXml(doc: ReplicationConfigDoc): string {
     const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const el = (name: string, inner: string) => `<${name}>${inner}</${name}>`;
-    const txt = (name: string, v: string | number | undefined) =>
-        v === undefined ? "" : el(name, typeof v === "number" ? String(v) : esc(v));
+    const txt = (name: string, v: string | number | undefined) => (v === undefined ? "" : el(name, typeof v === "number" ? String(v) : esc(v)));
     const status = (name: string, s: StatusDoc | undefined) => (s ? el(name, txt("Status", s.status)) : "");
     const tag = (k: string, v: string) => el("Tag", txt("Key", k) + txt("Value", v));
-    const rules = (doc.rules ?? []).map(r => {
-        const f = r.filter;
-        const filter = f === undefined ? "" : el("Filter",
-            txt("Prefix", f.prefix) +
-            (f.tag ? tag(f.tag.key ?? "", f.tag.value ?? "") : "") +
-            (f.and ? el("And", txt("Prefix", f.and.prefix) +
-                Object.entries(f.and.tags ?? {}).map(([k, v]) => tag(k, v)).join("")) : ""));
-        const d = r.destination ?? {};
-        const dest = el("Destination",
-            txt("Bucket", d.bucket) + txt("Account", d.account) + txt("StorageClass", d.storageClass) +
-            (d.accessControlTranslation ? el("AccessControlTranslation", txt("Owner", d.accessControlTranslation.owner)) : "") +
-            (d.encryptionConfiguration ? el("EncryptionConfiguration", txt("ReplicaKmsKeyID", d.encryptionConfiguration.replicaKmsKeyId)) : "") +
-            (d.replicationTime ? el("ReplicationTime", txt("Status", d.replicationTime.status) + el("Time", txt("Minutes", d.replicationTime.time?.minutes))) : "") +
-            (d.metrics ? el("Metrics", txt("Status", d.metrics.status) + el("EventThreshold", txt("Minutes", d.metrics.eventThreshold?.minutes))) : ""));
-        const ssc = r.sourceSelectionCriteria;
-        return el("Rule",
-            txt("ID", r.id) + txt("Priority", r.priority) + txt("Prefix", r.prefix) + filter + txt("Status", r.status) +
-            (ssc ? el("SourceSelectionCriteria", status("SseKmsEncryptedObjects", ssc.sseKmsEncryptedObjects) + status("ReplicaModifications", ssc.replicaModifications)) : "") +
-            status("ExistingObjectReplication", r.existingObjectReplication) + dest +
-            status("DeleteMarkerReplication", r.deleteMarkerReplication));
-    }).join("");
+    const rules = (doc.rules ?? [])
+        .map(r => {
+            const f = r.filter;
+            const filter =
+                f === undefined
+                    ? ""
+                    : el(
+                          "Filter",
+                          txt("Prefix", f.prefix) +
+                              (f.tag ? tag(f.tag.key ?? "", f.tag.value ?? "") : "") +
+                              (f.and
+                                  ? el(
+                                        "And",
+                                        txt("Prefix", f.and.prefix) +
+                                            Object.entries(f.and.tags ?? {})
+                                                .map(([k, v]) => tag(k, v))
+                                                .join(""),
+                                    )
+                                  : ""),
+                      );
+            const d = r.destination ?? {};
+            const dest = el(
+                "Destination",
+                txt("Bucket", d.bucket) +
+                    txt("Account", d.account) +
+                    txt("StorageClass", d.storageClass) +
+                    (d.accessControlTranslation ? el("AccessControlTranslation", txt("Owner", d.accessControlTranslation.owner)) : "") +
+                    (d.encryptionConfiguration ? el("EncryptionConfiguration", txt("ReplicaKmsKeyID", d.encryptionConfiguration.replicaKmsKeyId)) : "") +
+                    (d.replicationTime
+                        ? el("ReplicationTime", txt("Status", d.replicationTime.status) + el("Time", txt("Minutes", d.replicationTime.time?.minutes)))
+                        : "") +
+                    (d.metrics ? el("Metrics", txt("Status", d.metrics.status) + el("EventThreshold", txt("Minutes", d.metrics.eventThreshold?.minutes))) : ""),
+            );
+            const ssc = r.sourceSelectionCriteria;
+            return el(
+                "Rule",
+                txt("ID", r.id) +
+                    txt("Priority", r.priority) +
+                    txt("Prefix", r.prefix) +
+                    filter +
+                    txt("Status", r.status) +
+                    (ssc
+                        ? el(
+                              "SourceSelectionCriteria",
+                              status("SseKmsEncryptedObjects", ssc.sseKmsEncryptedObjects) + status("ReplicaModifications", ssc.replicaModifications),
+                          )
+                        : "") +
+                    status("ExistingObjectReplication", r.existingObjectReplication) +
+                    dest +
+                    status("DeleteMarkerReplication", r.deleteMarkerReplication),
+            );
+        })
+        .join("");
     return `<?xml version="1.0" encoding="UTF-8"?><ReplicationConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${txt("Role", doc.role)}${rules}</ReplicationConfiguration>`;
 }
 
@@ -127,11 +170,16 @@ type Shape = "text" | "number" | "tags" | { readonly [key: string]: Shape };
 
 const STATUS: Shape = { status: "text" };
 const RULE_SHAPE: Shape = {
-    id: "text", priority: "number", status: "text", prefix: "text",
+    id: "text",
+    priority: "number",
+    status: "text",
+    prefix: "text",
     filter: { prefix: "text", tag: { key: "text", value: "text" }, and: { prefix: "text", tags: "tags" } },
     deleteMarkerReplication: STATUS,
     destination: {
-        bucket: "text", storageClass: "text", account: "text",
+        bucket: "text",
+        storageClass: "text",
+        account: "text",
         accessControlTranslation: { owner: "text" },
         encryptionConfiguration: { replicaKmsKeyId: "text" },
         replicationTime: { status: "text", time: { minutes: "number" } },
@@ -144,7 +192,11 @@ const RULE_SHAPE: Shape = {
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** A field found with the wrong type: its dotted path and what it held. */
-interface Misfit { path: string; expected: string; found: string }
+interface Misfit {
+    path: string;
+    expected: string;
+    found: string;
+}
 
 /**
  * `value` conformed to `shape`; fields of the wrong type go to `misfits` and are left out.
@@ -152,7 +204,10 @@ interface Misfit { path: string; expected: string; found: string }
  */
 function conform(value: unknown, shape: Shape, path: string, misfits: Misfit[]): unknown {
     if (value === undefined || value === null) return undefined;
-    const misfit = (expected: string) => { misfits.push({ path, expected, found: kindOf(value) }); return undefined; };
+    const misfit = (expected: string) => {
+        misfits.push({ path, expected, found: kindOf(value) });
+        return undefined;
+    };
     if (shape === "text") return typeof value === "string" ? value : misfit("text");
     if (shape === "number") return typeof value === "number" ? value : misfit("a number");
     if (!isRecord(value)) return misfit(shape === "tags" ? "a map of tag keys to values" : "an object");
@@ -166,14 +221,24 @@ function conform(value: unknown, shape: Shape, path: string, misfits: Misfit[]):
 
 /** Manifest columns of the rule's fields, and of its destination's, for pointing at the cell. */
 const RULE_FIELD_COLUMNS: Readonly<Record<string, RuleField>> = {
-    id: "rule_id", priority: "priority", status: "status", prefix: "prefix", filter: "tags",
-    deleteMarkerReplication: "delete_marker_replication", existingObjectReplication: "existing_objects",
-    sourceSelectionCriteria: "replicate_kms", destination: "destination_bucket",
+    id: "rule_id",
+    priority: "priority",
+    status: "status",
+    prefix: "prefix",
+    filter: "tags",
+    deleteMarkerReplication: "delete_marker_replication",
+    existingObjectReplication: "existing_objects",
+    sourceSelectionCriteria: "replicate_kms",
+    destination: "destination_bucket",
 };
 const DESTINATION_FIELD_COLUMNS: Readonly<Record<string, RuleField>> = {
-    bucket: "destination_bucket", storageClass: "storage_class", account: "destination_account",
-    accessControlTranslation: "replica_ownership", encryptionConfiguration: "replica_kms_key",
-    replicationTime: "rtc", metrics: "rtc",
+    bucket: "destination_bucket",
+    storageClass: "storage_class",
+    account: "destination_account",
+    accessControlTranslation: "replica_ownership",
+    encryptionConfiguration: "replica_kms_key",
+    replicationTime: "rtc",
+    metrics: "rtc",
 };
 
 /** The manifest column a misfit field (a dotted path in the rule) corresponds to. */
@@ -216,15 +281,20 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
     // Conform every rule first; a rule that is not an object stays a gap so indexes keep matching.
     const misfitsOf: Misfit[][] = rawRules.map(() => []);
     const rules: Array<ReplicationRuleDoc | undefined> = rawRules.map((raw, i) =>
-        isRecord(raw) ? conform(raw, RULE_SHAPE, "", misfitsOf[i]) as ReplicationRuleDoc : undefined);
+        isRecord(raw) ? (conform(raw, RULE_SHAPE, "", misfitsOf[i]) as ReplicationRuleDoc) : undefined,
+    );
     const doc: ReplicationConfigDoc = {
-        ...(bucket !== undefined ? { bucket } : {}), ...(role !== undefined ? { role } : {}),
+        ...(bucket !== undefined ? { bucket } : {}),
+        ...(role !== undefined ? { role } : {}),
         rules: rules.filter((r): r is ReplicationRuleDoc => r !== undefined),
     };
 
     if (rules.length === 0) add("NO_RULES", "A replication configuration needs at least one rule (S3 answers MalformedXML).");
     if (rules.length > LIMITS.maxRulesPerConfiguration) {
-        add("TOO_MANY_RULES", `${rules.length} rules for bucket ${bucket ?? "(unknown)"}: S3 allows at most ${LIMITS.maxRulesPerConfiguration} per bucket; split the routes over more source buckets or combine prefixes.`);
+        add(
+            "TOO_MANY_RULES",
+            `${rules.length} rules for bucket ${bucket ?? "(unknown)"}: S3 allows at most ${LIMITS.maxRulesPerConfiguration} per bucket; split the routes over more source buckets or combine prefixes.`,
+        );
     }
 
     const priorities = new Map<number, number>();
@@ -243,25 +313,45 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
         }
         const present = (key: keyof ReplicationRuleDoc) => rule[key] !== undefined || misfit.has(key);
         if (rule.id !== undefined) {
-            if (rule.id.length > LIMITS.maxRuleIdLength) add("RULE_ID_TOO_LONG", `${name.slice(0, 40)}…: rule ids are at most ${LIMITS.maxRuleIdLength} characters (is ${rule.id.length}); shorten rule_id.`, i, "rule_id");
-            if (!isAscii(rule.id)) add("INVALID_RULE_ID", `${name}: rule ids must be ASCII (S3 answers InvalidArgument); use only ASCII characters in rule_id.`, i, "rule_id");
+            if (rule.id.length > LIMITS.maxRuleIdLength)
+                add(
+                    "RULE_ID_TOO_LONG",
+                    `${name.slice(0, 40)}…: rule ids are at most ${LIMITS.maxRuleIdLength} characters (is ${rule.id.length}); shorten rule_id.`,
+                    i,
+                    "rule_id",
+                );
+            if (!isAscii(rule.id))
+                add("INVALID_RULE_ID", `${name}: rule ids must be ASCII (S3 answers InvalidArgument); use only ASCII characters in rule_id.`, i, "rule_id");
             const prev = ids.get(rule.id);
-            if (prev !== undefined) add("DUPLICATE_RULE_ID", `${name} is used by rule #${prev + 1} too; rule ids must be unique within a bucket's configuration.`, i, "rule_id");
+            if (prev !== undefined)
+                add("DUPLICATE_RULE_ID", `${name} is used by rule #${prev + 1} too; rule ids must be unique within a bucket's configuration.`, i, "rule_id");
             else ids.set(rule.id, i);
         }
-        if (rule.status !== "Enabled" && rule.status !== "Disabled" && !misfit.has("status")) add("INVALID_VALUE", `${name}: status must be Enabled or Disabled (is ${JSON.stringify(rule.status)}).`, i, "status");
+        if (rule.status !== "Enabled" && rule.status !== "Disabled" && !misfit.has("status"))
+            add("INVALID_VALUE", `${name}: status must be Enabled or Disabled (is ${JSON.stringify(rule.status)}).`, i, "status");
 
         // V2 schema: Filter, Priority and DeleteMarkerReplication together.
         if (!present("filter") || !present("priority") || !present("deleteMarkerReplication") || present("prefix")) {
             const missing = (["filter", "priority", "deleteMarkerReplication"] as const).filter(k => !present(k)).join(", ");
-            add("V2_SCHEMA_REQUIRED", `${name}: use the V2 schema (filter, priority and deleteMarkerReplication${present("prefix") ? "; no rule-level prefix" : ""})${missing ? `; missing ${missing}` : ""}.`, i, "priority");
+            add(
+                "V2_SCHEMA_REQUIRED",
+                `${name}: use the V2 schema (filter, priority and deleteMarkerReplication${present("prefix") ? "; no rule-level prefix" : ""})${missing ? `; missing ${missing}` : ""}.`,
+                i,
+                "priority",
+            );
         }
         if (rule.priority !== undefined) {
             if (!Number.isInteger(rule.priority) || rule.priority < 0) {
                 add("INVALID_PRIORITY", `${name}: priority must be a non-negative integer (is ${rule.priority}).`, i, "priority");
             } else {
                 const prev = priorities.get(rule.priority);
-                if (prev !== undefined) add("PRIORITY_CONFLICT", `${name} has priority ${rule.priority}, as does rule #${prev + 1} (${rules[prev]?.id ?? "no id"}); priorities must be unique within one bucket's configuration: change one or leave it blank to have one assigned.`, i, "priority");
+                if (prev !== undefined)
+                    add(
+                        "PRIORITY_CONFLICT",
+                        `${name} has priority ${rule.priority}, as does rule #${prev + 1} (${rules[prev]?.id ?? "no id"}); priorities must be unique within one bucket's configuration: change one or leave it blank to have one assigned.`,
+                        i,
+                        "priority",
+                    );
                 else priorities.set(rule.priority, i);
             }
         }
@@ -273,7 +363,8 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
             for (const [k, v] of filterTags(f)) {
                 if (!k) add("INVALID_TAG_FILTER", `${name}: a tag filter needs a non-empty key.`, i, "tags");
                 if (v === undefined || v === null) add("INVALID_TAG_FILTER", `${name}: tag "${k}" needs a value.`, i, "tags");
-                if (k.length > 128 || (v ?? "").length > 256) add("INVALID_TAG_FILTER", `${name}: tag keys are at most 128 and values 256 characters.`, i, "tags");
+                if (k.length > 128 || (v ?? "").length > 256)
+                    add("INVALID_TAG_FILTER", `${name}: tag keys are at most 128 and values 256 characters.`, i, "tags");
             }
         }
         const prefix = filterPrefix(rule);
@@ -281,23 +372,52 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
             add("PREFIX_TOO_LONG", `${name}: prefix is ${prefix.length} characters; S3 allows at most ${LIMITS.maxPrefixLength}.`, i, "prefix");
         }
         if (isEnabled(rule.deleteMarkerReplication) && filterTags(f).length > 0) {
-            add("DELETE_MARKER_WITH_TAG_FILTER", `${name}: delete markers cannot be replicated by a rule with a tag filter; set delete_marker_replication to false or remove the tags.`, i, "delete_marker_replication");
+            add(
+                "DELETE_MARKER_WITH_TAG_FILTER",
+                `${name}: delete markers cannot be replicated by a rule with a tag filter; set delete_marker_replication to false or remove the tags.`,
+                i,
+                "delete_marker_replication",
+            );
         }
         if (rule.existingObjectReplication !== undefined) {
-            add("EXISTING_OBJECT_REPLICATION_UNSUPPORTED", `${name}: S3 no longer accepts ExistingObjectReplication (MalformedXML); backfill existing objects with S3 Batch Replication (existing_objects).`, i, "existing_objects");
+            add(
+                "EXISTING_OBJECT_REPLICATION_UNSUPPORTED",
+                `${name}: S3 no longer accepts ExistingObjectReplication (MalformedXML); backfill existing objects with S3 Batch Replication (existing_objects).`,
+                i,
+                "existing_objects",
+            );
         }
 
         const d = rule.destination ?? {};
-        if (!d.bucket && !misfit.has("destination") && !misfit.has("destination.bucket")) add("MISSING_FIELD", `${name}: destination bucket ARN is required.`, i, "destination_bucket");
+        if (!d.bucket && !misfit.has("destination") && !misfit.has("destination.bucket"))
+            add("MISSING_FIELD", `${name}: destination bucket ARN is required.`, i, "destination_bucket");
         if (d.storageClass !== undefined && !isReplicationStorageClass(d.storageClass)) {
-            add("INVALID_STORAGE_CLASS", `${name}: ${d.storageClass} is not a replication storage class; use one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, REDUCED_REDUNDANCY.`, i, "storage_class");
+            add(
+                "INVALID_STORAGE_CLASS",
+                `${name}: ${d.storageClass} is not a replication storage class; use one of STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE, REDUCED_REDUNDANCY.`,
+                i,
+                "storage_class",
+            );
         }
         const destAccount = d.account ?? (d.bucket ? ctx.destinationAccounts?.[d.bucket] : undefined);
         if (d.accessControlTranslation !== undefined) {
-            if (d.accessControlTranslation.owner !== "Destination") add("INVALID_VALUE", `${name}: accessControlTranslation.owner can only be Destination.`, i, "replica_ownership");
-            if (!d.account) add("OWNERSHIP_OVERRIDE_WITHOUT_ACCOUNT", `${name}: replica ownership override needs destination.account (the destination bucket owner's account id).`, i, "destination_account");
+            if (d.accessControlTranslation.owner !== "Destination")
+                add("INVALID_VALUE", `${name}: accessControlTranslation.owner can only be Destination.`, i, "replica_ownership");
+            if (!d.account)
+                add(
+                    "OWNERSHIP_OVERRIDE_WITHOUT_ACCOUNT",
+                    `${name}: replica ownership override needs destination.account (the destination bucket owner's account id).`,
+                    i,
+                    "destination_account",
+                );
             else if (ctx.sourceAccount && d.account === ctx.sourceAccount) {
-                add("OWNERSHIP_OVERRIDE_SAME_ACCOUNT", `${name}: source and destination are both in account ${d.account}, so the ownership override changes nothing; set replica_ownership to source.`, i, "replica_ownership", "warning");
+                add(
+                    "OWNERSHIP_OVERRIDE_SAME_ACCOUNT",
+                    `${name}: source and destination are both in account ${d.account}, so the ownership override changes nothing; set replica_ownership to source.`,
+                    i,
+                    "replica_ownership",
+                    "warning",
+                );
             }
         }
 
@@ -307,20 +427,46 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
             add("INVALID_VALUE", `${name}: an empty sourceSelectionCriteria is rejected by S3; remove it or set a criterion.`, i, "replicate_kms");
         }
         if (sseKms && !replicaKey) {
-            add("KMS_REPLICA_KEY_MISSING", `${name}: SSE-KMS objects are selected but no replica key is set; give replica_kms_key (a KMS key ARN in the destination Region).`, i, "replica_kms_key");
+            add(
+                "KMS_REPLICA_KEY_MISSING",
+                `${name}: SSE-KMS objects are selected but no replica key is set; give replica_kms_key (a KMS key ARN in the destination Region).`,
+                i,
+                "replica_kms_key",
+            );
         }
         if (replicaKey !== undefined) {
-            if (!sseKms) add("KMS_KEY_WITHOUT_REPLICATION", `${name}: a replica KMS key is set but SSE-KMS objects are not selected; set replicate_kms to true.`, i, "replicate_kms");
+            if (!sseKms)
+                add(
+                    "KMS_KEY_WITHOUT_REPLICATION",
+                    `${name}: a replica KMS key is set but SSE-KMS objects are not selected; set replicate_kms to true.`,
+                    i,
+                    "replicate_kms",
+                );
             const key = parseKmsKeyArn(replicaKey);
             if (!key) {
-                add("KMS_KEY_INVALID", `${name}: replica key ${JSON.stringify(replicaKey)} is not a KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id>); a bare id resolves in the wrong account and Region.`, i, "replica_kms_key");
+                add(
+                    "KMS_KEY_INVALID",
+                    `${name}: replica key ${JSON.stringify(replicaKey)} is not a KMS key ARN or alias ARN (arn:aws:kms:<region>:<account>:key/<id>); a bare id resolves in the wrong account and Region.`,
+                    i,
+                    "replica_kms_key",
+                );
             } else {
                 const destRegion = d.bucket ? ctx.destinationRegions?.[d.bucket] : undefined;
                 if (destRegion && key.region !== destRegion) {
-                    add("KMS_KEY_REGION_MISMATCH", `${name}: replica key is in ${key.region} but the destination bucket is in ${destRegion}; use a key in ${destRegion}.`, i, "replica_kms_key");
+                    add(
+                        "KMS_KEY_REGION_MISMATCH",
+                        `${name}: replica key is in ${key.region} but the destination bucket is in ${destRegion}; use a key in ${destRegion}.`,
+                        i,
+                        "replica_kms_key",
+                    );
                 }
                 if (destAccount && key.account !== destAccount && key.kind === "alias") {
-                    add("KMS_KEY_REGION_MISMATCH", `${name}: alias ARN in account ${key.account} cannot name a key for destination account ${destAccount}; use the key ARN.`, i, "replica_kms_key");
+                    add(
+                        "KMS_KEY_REGION_MISMATCH",
+                        `${name}: alias ARN in account ${key.account} cannot name a key for destination account ${destAccount}; use the key ARN.`,
+                        i,
+                        "replica_kms_key",
+                    );
                 }
             }
         }
@@ -335,12 +481,22 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
             const rtOn = rt?.status === "Enabled";
             const mOn = m?.status === "Enabled";
             if (rtOn && !mOn) {
-                add("RTC_METRICS_MISMATCH", `${name}: Replication Time Control needs replication metrics: set metrics.status to Enabled (with eventThreshold.minutes ${LIMITS.rtcMinutes}) or turn replicationTime off.`, i, "rtc");
+                add(
+                    "RTC_METRICS_MISMATCH",
+                    `${name}: Replication Time Control needs replication metrics: set metrics.status to Enabled (with eventThreshold.minutes ${LIMITS.rtcMinutes}) or turn replicationTime off.`,
+                    i,
+                    "rtc",
+                );
             }
             const thresholdMissing = rtOn && mOn && m?.eventThreshold === undefined;
             const thresholdWrong = m?.eventThreshold !== undefined && m.eventThreshold.minutes !== LIMITS.rtcMinutes;
             if ((rt && rt.time?.minutes !== LIMITS.rtcMinutes) || thresholdMissing || thresholdWrong) {
-                add("RTC_METRICS_MISMATCH", `${name}: replicationTime.time.minutes and metrics.eventThreshold.minutes must be ${LIMITS.rtcMinutes} (the threshold is required with Replication Time Control).`, i, "rtc");
+                add(
+                    "RTC_METRICS_MISMATCH",
+                    `${name}: replicationTime.time.minutes and metrics.eventThreshold.minutes must be ${LIMITS.rtcMinutes} (the threshold is required with Replication Time Control).`,
+                    i,
+                    "rtc",
+                );
             }
             if (rtOn) {
                 const unsupported = ctx.rtcUnsupportedRegions ?? DEFAULT_RTC_UNSUPPORTED_REGIONS;
@@ -358,7 +514,10 @@ export function checkReplicationConfig(input: ReplicationConfigDoc, ctx: ConfigC
     if (!ctx.skipSize && rules.length > 0) {
         const bytes = replicationConfigXmlBytes(doc);
         if (bytes > LIMITS.maxConfigurationBytes) {
-            add("CONFIG_TOO_LARGE", `the replication configuration of ${doc.bucket ?? "this bucket"} renders to ${bytes} bytes; S3 accepts at most ${LIMITS.maxConfigurationBytes} (2 MB): shorten prefixes/rule ids or split routes.`);
+            add(
+                "CONFIG_TOO_LARGE",
+                `the replication configuration of ${doc.bucket ?? "this bucket"} renders to ${bytes} bytes; S3 accepts at most ${LIMITS.maxConfigurationBytes} (2 MB): shorten prefixes/rule ids or split routes.`,
+            );
         }
     }
     return out;

@@ -20,17 +20,22 @@ export const CONFIG_NAMESPACE = "pulumi-s3-replication";
 const RECORD_VALUES = new WeakMap<object, z.ZodType>();
 
 function ownRecord<T extends z.ZodType>(value: T) {
-    const schema = z.custom<Record<string, unknown>>(v => v !== null && typeof v === "object" && !Array.isArray(v), { error: issue => `Invalid input: expected a mapping of names to values, received ${kindOf(issue.input)}` })
+    const schema = z
+        .custom<Record<string, unknown>>(v => v !== null && typeof v === "object" && !Array.isArray(v), {
+            error: issue => `Invalid input: expected a mapping of names to values, received ${kindOf(issue.input)}`,
+        })
         .transform((input, ctx) => {
             const out = Object.create(null) as Record<string, z.output<T>>;
             for (const [k, v] of Object.entries(input)) {
                 const parsed = value.safeParse(v);
                 if (parsed.success) out[k] = parsed.data;
                 // Unrecognized keys keep their kind, so they can be named with a suggestion.
-                else for (const issue of parsed.error.issues) {
-                    if (issue.code === "unrecognized_keys") ctx.addIssue({ code: "unrecognized_keys", keys: issue.keys, message: issue.message, path: [k, ...issue.path], input: issue.input });
-                    else ctx.addIssue({ code: "custom", message: issue.message, path: [k, ...issue.path] });
-                }
+                else
+                    for (const issue of parsed.error.issues) {
+                        if (issue.code === "unrecognized_keys")
+                            ctx.addIssue({ code: "unrecognized_keys", keys: issue.keys, message: issue.message, path: [k, ...issue.path], input: issue.input });
+                        else ctx.addIssue({ code: "custom", message: issue.message, path: [k, ...issue.path] });
+                    }
             }
             return out;
         });
@@ -40,79 +45,95 @@ function ownRecord<T extends z.ZodType>(value: T) {
 
 const emptyRecord = <T>() => Object.create(null) as Record<string, T>;
 
-const account = z.object({
-    id: z.union([z.string(), z.number()]).transform(v => String(v)),
-    roleArn: z.string().optional(),
-    profile: z.string().optional(),
-    externalId: z.string().optional(),
-    region: z.string().optional(),
-}).strict();
+const account = z
+    .object({
+        id: z.union([z.string(), z.number()]).transform(v => String(v)),
+        roleArn: z.string().optional(),
+        profile: z.string().optional(),
+        externalId: z.string().optional(),
+        region: z.string().optional(),
+    })
+    .strict();
 
-const bucket = z.object({
-    kmsKeyArn: z.string().optional(),
-    objectLock: z.boolean().optional(),
-    create: z.boolean().optional(),
-    replaceExistingReplication: z.boolean().optional(),
-    adoptedSettings: z.enum(["keep", "harden"]).optional(),
-}).strict();
+const bucket = z
+    .object({
+        kmsKeyArn: z.string().optional(),
+        objectLock: z.boolean().optional(),
+        create: z.boolean().optional(),
+        replaceExistingReplication: z.boolean().optional(),
+        adoptedSettings: z.enum(["keep", "harden"]).optional(),
+    })
+    .strict();
 
-const shard = z.object({
-    sourceAccounts: z.array(z.union([z.string(), z.number()]).transform(v => String(v))).optional(),
-    sourceRegions: z.array(z.string()).optional(),
-    index: z.number().int().min(0).optional(),
-    count: z.number().int().min(1).optional(),
-    bucketAccounts: z.array(z.union([z.string(), z.number()]).transform(v => String(v))).optional(),
-    bucketRegions: z.array(z.string()).optional(),
-}).strict().refine(s => (s.index === undefined) === (s.count === undefined), { message: "shard.index and shard.count go together" })
+const shard = z
+    .object({
+        sourceAccounts: z.array(z.union([z.string(), z.number()]).transform(v => String(v))).optional(),
+        sourceRegions: z.array(z.string()).optional(),
+        index: z.number().int().min(0).optional(),
+        count: z.number().int().min(1).optional(),
+        bucketAccounts: z.array(z.union([z.string(), z.number()]).transform(v => String(v))).optional(),
+        bucketRegions: z.array(z.string()).optional(),
+    })
+    .strict()
+    .refine(s => (s.index === undefined) === (s.count === undefined), { message: "shard.index and shard.count go together" })
     .refine(s => s.index === undefined || s.count === undefined || s.index < s.count, { message: "shard.index must be below shard.count" });
 
-const iam = z.object({
-    granularity: z.enum(["account", "bucket"]).optional(),
-    quotas: z.object({
-        inlineCharsPerRole: z.number().int().positive().optional(),
-        managedPolicyChars: z.number().int().positive().optional(),
-        managedPoliciesPerRole: z.number().int().positive().optional(),
-        rolesPerAccount: z.number().int().positive().optional(),
-    }).strict().optional(),
-    /** Opt-in trust policy conditions (see TrustConditions: AWS documents the trust policies without them). */
-    trustConditions: z.object({ sourceAccount: z.boolean().optional(), sourceArn: z.boolean().optional() }).strict().optional(),
-    /** Roles per source account, sources spread over them by a hash of their names (default 16). */
-    roleSlots: z.number().int().min(1).max(1000).optional(),
-}).strict();
+const iam = z
+    .object({
+        granularity: z.enum(["account", "bucket"]).optional(),
+        quotas: z
+            .object({
+                inlineCharsPerRole: z.number().int().positive().optional(),
+                managedPolicyChars: z.number().int().positive().optional(),
+                managedPoliciesPerRole: z.number().int().positive().optional(),
+                rolesPerAccount: z.number().int().positive().optional(),
+            })
+            .strict()
+            .optional(),
+        /** Opt-in trust policy conditions (see TrustConditions: AWS documents the trust policies without them). */
+        trustConditions: z.object({ sourceAccount: z.boolean().optional(), sourceArn: z.boolean().optional() }).strict().optional(),
+        /** Roles per source account, sources spread over them by a hash of their names (default 16). */
+        roleSlots: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict();
 
-const backfill = z.object({
-    enabled: z.boolean().optional(),
-    trigger: z.string().optional(),
-    waitFor: z.enum(["none", "created", "ready", "complete"]).optional(),
-    waitTimeoutSeconds: z.number().int().positive().optional(),
-    confirmationRequired: z.boolean().optional(),
-    priority: z.number().int().min(0).max(2147483647).optional(),
-    createdBefore: z.string().optional(),
-    endpoint: z.string().optional(),
-    cancelOnDelete: z.boolean().optional(),
-}).strict();
+const backfill = z
+    .object({
+        enabled: z.boolean().optional(),
+        trigger: z.string().optional(),
+        waitFor: z.enum(["none", "created", "ready", "complete"]).optional(),
+        waitTimeoutSeconds: z.number().int().positive().optional(),
+        confirmationRequired: z.boolean().optional(),
+        priority: z.number().int().min(0).max(2147483647).optional(),
+        createdBefore: z.string().optional(),
+        endpoint: z.string().optional(),
+        cancelOnDelete: z.boolean().optional(),
+    })
+    .strict();
 
-export const stackSettingsSchema = z.object({
-    accounts: ownRecord(account).default(emptyRecord),
-    manifest: z.string().optional(),
-    /** XLSX sheet name (default: the first sheet). */
-    manifestSheet: z.string().optional(),
-    routes: z.array(ownRecord(z.unknown())).optional(),
-    defaults: ownRecord(z.unknown()).default(emptyRecord),
-    destinationTemplate: z.string().optional(),
-    buckets: ownRecord(bucket).default(emptyRecord),
-    /** Adopted buckets keep their encryption, ownership and public access block (`keep`, default) or get this package's (`harden`). */
-    adoptedSettings: z.enum(["keep", "harden"]).optional(),
-    iam: iam.default({}),
-    shard: shard.optional(),
-    strict: z.boolean().default(false),
-    rtcUnsupportedRegions: z.array(z.string()).optional(),
-    reportBucketTemplate: z.string().optional(),
-    defaultTags: ownRecord(z.string()).default(emptyRecord),
-    backfill: backfill.default({}),
-    /** Replication metrics, alarms, dashboards, alert topics and failure events (see MonitoringSettings). */
-    monitoring: monitoringSettingsSchema.default({}),
-}).strict();
+export const stackSettingsSchema = z
+    .object({
+        accounts: ownRecord(account).default(emptyRecord),
+        manifest: z.string().optional(),
+        /** XLSX sheet name (default: the first sheet). */
+        manifestSheet: z.string().optional(),
+        routes: z.array(ownRecord(z.unknown())).optional(),
+        defaults: ownRecord(z.unknown()).default(emptyRecord),
+        destinationTemplate: z.string().optional(),
+        buckets: ownRecord(bucket).default(emptyRecord),
+        /** Adopted buckets keep their encryption, ownership and public access block (`keep`, default) or get this package's (`harden`). */
+        adoptedSettings: z.enum(["keep", "harden"]).optional(),
+        iam: iam.default({}),
+        shard: shard.optional(),
+        strict: z.boolean().default(false),
+        rtcUnsupportedRegions: z.array(z.string()).optional(),
+        reportBucketTemplate: z.string().optional(),
+        defaultTags: ownRecord(z.string()).default(emptyRecord),
+        backfill: backfill.default({}),
+        /** Replication metrics, alarms, dashboards, alert topics and failure events (see MonitoringSettings). */
+        monitoring: monitoringSettingsSchema.default({}),
+    })
+    .strict();
 
 export type StackSettings = z.infer<typeof stackSettingsSchema>;
 
@@ -127,7 +148,11 @@ export function parseStackSettings(raw: Record<string, unknown>): { settings?: S
     const decoded = Object.create(null) as Record<string, unknown>;
     for (const [k, v] of Object.entries(raw)) {
         if (typeof v === "string" && k !== "manifest" && k !== "manifestSheet" && k !== "destinationTemplate" && k !== "reportBucketTemplate") {
-            try { decoded[k] = JSON.parse(v); } catch { decoded[k] = v; }
+            try {
+                decoded[k] = JSON.parse(v);
+            } catch {
+                decoded[k] = v;
+            }
         } else decoded[k] = v;
     }
     const parsed = stackSettingsSchema.safeParse(decoded);
@@ -139,7 +164,13 @@ export function parseStackSettings(raw: Record<string, unknown>): { settings?: S
                 for (const key of issue.keys) {
                     const path = configPath([...issue.path, key]);
                     const near = closestName(key, known);
-                    diagnostics.push(diag("INVALID_CONFIG", `stack config ${path} is not a setting of this package${near ? `; did you mean ${configPath([...issue.path, near])}?` : known.length ? `; the settings here are ${known.join(", ")}.` : "."}`, { path }));
+                    diagnostics.push(
+                        diag(
+                            "INVALID_CONFIG",
+                            `stack config ${path} is not a setting of this package${near ? `; did you mean ${configPath([...issue.path, near])}?` : known.length ? `; the settings here are ${known.join(", ")}.` : "."}`,
+                            { path },
+                        ),
+                    );
                 }
                 continue;
             }
@@ -151,7 +182,11 @@ export function parseStackSettings(raw: Record<string, unknown>): { settings?: S
     const settings = parsed.data;
     for (const key of Object.keys(settings.defaults)) {
         if (!(COLUMNS as readonly string[]).includes(key)) {
-            diagnostics.push(diag("INVALID_CONFIG", `stack config ${CONFIG_NAMESPACE}:defaults.${key} is not a manifest column; use one of ${COLUMNS.join(", ")}.`, { path: `${CONFIG_NAMESPACE}:defaults.${key}` }));
+            diagnostics.push(
+                diag("INVALID_CONFIG", `stack config ${CONFIG_NAMESPACE}:defaults.${key} is not a manifest column; use one of ${COLUMNS.join(", ")}.`, {
+                    path: `${CONFIG_NAMESPACE}:defaults.${key}`,
+                }),
+            );
         }
     }
     return { settings, diagnostics };
@@ -163,13 +198,20 @@ function configPath(path: readonly PropertyKey[]): string {
 }
 
 /** The zod schema internals walked to find which keys an object accepts (zod 4 `def`). */
-interface SchemaNode { def: { type: string; innerType?: SchemaNode; in?: SchemaNode; valueType?: SchemaNode }; shape?: Record<string, SchemaNode> }
+interface SchemaNode {
+    def: { type: string; innerType?: SchemaNode; in?: SchemaNode; valueType?: SchemaNode };
+    shape?: Record<string, SchemaNode>;
+}
 
 /** The keys the object schema at `path` accepts, or undefined when there is no object there. */
 function objectKeysAt(schema: unknown, path: readonly PropertyKey[]): string[] | undefined {
     const unwrap = (n: SchemaNode | undefined): SchemaNode | undefined => {
         let cur = n;
-        while (cur && !RECORD_VALUES.has(cur) && (cur.def.type === "optional" || cur.def.type === "default" || cur.def.type === "nullable" || cur.def.type === "pipe")) {
+        while (
+            cur &&
+            !RECORD_VALUES.has(cur) &&
+            (cur.def.type === "optional" || cur.def.type === "default" || cur.def.type === "nullable" || cur.def.type === "pipe")
+        ) {
             cur = cur.def.innerType ?? cur.def.in;
         }
         return cur;

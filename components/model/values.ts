@@ -29,14 +29,25 @@ export function unsafeCharacter(text: string): { char: string; index: number } |
 }
 
 const CHARACTER_NAMES: ReadonlyMap<number, string> = new Map([
-    [0x09, "a tab"], [0x0a, "a line break"], [0x0d, "a carriage return"], [0x1b, "an escape (ESC)"], [0x00, "a NUL"],
-    [0x7f, "a delete (DEL)"], [0x202e, "a right-to-left override"], [0x202d, "a left-to-right override"],
-    [0x200e, "a left-to-right mark"], [0x200f, "a right-to-left mark"], [0x2028, "a line separator"], [0x2029, "a paragraph separator"],
+    [0x09, "a tab"],
+    [0x0a, "a line break"],
+    [0x0d, "a carriage return"],
+    [0x1b, "an escape (ESC)"],
+    [0x00, "a NUL"],
+    [0x7f, "a delete (DEL)"],
+    [0x202e, "a right-to-left override"],
+    [0x202d, "a left-to-right override"],
+    [0x200e, "a left-to-right mark"],
+    [0x200f, "a right-to-left mark"],
+    [0x2028, "a line separator"],
+    [0x2029, "a paragraph separator"],
 ]);
 
 function describeCharacter(c: string): string {
     const code = c.charCodeAt(0);
-    const name = CHARACTER_NAMES.get(code) ?? (code >= 0x2066 || (code >= 0x202a && code <= 0x202e) || code === 0x061c ? "a bidirectional formatting character" : "a control character");
+    const name =
+        CHARACTER_NAMES.get(code) ??
+        (code >= 0x2066 || (code >= 0x202a && code <= 0x202e) || code === 0x061c ? "a bidirectional formatting character" : "a control character");
     return `${name} (${escapedChar(c)}, U+${code.toString(16).toUpperCase().padStart(4, "0")})`;
 }
 
@@ -56,11 +67,17 @@ export function controlProblem(what: string, text: string): ValueProblem | undef
  */
 export function screenValue(column: Column, value: unknown): ValueProblem | undefined {
     if (value instanceof Date) {
-        return { code: "VALUE_NOT_TEXT", message: `${column} holds a date, whose text cannot be read back exactly; write the value as text (quoted in YAML/JSON, a Text cell in Excel).` };
+        return {
+            code: "VALUE_NOT_TEXT",
+            message: `${column} holds a date, whose text cannot be read back exactly; write the value as text (quoted in YAML/JSON, a Text cell in Excel).`,
+        };
     }
     if (typeof value === "string") return controlProblem(column, value);
     if (isTextColumn(column) && (typeof value === "number" || typeof value === "boolean")) {
-        return { code: "VALUE_NOT_TEXT", message: `${column} must be text, but it is the ${typeof value} ${String(value)}, which may not be what was written (0123 is read as 123, 1.10 as 1.1); quote it: "${String(value)}" if that is the value.` };
+        return {
+            code: "VALUE_NOT_TEXT",
+            message: `${column} must be text, but it is the ${typeof value} ${String(value)}, which may not be what was written (0123 is read as 123, 1.10 as 1.1); quote it: "${String(value)}" if that is the value.`,
+        };
     }
     if (column === "tags" && value !== null && typeof value === "object" && !Array.isArray(value)) {
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
@@ -68,7 +85,10 @@ export function screenValue(column: Column, value: unknown): ValueProblem | unde
             if (keyProblem) return keyProblem;
             if (v === null || v === undefined) continue;
             if (typeof v !== "string") {
-                return { code: "VALUE_NOT_TEXT", message: `the value of tag ${JSON.stringify(k)} must be text, not ${kindOf(v) === "number" || kindOf(v) === "boolean" ? `the ${kindOf(v)} ${String(v)}` : kindOf(v)}; quote it.` };
+                return {
+                    code: "VALUE_NOT_TEXT",
+                    message: `the value of tag ${JSON.stringify(k)} must be text, not ${kindOf(v) === "number" || kindOf(v) === "boolean" ? `the ${kindOf(v)} ${String(v)}` : kindOf(v)}; quote it.`,
+                };
             }
             const valueProblem = controlProblem(`the value of tag ${JSON.stringify(k)}`, v);
             if (valueProblem) return valueProblem;
@@ -91,7 +111,10 @@ export function parseTagText(text: string): { pairs: Array<[string, string]> } |
         const key = part.slice(0, eq);
         const value = part.slice(eq + 1);
         if (part.includes(",")) return { error: `entry ${JSON.stringify(part)} has a comma, which is not a tag separator; separate tags with ";" only` };
-        if (value.includes("=")) return { error: `entry ${JSON.stringify(part)} has a second "=", which reads as one tag ${JSON.stringify(key)} with the value ${JSON.stringify(value)}; separate tags with ";" (or, for a value that really holds "=", use a YAML/JSON mapping)` };
+        if (value.includes("="))
+            return {
+                error: `entry ${JSON.stringify(part)} has a second "=", which reads as one tag ${JSON.stringify(key)} with the value ${JSON.stringify(value)}; separate tags with ";" (or, for a value that really holds "=", use a YAML/JSON mapping)`,
+            };
         pairs.push([key, value]);
     }
     return { pairs };

@@ -33,10 +33,10 @@ import { randomUUID } from "crypto";
 export type CloudWatchOperation = "GetMetricData" | "DescribeAlarms";
 
 export type CloudWatchFaultKind =
-    | "throttle"       // 400 Throttling (retried by the SDK)
-    | "server-error"   // 500 InternalServiceError (retried by the SDK)
-    | "access-denied"  // 400 AccessDenied (not retried)
-    | "drop-before";   // connection destroyed before an answer (retried by the SDK)
+    | "throttle" // 400 Throttling (retried by the SDK)
+    | "server-error" // 500 InternalServiceError (retried by the SDK)
+    | "access-denied" // 400 AccessDenied (not retried)
+    | "drop-before"; // connection destroyed before an answer (retried by the SDK)
 
 export interface CloudWatchFault {
     kind: CloudWatchFaultKind;
@@ -87,26 +87,44 @@ const TARGET_PREFIX = "GraniteServiceVersion20100801.";
 const ID = /^[a-z][a-zA-Z0-9_]*$/;
 
 class CloudWatchError extends Error {
-    constructor(readonly status: number, readonly queryCode: string, readonly fault: "Sender" | "Receiver", readonly type: string, message: string, readonly messageKey: "message" | "Message" = "message") {
+    constructor(
+        readonly status: number,
+        readonly queryCode: string,
+        readonly fault: "Sender" | "Receiver",
+        readonly type: string,
+        message: string,
+        readonly messageKey: "message" | "Message" = "message",
+    ) {
         super(message);
     }
 }
 
-const invalidParameter = (message: string) => new CloudWatchError(400, "InvalidParameterValue", "Sender", "com.amazonaws.cloudwatch#InvalidParameterValueException", message);
-const combination = (message: string) => new CloudWatchError(400, "InvalidParameterCombination", "Sender", "com.amazonaws.cloudwatch#InvalidParameterCombinationException", message);
+const invalidParameter = (message: string) =>
+    new CloudWatchError(400, "InvalidParameterValue", "Sender", "com.amazonaws.cloudwatch#InvalidParameterValueException", message);
+const combination = (message: string) =>
+    new CloudWatchError(400, "InvalidParameterCombination", "Sender", "com.amazonaws.cloudwatch#InvalidParameterCombinationException", message);
 
 function dimensionKey(dimensions: Record<string, string>): string {
-    return Object.keys(dimensions).sort().map(k => `${k}=${dimensions[k]}`).join("|");
+    return Object.keys(dimensions)
+        .sort()
+        .map(k => `${k}=${dimensions[k]}`)
+        .join("|");
 }
 
 function aggregate(stat: string, values: number[]): number {
     switch (stat) {
-        case "Sum": return values.reduce((a, b) => a + b, 0);
-        case "Maximum": return Math.max(...values);
-        case "Minimum": return Math.min(...values);
-        case "Average": return values.reduce((a, b) => a + b, 0) / values.length;
-        case "SampleCount": return values.length;
-        default: throw invalidParameter(`The value ${stat} for parameter MetricDataQueries.member.MetricStat.Stat is not supported by this fake.`);
+        case "Sum":
+            return values.reduce((a, b) => a + b, 0);
+        case "Maximum":
+            return Math.max(...values);
+        case "Minimum":
+            return Math.min(...values);
+        case "Average":
+            return values.reduce((a, b) => a + b, 0) / values.length;
+        case "SampleCount":
+            return values.length;
+        default:
+            throw invalidParameter(`The value ${stat} for parameter MetricDataQueries.member.MetricStat.Stat is not supported by this fake.`);
     }
 }
 
@@ -178,43 +196,111 @@ export class CloudWatchFake {
     }
 
     private process(req: http.IncomingMessage, res: http.ServerResponse, text: string): void {
-        const header = (name: string) => (typeof req.headers[name] === "string" ? req.headers[name] as string : undefined);
+        const header = (name: string) => (typeof req.headers[name] === "string" ? (req.headers[name] as string) : undefined);
         const target = header("x-amz-target");
-        const operation = target === `${TARGET_PREFIX}GetMetricData` ? "GetMetricData" : target === `${TARGET_PREFIX}DescribeAlarms` ? "DescribeAlarms" : "Unknown";
+        const operation =
+            target === `${TARGET_PREFIX}GetMetricData` ? "GetMetricData" : target === `${TARGET_PREFIX}DescribeAlarms` ? "DescribeAlarms" : "Unknown";
         const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(header("authorization") ?? "");
         const accessKeyId = scope?.[1];
         const account = accessKeyId ? (this.options.accountForKey?.(accessKeyId) ?? this.options.defaultAccount) : undefined;
         let body: Json = {};
         const record: RecordedCloudWatchRequest = {
-            operation, account, region: scope?.[2], accessKeyId, target, contentType: header("content-type"), queryMode: header("x-amzn-query-mode"), body,
+            operation,
+            account,
+            region: scope?.[2],
+            accessKeyId,
+            target,
+            contentType: header("content-type"),
+            queryMode: header("x-amzn-query-mode"),
+            body,
         };
         this.requests.push(record);
         try {
-            if (req.method !== "POST" || req.url !== "/") throw new CloudWatchError(404, "UnknownOperationException", "Sender", "com.amazon.coral.service#UnknownOperationException", `${req.method} ${req.url} is not an operation`);
-            if (!scope || scope[3] !== "monitoring") throw new CloudWatchError(403, "MissingAuthenticationToken", "Sender", "com.amazon.coral.service#MissingAuthenticationTokenException", "Request is missing a SigV4 Authorization header for service monitoring");
-            if (record.contentType !== "application/x-amz-json-1.0") throw new CloudWatchError(400, "InvalidParameterValue", "Sender", "com.amazon.coral.service#SerializationException", `unexpected content-type ${record.contentType}`);
+            if (req.method !== "POST" || req.url !== "/")
+                throw new CloudWatchError(
+                    404,
+                    "UnknownOperationException",
+                    "Sender",
+                    "com.amazon.coral.service#UnknownOperationException",
+                    `${req.method} ${req.url} is not an operation`,
+                );
+            if (!scope || scope[3] !== "monitoring")
+                throw new CloudWatchError(
+                    403,
+                    "MissingAuthenticationToken",
+                    "Sender",
+                    "com.amazon.coral.service#MissingAuthenticationTokenException",
+                    "Request is missing a SigV4 Authorization header for service monitoring",
+                );
+            if (record.contentType !== "application/x-amz-json-1.0")
+                throw new CloudWatchError(
+                    400,
+                    "InvalidParameterValue",
+                    "Sender",
+                    "com.amazon.coral.service#SerializationException",
+                    `unexpected content-type ${record.contentType}`,
+                );
             try {
                 body = JSON.parse(text || "{}") as Json;
                 record.body = body;
             } catch {
                 throw new CloudWatchError(400, "SerializationException", "Sender", "com.amazon.coral.service#SerializationException", "body is not JSON");
             }
-            if (!account) throw new CloudWatchError(403, "InvalidClientTokenId", "Sender", "com.amazon.coral.service#UnrecognizedClientException", `The security token included in the request is invalid (key ${accessKeyId})`);
-            const i = this.script.findIndex(f => (f.operation === undefined || f.operation === operation) && (f.account === undefined || f.account === account));
+            if (!account)
+                throw new CloudWatchError(
+                    403,
+                    "InvalidClientTokenId",
+                    "Sender",
+                    "com.amazon.coral.service#UnrecognizedClientException",
+                    `The security token included in the request is invalid (key ${accessKeyId})`,
+                );
+            const i = this.script.findIndex(
+                f => (f.operation === undefined || f.operation === operation) && (f.account === undefined || f.account === account),
+            );
             const fault = i >= 0 ? this.script.splice(i, 1)[0] : undefined;
             if (fault) {
                 record.fault = fault.kind;
                 switch (fault.kind) {
-                    case "drop-before": req.socket.destroy(); return;
-                    case "throttle": throw new CloudWatchError(400, "Throttling", "Sender", "com.amazon.coral.availability#ThrottlingException", "Rate exceeded");
-                    case "server-error": throw new CloudWatchError(500, "InternalServiceError", "Receiver", "com.amazonaws.cloudwatch#InternalServiceFault", "Internal service error", "Message");
-                    case "access-denied": throw new CloudWatchError(400, "AccessDenied", "Sender", "com.amazon.coral.service#AccessDeniedException", `User is not authorized to perform: cloudwatch:${operation}`, "Message");
+                    case "drop-before":
+                        req.socket.destroy();
+                        return;
+                    case "throttle":
+                        throw new CloudWatchError(400, "Throttling", "Sender", "com.amazon.coral.availability#ThrottlingException", "Rate exceeded");
+                    case "server-error":
+                        throw new CloudWatchError(
+                            500,
+                            "InternalServiceError",
+                            "Receiver",
+                            "com.amazonaws.cloudwatch#InternalServiceFault",
+                            "Internal service error",
+                            "Message",
+                        );
+                    case "access-denied":
+                        throw new CloudWatchError(
+                            400,
+                            "AccessDenied",
+                            "Sender",
+                            "com.amazon.coral.service#AccessDeniedException",
+                            `User is not authorized to perform: cloudwatch:${operation}`,
+                            "Message",
+                        );
                 }
             }
             const key = `${account}/${record.region}`;
-            const answer = operation === "GetMetricData" ? this.getMetricData(key, body)
-                : operation === "DescribeAlarms" ? this.describeAlarms(key, body)
-                : (() => { throw new CloudWatchError(400, "UnknownOperationException", "Sender", "com.amazon.coral.service#UnknownOperationException", `unknown target ${target}`); })();
+            const answer =
+                operation === "GetMetricData"
+                    ? this.getMetricData(key, body)
+                    : operation === "DescribeAlarms"
+                      ? this.describeAlarms(key, body)
+                      : (() => {
+                            throw new CloudWatchError(
+                                400,
+                                "UnknownOperationException",
+                                "Sender",
+                                "com.amazon.coral.service#UnknownOperationException",
+                                `unknown target ${target}`,
+                            );
+                        })();
             record.status = 200;
             res.writeHead(200, { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": randomUUID() });
             res.end(JSON.stringify(answer));
@@ -243,7 +329,10 @@ export class CloudWatchFake {
         const ids = new Set<string>();
         const results = queries.map((q: Json) => {
             const id = String(q.Id ?? "");
-            if (!ID.test(id)) throw invalidParameter(`The value ${id} for parameter MetricDataQueries.member.Id must start with a lowercase letter and contain only letters, numbers and underscores.`);
+            if (!ID.test(id))
+                throw invalidParameter(
+                    `The value ${id} for parameter MetricDataQueries.member.Id must start with a lowercase letter and contain only letters, numbers and underscores.`,
+                );
             if (ids.has(id)) throw invalidParameter(`The value ${id} for parameter MetricDataQueries.member.Id is used more than once.`);
             ids.add(id);
             const stat = q.MetricStat as Json | undefined;
@@ -262,8 +351,11 @@ export class CloudWatchFake {
             }
             const times = [...buckets.keys()].sort((a, b) => (ascending ? a - b : b - a));
             return {
-                Id: id, Label: String(metric.MetricName), StatusCode: "Complete",
-                Timestamps: times, Values: times.map(t => aggregate(String(stat.Stat), buckets.get(t)!)),
+                Id: id,
+                Label: String(metric.MetricName),
+                StatusCode: "Complete",
+                Timestamps: times,
+                Values: times.map(t => aggregate(String(stat.Stat), buckets.get(t)!)),
             };
         });
         return { MetricDataResults: results, Messages: [] };
@@ -281,15 +373,26 @@ export class CloudWatchFake {
             .filter(a => body.StateValue === undefined || a.StateValue === body.StateValue)
             .sort((a, b) => a.AlarmName.localeCompare(b.AlarmName));
         const start = typeof body.NextToken === "string" ? Number(Buffer.from(body.NextToken, "base64").toString("utf8")) : 0;
-        if (!Number.isInteger(start) || start < 0) throw new CloudWatchError(400, "InvalidNextToken", "Sender", "com.amazonaws.cloudwatch#InvalidNextToken", "The service couldn't process the NextToken.");
+        if (!Number.isInteger(start) || start < 0)
+            throw new CloudWatchError(
+                400,
+                "InvalidNextToken",
+                "Sender",
+                "com.amazonaws.cloudwatch#InvalidNextToken",
+                "The service couldn't process the NextToken.",
+            );
         const page = all.slice(start, start + max);
         const [account, region] = place.split("/");
         return {
             MetricAlarms: page.map(a => ({
-                AlarmName: a.AlarmName, AlarmArn: `arn:aws:cloudwatch:${region}:${account}:alarm:${a.AlarmName}`,
-                StateValue: a.StateValue, StateReason: a.StateReason ?? "", ActionsEnabled: true,
+                AlarmName: a.AlarmName,
+                AlarmArn: `arn:aws:cloudwatch:${region}:${account}:alarm:${a.AlarmName}`,
+                StateValue: a.StateValue,
+                StateReason: a.StateReason ?? "",
+                ActionsEnabled: true,
                 StateUpdatedTimestamp: (a.StateUpdatedTimestamp ?? new Date()).getTime() / 1000,
-                ...(a.MetricName ? { MetricName: a.MetricName } : {}), ...(a.Namespace ? { Namespace: a.Namespace } : {}),
+                ...(a.MetricName ? { MetricName: a.MetricName } : {}),
+                ...(a.Namespace ? { Namespace: a.Namespace } : {}),
             })),
             CompositeAlarms: [],
             ...(start + max < all.length ? { NextToken: Buffer.from(String(start + max)).toString("base64") } : {}),

@@ -23,13 +23,13 @@ import { XMLParser } from "fast-xml-parser";
 export type FakeOperation = "CreateJob" | "DescribeJob" | "UpdateJobStatus" | "UpdateJobPriority" | "ListJobs" | "AssumeRole";
 
 export type FaultKind =
-    | "throttle"        // 429 TooManyRequestsException, request not processed
-    | "slowdown"        // 503 SlowDown, request not processed
-    | "server-error"    // 500 InternalServiceException, request not processed
-    | "drop-before"     // socket destroyed before the request is processed
-    | "drop-after"      // request processed (e.g. the job exists), then the socket is destroyed: a lost response
-    | "slow"            // request processed, answer delayed by `delayMs`
-    | "bad-request";    // 400 BadRequestException with `message`
+    | "throttle" // 429 TooManyRequestsException, request not processed
+    | "slowdown" // 503 SlowDown, request not processed
+    | "server-error" // 500 InternalServiceException, request not processed
+    | "drop-before" // socket destroyed before the request is processed
+    | "drop-after" // request processed (e.g. the job exists), then the socket is destroyed: a lost response
+    | "slow" // request processed, answer delayed by `delayMs`
+    | "bad-request"; // 400 BadRequestException with `message`
 
 export interface ScriptedFault {
     kind: FaultKind;
@@ -73,8 +73,19 @@ export interface S3ControlFakeOptions {
 }
 
 export type FakeJobStatus =
-    | "New" | "Preparing" | "Suspended" | "Ready" | "Active" | "Pausing" | "Paused"
-    | "Completing" | "Complete" | "Cancelling" | "Cancelled" | "Failing" | "Failed";
+    | "New"
+    | "Preparing"
+    | "Suspended"
+    | "Ready"
+    | "Active"
+    | "Pausing"
+    | "Paused"
+    | "Completing"
+    | "Complete"
+    | "Cancelling"
+    | "Cancelled"
+    | "Failing"
+    | "Failed";
 
 export interface FakeJob {
     jobId: string;
@@ -138,7 +149,11 @@ const ROLE_ARN = /^arn:[^:]+:iam::\d{12}:role\/.+$/;
 const BUCKET_ARN = /^arn:([^:]+):s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
 
 class HttpError extends Error {
-    constructor(readonly status: number, readonly code: string, message: string) {
+    constructor(
+        readonly status: number,
+        readonly code: string,
+        message: string,
+    ) {
         super(message);
     }
 }
@@ -156,7 +171,7 @@ function prng(seed: number): () => number {
 }
 
 function escapeXml(value: string): string {
-    return value.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", "\"": "&quot;", "'": "&apos;" }[c] as string));
+    return value.replace(/[<>&"']/g, c => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c] as string);
 }
 
 type XmlNode = string | number | boolean | Date | undefined | XmlNode[] | { [name: string]: XmlNode };
@@ -164,17 +179,21 @@ type XmlNode = string | number | boolean | Date | undefined | XmlNode[] | { [nam
 /** Serializes a node the way restXml expects: objects become elements, arrays become `member` lists. */
 function toXml(name: string, node: XmlNode): string {
     if (node === undefined) return "";
-    if (Array.isArray(node)) return `<${name}>${node.map((n) => toXml("member", n)).join("")}</${name}>`;
+    if (Array.isArray(node)) return `<${name}>${node.map(n => toXml("member", n)).join("")}</${name}>`;
     if (node instanceof Date) return `<${name}>${node.toISOString()}</${name}>`;
     if (typeof node === "object") {
-        const inner = Object.entries(node).map(([k, v]) => toXml(k, v)).join("");
+        const inner = Object.entries(node)
+            .map(([k, v]) => toXml(k, v))
+            .join("");
         return inner.length === 0 ? `<${name}/>` : `<${name}>${inner}</${name}>`;
     }
     return `<${name}>${escapeXml(String(node))}</${name}>`;
 }
 
 function document(root: string, body: { [name: string]: XmlNode }): string {
-    const inner = Object.entries(body).map(([k, v]) => toXml(k, v)).join("");
+    const inner = Object.entries(body)
+        .map(([k, v]) => toXml(k, v))
+        .join("");
     return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${NAMESPACE}">${inner}</${root}>`;
 }
 
@@ -220,7 +239,7 @@ export class S3ControlFake {
         ignoreAttributes: false,
         attributeNamePrefix: "@_",
         parseTagValue: false,
-        isArray: (name) => name === "member",
+        isArray: name => name === "member",
     });
     private server?: http.Server;
     private random: () => number;
@@ -241,7 +260,7 @@ export class S3ControlFake {
     async start(): Promise<string> {
         const server = http.createServer((req, res) => this.handle(req, res));
         server.keepAliveTimeout = 5000;
-        server.on("connection", (socket) => {
+        server.on("connection", socket => {
             this.sockets.add(socket);
             socket.on("close", () => this.sockets.delete(socket));
         });
@@ -259,7 +278,7 @@ export class S3ControlFake {
         for (const s of this.sockets) s.destroy();
         const server = this.server;
         this.server = undefined;
-        if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+        if (server) await new Promise<void>(resolve => server.close(() => resolve()));
     }
 
     /** Replace the random fault rates (and optionally reseed). */
@@ -302,7 +321,7 @@ export class S3ControlFake {
     }
 
     requestsOf(operation: FakeOperation): RecordedRequest[] {
-        return this.requests.filter((r) => r.operation === operation);
+        return this.requests.filter(r => r.operation === operation);
     }
 
     clearRequests(): void {
@@ -312,7 +331,7 @@ export class S3ControlFake {
     // ---- HTTP plumbing -------------------------------------------------------------------------
 
     private later(ms: number): Promise<void> {
-        return new Promise((resolve) => {
+        return new Promise(resolve => {
             const t = setTimeout(() => {
                 this.timers.delete(t);
                 resolve();
@@ -348,15 +367,19 @@ export class S3ControlFake {
 
     private nextFault(operation: FakeOperation | "Unknown"): ScriptedFault | undefined {
         if (operation === "Unknown") return undefined;
-        const i = this.script.findIndex((f) => f.operation === undefined || f.operation === operation);
+        const i = this.script.findIndex(f => f.operation === undefined || f.operation === operation);
         if (i >= 0) return this.script.splice(i, 1)[0];
         const rates = this.options.faults;
         if (!rates || (rates.operations && !rates.operations.includes(operation))) return undefined;
         const r = this.random();
         let edge = 0;
         const table: [FaultKind, number | undefined][] = [
-            ["throttle", rates.throttle], ["slowdown", rates.slowdown], ["server-error", rates.serverError],
-            ["drop-before", rates.dropBefore], ["drop-after", rates.dropAfter], ["slow", rates.slow],
+            ["throttle", rates.throttle],
+            ["slowdown", rates.slowdown],
+            ["server-error", rates.serverError],
+            ["drop-before", rates.dropBefore],
+            ["drop-after", rates.dropAfter],
+            ["slow", rates.slow],
         ];
         for (const [kind, rate] of table) {
             edge += rate ?? 0;
@@ -374,9 +397,15 @@ export class S3ControlFake {
         const auth = typeof req.headers.authorization === "string" ? req.headers.authorization : "";
         const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(auth);
         const record: RecordedRequest = {
-            operation, method: req.method ?? "GET", path: url.pathname, query,
+            operation,
+            method: req.method ?? "GET",
+            path: url.pathname,
+            query,
             accountId: typeof header === "string" ? header : undefined,
-            region: scope?.[2], accessKeyId: scope?.[1], host: req.headers.host, body,
+            region: scope?.[2],
+            accessKeyId: scope?.[1],
+            host: req.headers.host,
+            body,
         };
         this.requests.push(record);
 
@@ -406,9 +435,7 @@ export class S3ControlFake {
 
         let payload: string;
         try {
-            payload = operation === "AssumeRole"
-                ? this.assumeRole(body, record)
-                : this.dispatch(operation, jobId, record, body);
+            payload = operation === "AssumeRole" ? this.assumeRole(body, record) : this.dispatch(operation, jobId, record, body);
         } catch (err) {
             if (!(err instanceof HttpError)) throw err;
             // The operation failed: faults that only mimic a lost or late answer do not apply.
@@ -436,8 +463,10 @@ export class S3ControlFake {
         res.setHeader("Content-Type", "application/xml");
         const requestId = randomUUID();
         res.setHeader("x-amz-request-id", requestId);
-        res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Code>${escapeXml(err.code)}</Code>` +
-            `<Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId><HostId>fake</HostId></ErrorResponse>`);
+        res.end(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Code>${escapeXml(err.code)}</Code>` +
+                `<Message>${escapeXml(err.message)}</Message></Error><RequestId>${requestId}</RequestId><HostId>fake</HostId></ErrorResponse>`,
+        );
     }
 
     private dispatch(operation: FakeOperation | "Unknown", jobId: string | undefined, record: RecordedRequest, body: string): string {
@@ -450,12 +479,18 @@ export class S3ControlFake {
             throw new HttpError(403, "AccessDenied", `Access Denied for account ${account}`);
         }
         switch (operation) {
-            case "CreateJob": return this.createJob(account, record.region, body);
-            case "DescribeJob": return this.describeJob(this.findJob(account, record.region, jobId));
-            case "UpdateJobStatus": return this.updateJobStatus(this.findJob(account, record.region, jobId), record.query);
-            case "UpdateJobPriority": return this.updateJobPriority(this.findJob(account, record.region, jobId), record.query);
-            case "ListJobs": return this.listJobs(account, record.region, record.query);
-            default: throw new HttpError(404, "NotImplemented", operation);
+            case "CreateJob":
+                return this.createJob(account, record.region, body);
+            case "DescribeJob":
+                return this.describeJob(this.findJob(account, record.region, jobId));
+            case "UpdateJobStatus":
+                return this.updateJobStatus(this.findJob(account, record.region, jobId), record.query);
+            case "UpdateJobPriority":
+                return this.updateJobPriority(this.findJob(account, record.region, jobId), record.query);
+            case "ListJobs":
+                return this.listJobs(account, record.region, record.query);
+            default:
+                throw new HttpError(404, "NotImplemented", operation);
         }
     }
 
@@ -478,11 +513,14 @@ export class S3ControlFake {
         const token = doc.ClientRequestToken;
         if (typeof token !== "string" || token.length < 1 || token.length > 64) problems.push("ClientRequestToken must be 1-64 characters");
         const priority = Number(doc.Priority);
-        if (typeof doc.Priority !== "string" || !/^\d+$/.test(doc.Priority) || priority > 2147483647) problems.push("Priority must be an integer between 0 and 2147483647");
+        if (typeof doc.Priority !== "string" || !/^\d+$/.test(doc.Priority) || priority > 2147483647)
+            problems.push("Priority must be an integer between 0 and 2147483647");
         if (typeof doc.RoleArn !== "string" || !ROLE_ARN.test(doc.RoleArn)) problems.push("RoleArn must be an IAM role ARN");
         const op = doc.Operation as XmlObject | undefined;
-        if (!op || Object.keys(op).length !== 1 || op.S3ReplicateObject !== "") problems.push("Operation must be exactly S3ReplicateObject (the only operation this fake runs)");
-        if (doc.ConfirmationRequired !== undefined && doc.ConfirmationRequired !== "true" && doc.ConfirmationRequired !== "false") problems.push("ConfirmationRequired must be a boolean");
+        if (!op || Object.keys(op).length !== 1 || op.S3ReplicateObject !== "")
+            problems.push("Operation must be exactly S3ReplicateObject (the only operation this fake runs)");
+        if (doc.ConfirmationRequired !== undefined && doc.ConfirmationRequired !== "true" && doc.ConfirmationRequired !== "false")
+            problems.push("ConfirmationRequired must be a boolean");
         if (typeof doc.Description === "string" && doc.Description.length > 256) problems.push("Description must be at most 256 characters");
         const partition = partitionOfRegion(region);
         const checkBucketArn = (value: unknown, what: string): void => {
@@ -495,7 +533,8 @@ export class S3ControlFake {
         else if (report.Enabled === "true") {
             checkBucketArn(report.Bucket, "Report.Bucket");
             if (report.Format !== "Report_CSV_20180820") problems.push("Report.Format must be Report_CSV_20180820");
-            if (report.ReportScope !== undefined && report.ReportScope !== "AllTasks" && report.ReportScope !== "FailedTasksOnly") problems.push("Report.ReportScope must be AllTasks or FailedTasksOnly");
+            if (report.ReportScope !== undefined && report.ReportScope !== "AllTasks" && report.ReportScope !== "FailedTasksOnly")
+                problems.push("Report.ReportScope must be AllTasks or FailedTasksOnly");
         } else if (report.Enabled !== "false") problems.push("Report.Enabled must be a boolean");
         const generator = (doc.ManifestGenerator as XmlObject | undefined)?.S3JobManifestGenerator as XmlObject | undefined;
         if ((doc.Manifest === undefined) === (doc.ManifestGenerator === undefined)) problems.push("Specify exactly one of Manifest and ManifestGenerator");
@@ -503,13 +542,15 @@ export class S3ControlFake {
             if (!generator) problems.push("ManifestGenerator must contain S3JobManifestGenerator");
             else {
                 checkBucketArn(generator.SourceBucket, "S3JobManifestGenerator.SourceBucket");
-                if (generator.EnableManifestOutput !== "true" && generator.EnableManifestOutput !== "false") problems.push("S3JobManifestGenerator.EnableManifestOutput is required");
+                if (generator.EnableManifestOutput !== "true" && generator.EnableManifestOutput !== "false")
+                    problems.push("S3JobManifestGenerator.EnableManifestOutput is required");
                 if (generator.EnableManifestOutput === "true") {
                     const out = generator.ManifestOutputLocation as XmlObject | undefined;
                     if (!out) problems.push("ManifestOutputLocation is required when EnableManifestOutput is true");
                     else {
                         checkBucketArn(out.Bucket, "ManifestOutputLocation.Bucket");
-                        if (out.ManifestFormat !== "S3InventoryReport_CSV_20211130") problems.push("ManifestOutputLocation.ManifestFormat must be S3InventoryReport_CSV_20211130");
+                        if (out.ManifestFormat !== "S3InventoryReport_CSV_20211130")
+                            problems.push("ManifestOutputLocation.ManifestFormat must be S3InventoryReport_CSV_20211130");
                     }
                 }
                 const filter = generator.Filter as XmlObject | undefined;
@@ -564,7 +605,7 @@ export class S3ControlFake {
             confirmationRequired: doc.ConfirmationRequired === "true",
             description: typeof doc.Description === "string" ? doc.Description : undefined,
             roleArn: doc.RoleArn as string,
-            tags: (members(doc.Tags) as XmlObject[]).map((t) => ({ Key: String(t.Key), Value: String(t.Value ?? "") })),
+            tags: (members(doc.Tags) as XmlObject[]).map(t => ({ Key: String(t.Key), Value: String(t.Value ?? "") })),
             request: doc,
             createdAt: new Date(),
             totalTasks: 0,
@@ -583,7 +624,9 @@ export class S3ControlFake {
         const total = this.options.tasksPerJob ?? 1000;
         const failed = Math.min(total, this.options.failedTasksPerJob ?? 0);
         switch (job.status) {
-            case "New": job.status = "Preparing"; break;
+            case "New":
+                job.status = "Preparing";
+                break;
             case "Preparing":
                 job.totalTasks = total;
                 if (job.confirmationRequired) {
@@ -602,7 +645,8 @@ export class S3ControlFake {
                 job.status = "Complete";
                 job.terminatedAt = new Date();
                 break;
-            default: break; // Suspended waits for UpdateJobStatus; terminal states stay.
+            default:
+                break; // Suspended waits for UpdateJobStatus; terminal states stay.
         }
     }
 
@@ -624,11 +668,16 @@ export class S3ControlFake {
                 Timers: { ElapsedTimeInActiveSeconds: 0 },
             },
             StatusUpdateReason: job.statusUpdateReason,
-            FailureReasons: job.failureReasons.length > 0 ? job.failureReasons.map((f) => ({ ...f })) : undefined,
-            Report: request.Report ? {
-                Bucket: request.Report.Bucket, Format: request.Report.Format, Enabled: request.Report.Enabled === "true",
-                Prefix: request.Report.Prefix, ReportScope: request.Report.ReportScope,
-            } : undefined,
+            FailureReasons: job.failureReasons.length > 0 ? job.failureReasons.map(f => ({ ...f })) : undefined,
+            Report: request.Report
+                ? {
+                      Bucket: request.Report.Bucket,
+                      Format: request.Report.Format,
+                      Enabled: request.Report.Enabled === "true",
+                      Prefix: request.Report.Prefix,
+                      ReportScope: request.Report.ReportScope,
+                  }
+                : undefined,
             CreationTime: job.createdAt,
             TerminationDate: job.terminatedAt,
             RoleArn: job.roleArn,
@@ -663,7 +712,8 @@ export class S3ControlFake {
 
     private updateJobPriority(job: FakeJob, query: Record<string, string[]>): string {
         const raw = query.priority?.[0] ?? "";
-        if (!/^\d+$/.test(raw) || Number(raw) > 2147483647) throw new HttpError(400, "BadRequestException", "priority must be an integer between 0 and 2147483647");
+        if (!/^\d+$/.test(raw) || Number(raw) > 2147483647)
+            throw new HttpError(400, "BadRequestException", "priority must be an integer between 0 and 2147483647");
         if (TERMINAL.has(job.status)) throw new HttpError(400, "JobStatusException", `Job ${job.jobId} is already ${job.status}`);
         job.priority = Number(raw);
         return document("UpdateJobPriorityResult", { JobId: job.jobId, Priority: job.priority });
@@ -675,15 +725,20 @@ export class S3ControlFake {
         const start = query.nextToken ? Number(Buffer.from(query.nextToken[0], "base64").toString("utf8")) : 0;
         if (!Number.isInteger(start) || start < 0) throw new HttpError(400, "InvalidNextTokenException", "Invalid nextToken");
         const all = this.jobs()
-            .filter((j) => j.accountId === account && j.region === region && (statuses.size === 0 || statuses.has(j.status)))
+            .filter(j => j.accountId === account && j.region === region && (statuses.size === 0 || statuses.has(j.status)))
             .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.jobId < b.jobId ? -1 : 1));
         const page = all.slice(start, start + max);
         const next = start + max < all.length ? Buffer.from(String(start + max)).toString("base64") : undefined;
         return document("ListJobsResult", {
             NextToken: next,
-            Jobs: page.map((j) => ({
-                JobId: j.jobId, Description: j.description, Operation: "S3ReplicateObject", Priority: j.priority,
-                Status: j.status, CreationTime: j.createdAt, TerminationDate: j.terminatedAt,
+            Jobs: page.map(j => ({
+                JobId: j.jobId,
+                Description: j.description,
+                Operation: "S3ReplicateObject",
+                Priority: j.priority,
+                Status: j.status,
+                CreationTime: j.createdAt,
+                TerminationDate: j.terminatedAt,
                 ProgressSummary: { TotalNumberOfTasks: j.totalTasks, NumberOfTasksSucceeded: j.succeededTasks, NumberOfTasksFailed: j.failedTasks },
             })),
         });
@@ -699,11 +754,13 @@ export class S3ControlFake {
         const accessKeyId = `ASIAFAKE${String(this.assumedRoles.length + 1).padStart(8, "0")}`;
         this.assumedRoles.push({ roleArn, sessionName, externalId: form.get("ExternalId") ?? undefined, accessKeyId });
         const expiration = new Date(Date.now() + 3600_000).toISOString();
-        return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
+        return (
+            `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
             `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>fake-secret</SecretAccessKey>` +
             `<SessionToken>fake-session-token</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
             `<AssumedRoleUser><Arn>${escapeXml(roleArn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/"))}/${escapeXml(sessionName)}</Arn>` +
             `<AssumedRoleId>AROAFAKE:${escapeXml(sessionName)}</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>` +
-            `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`;
+            `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`
+        );
     }
 }

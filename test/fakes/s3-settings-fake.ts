@@ -52,8 +52,13 @@ function toXml(command: string, out: Out): string {
         case "GetBucketEncryptionCommand": {
             const rules = ((out.ServerSideEncryptionConfiguration as Out).Rules as Out[]).map(r => {
                 const d = r.ApplyServerSideEncryptionByDefault as Out;
-                return el("Rule", el("ApplyServerSideEncryptionByDefault", el("SSEAlgorithm", esc(d.SSEAlgorithm)) + (d.KMSMasterKeyID ? el("KMSMasterKeyID", esc(d.KMSMasterKeyID)) : "")) +
-                    el("BucketKeyEnabled", String(!!r.BucketKeyEnabled)));
+                return el(
+                    "Rule",
+                    el(
+                        "ApplyServerSideEncryptionByDefault",
+                        el("SSEAlgorithm", esc(d.SSEAlgorithm)) + (d.KMSMasterKeyID ? el("KMSMasterKeyID", esc(d.KMSMasterKeyID)) : ""),
+                    ) + el("BucketKeyEnabled", String(!!r.BucketKeyEnabled)),
+                );
             });
             return head + el("ServerSideEncryptionConfiguration", rules.join(""), ns);
         }
@@ -71,7 +76,11 @@ function toXml(command: string, out: Out): string {
             const grants = (out.Grants as Out[]).map(g => {
                 const grantee = g.Grantee as Out;
                 const who = grantee.ID ? el("ID", esc(grantee.ID)) : grantee.URI ? el("URI", esc(grantee.URI)) : el("EmailAddress", esc(grantee.EmailAddress));
-                return el("Grant", el("Grantee", who, ` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="${esc(grantee.Type)}"`) + el("Permission", esc(g.Permission)));
+                return el(
+                    "Grant",
+                    el("Grantee", who, ` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="${esc(grantee.Type)}"`) +
+                        el("Permission", esc(g.Permission)),
+                );
             });
             return head + el("AccessControlPolicy", el("Owner", el("ID", esc(owner.ID))) + el("AccessControlList", grants.join("")), ns);
         }
@@ -90,12 +99,17 @@ export class S3SettingsFake {
     private server?: http.Server;
 
     /** `world` answers S3_SDK_CALL as the offline plan does; `callerAccount` is whose credentials arrive without AssumeRole. */
-    constructor(private readonly world: InvokeHandler, private readonly callerAccount = "000000000000") {}
+    constructor(
+        private readonly world: InvokeHandler,
+        private readonly callerAccount = "000000000000",
+    ) {}
 
     async start(): Promise<string> {
         this.server = http.createServer((req, res) => {
             let body = "";
-            req.on("data", d => { body += String(d); });
+            req.on("data", d => {
+                body += String(d);
+            });
             req.on("end", () => {
                 this.handle(req, body).then(
                     ({ status, xml }) => {
@@ -105,7 +119,8 @@ export class S3SettingsFake {
                     (e: unknown) => {
                         res.writeHead(500, { "content-type": "application/xml" });
                         res.end(`<Error><Code>InternalError</Code><Message>${esc((e as Error).message)}</Message></Error>`);
-                    });
+                    },
+                );
             });
         });
         await new Promise<void>(resolve => this.server!.listen(0, "127.0.0.1", resolve));
@@ -132,7 +147,8 @@ export class S3SettingsFake {
             this.requests.push({ operation: "AssumeRole", ...(accessKey ? { accessKey } : {}), params });
             const account = /^arn:aws[a-z-]*:iam::(\d{12}):role\//.exec(params.RoleArn ?? "")?.[1] ?? this.callerAccount;
             const expires = new Date(Date.now() + 3600_000).toISOString();
-            const xml = `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
+            const xml =
+                `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>` +
                 `<AccessKeyId>${keyFor(account)}</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken><Expiration>${expires}</Expiration>` +
                 `</Credentials><AssumedRoleUser><AssumedRoleId>AROAFAKE:${esc(params.RoleSessionName)}</AssumedRoleId><Arn>${esc(params.RoleArn)}</Arn></AssumedRoleUser></AssumeRoleResult>` +
                 `<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`;
@@ -144,17 +160,28 @@ export class S3SettingsFake {
         const operation = sub ? SUBRESOURCES[sub] : `${req.method} ${url.pathname}${url.search}`;
         this.requests.push({ operation, bucket, ...(accessKey ? { accessKey } : {}), ...(expectedBucketOwner ? { expectedBucketOwner } : {}) });
         if (req.method !== "GET" || !sub || !bucket) {
-            return { status: 405, xml: `<Error><Code>MethodNotAllowed</Code><Message>The specified method is not allowed against this resource.</Message></Error>` };
+            return {
+                status: 405,
+                xml: `<Error><Code>MethodNotAllowed</Code><Message>The specified method is not allowed against this resource.</Message></Error>`,
+            };
         }
         const caller = accessKey?.startsWith("ASIAFAKE") ? accessKey.slice("ASIAFAKE".length) : this.callerAccount;
         try {
-            const out = await this.world({ command: SUBRESOURCES[sub], input: { Bucket: bucket, ...(expectedBucketOwner ? { ExpectedBucketOwner: expectedBucketOwner } : {}) }, region: "", accountId: caller });
+            const out = await this.world({
+                command: SUBRESOURCES[sub],
+                input: { Bucket: bucket, ...(expectedBucketOwner ? { ExpectedBucketOwner: expectedBucketOwner } : {}) },
+                region: "",
+                accountId: caller,
+            });
             return { status: 200, xml: toXml(SUBRESOURCES[sub], out) };
         } catch (e) {
             const err = e as Error & { $metadata?: { httpStatusCode?: number } };
             const status = err.$metadata?.httpStatusCode;
             if (!status) throw e;
-            return { status, xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${esc(err.name)}</Code><Message>${esc(err.message)}</Message><BucketName>${esc(bucket)}</BucketName><RequestId>FAKE</RequestId><HostId>fake</HostId></Error>` };
+            return {
+                status,
+                xml: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${esc(err.name)}</Code><Message>${esc(err.message)}</Message><BucketName>${esc(bucket)}</BucketName><RequestId>FAKE</RequestId><HostId>fake</HostId></Error>`,
+            };
         }
     }
 }

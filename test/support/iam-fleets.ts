@@ -25,8 +25,13 @@ export const KEYS = {
 
 type Row = Record<string, unknown>;
 const route = (source: string, account: string, region: string, destination: string, destAccount: string, destRegion: string, extra: Row = {}): Row => ({
-    source_bucket: source, source_account: account, source_region: region,
-    destination_bucket: destination, destination_account: destAccount, destination_region: destRegion, ...extra,
+    source_bucket: source,
+    source_account: account,
+    source_region: region,
+    destination_bucket: destination,
+    destination_account: destAccount,
+    destination_region: destRegion,
+    ...extra,
 });
 
 /** Every shape, one fleet: see the comment of each row. */
@@ -39,9 +44,18 @@ export const SHAPES_ROWS: Row[] = [
     route("g-app-a", A, "us-east-1", "g-central", C, "us-east-1", { existing_objects: "failed" }),
     route("g-app-b", B, "eu-west-1", "g-central", C, "us-east-1", { replica_ownership: "source", existing_objects: "unreplicated" }),
     // Two-way, cross-account, SSE-KMS both ways (each side's key encrypts the other's replicas).
-    route("g-east", A, "us-east-1", "g-west", B, "us-west-2", { bidirectional: true, source_kms_key: KEYS.eastA, replica_kms_key: KEYS.westB, existing_objects: "all" }),
+    route("g-east", A, "us-east-1", "g-west", B, "us-west-2", {
+        bidirectional: true,
+        source_kms_key: KEYS.eastA,
+        replica_kms_key: KEYS.westB,
+        existing_objects: "all",
+    }),
     // SSE-KMS within one account, cross-Region.
-    route("g-kms-src", A, "us-east-1", "g-kms-dst", A, "us-west-2", { source_kms_key: KEYS.eastA2, replica_kms_key: KEYS.westA, existing_objects: "new-destination" }),
+    route("g-kms-src", A, "us-east-1", "g-kms-dst", A, "us-west-2", {
+        source_kms_key: KEYS.eastA2,
+        replica_kms_key: KEYS.westA,
+        existing_objects: "new-destination",
+    }),
     // Object Lock on both ends (created buckets: Object Lock is set at creation).
     route("g-lock-src", A, "us-east-1", "g-lock-dst", A, "us-east-2", { create_source: true, create_destination: true }),
 ];
@@ -77,14 +91,25 @@ export async function conditionedTrustWorld(): Promise<World> {
         const providers = new AccountProviders("providers", { targets: plan.sources.map(s => ({ account: s.bucket.account, region: s.bucket.region })) });
         for (const role of plan.roles) new ReplicationRole(`${role.account}-${role.name}`, { plan: role }, { provider: providers.get(role.account) });
         for (const s of plan.sources) {
-            new BucketReplication(s.bucket.name, {
-                sourceBucket: s.bucket.name, sourceAccount: s.bucket.account, sourceRegion: s.bucket.region,
-                roleArn: s.role.arn, rules: s.config.rules ?? [],
-            }, { provider: providers.get(s.bucket.account) });
+            new BucketReplication(
+                s.bucket.name,
+                {
+                    sourceBucket: s.bucket.name,
+                    sourceAccount: s.bucket.account,
+                    sourceRegion: s.bucket.region,
+                    roleArn: s.role.arn,
+                    rules: s.config.rules ?? [],
+                },
+                { provider: providers.get(s.bucket.account) },
+            );
             for (const r of s.routes.filter(x => x.existingObjects !== "none")) {
                 new BatchReplicationJob(`backfill-${r.key.replace("->", "-to-")}`, {
-                    accountId: s.bucket.account, region: s.bucket.region, sourceBucket: s.bucket.name, roleArn: s.role.arn,
-                    reportBucket: defaultReportBucketName(s.bucket.account, s.bucket.region), mode: r.existingObjects as BatchJobMode,
+                    accountId: s.bucket.account,
+                    region: s.bucket.region,
+                    sourceBucket: s.bucket.name,
+                    roleArn: s.role.arn,
+                    reportBucket: defaultReportBucketName(s.bucket.account, s.bucket.region),
+                    mode: r.existingObjects as BatchJobMode,
                     routeName: formatRouteName(r.source, r.destination, r.ruleId),
                 });
             }

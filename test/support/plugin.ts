@@ -118,9 +118,7 @@ export function plain(s: structproto.Struct | undefined): Record<string, unknown
 }
 
 /** The schema the plugin serves. */
-export async function getSchema(
-    plugin: PluginProcess,
-): Promise<{
+export async function getSchema(plugin: PluginProcess): Promise<{
     name: string;
     version: string;
     resources: Record<string, SchemaResource>;

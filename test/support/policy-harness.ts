@@ -12,8 +12,16 @@
  *  - violation messages are `description + "\n" + message`, as the SDK builds them.
  */
 import {
-    EnforcementLevel, PolicyPackArgs, PolicyProviderResource, PolicyResource, PolicyResourceOptions,
-    ResourceValidationArgs, ResourceValidationPolicy, Severity, StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    PolicyPackArgs,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
     unknownCheckingProxy,
 } from "@pulumi/policy";
 import * as policySdk from "@pulumi/policy";
@@ -89,7 +97,9 @@ export function urnOf(type: string, name: string, project = "test", stack = "dev
 }
 
 class NotApplicable extends Error {
-    constructor(readonly reason?: string) { super(reason ?? "Policy does not apply"); }
+    constructor(readonly reason?: string) {
+        super(reason ?? "Policy does not apply");
+    }
 }
 
 function throwNotApplicable(reason?: string): never {
@@ -108,7 +118,7 @@ function isTypeOf(type: string, resourceClass: ResourceClass): boolean {
     return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
 }
 
-function configEntry(config: PackConfig | undefined, policy: string): { enforcementLevel?: EnforcementLevel } & Record<string, unknown> | undefined {
+function configEntry(config: PackConfig | undefined, policy: string): ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>) | undefined {
     const v = config?.[policy];
     if (v === undefined) return undefined;
     return typeof v === "string" ? { enforcementLevel: v } : v;
@@ -172,7 +182,9 @@ function reporter(p: Policy, level: EnforcementLevel, out: Diagnostic[], default
 
 function cantRun(p: Policy, e: Error, out: Diagnostic[]): void {
     out.push({
-        policyName: p.name, description: p.description, enforcementLevel: "advisory",
+        policyName: p.name,
+        description: p.description,
+        enforcementLevel: "advisory",
         message: `can't run policy '${p.name}' during preview: ${e.message}`,
         ...(p.severity ? { severity: p.severity } : {}),
     });
@@ -189,7 +201,12 @@ function isStackPolicy(p: Policy): p is StackValidationPolicy {
 /** The arguments the engine gives a resource policy's validation or remediation of `r`. */
 function resourceArgs(r: HarnessResource, props: Record<string, unknown>, urn: string, p: Policy, options: RunOptions): ResourceValidationArgs {
     const args: ResourceValidationArgs = {
-        type: r.type, props, urn, name: r.name, opts: optsOf(r), stackTags: tagsOf(options),
+        type: r.type,
+        props,
+        urn,
+        name: r.name,
+        opts: optsOf(r),
+        stackTags: tagsOf(options),
         isType: (c: ResourceClass) => isTypeOf(r.type, c),
         asType: ((c: ResourceClass) => (isTypeOf(r.type, c) ? props : undefined)) as ResourceValidationArgs["asType"],
         getConfig: getConfigFor(options, p.name),
@@ -208,11 +225,17 @@ export async function analyzeResource(policies: readonly Policy[], r: HarnessRes
     for (const p of policies) {
         let level = levelOf(p, options);
         if (level === "disabled" || !isResourcePolicy(p)) continue;
-        if (!p.validateResource) { notApplicable.set(p.name, "Policy does not implement validateResource"); continue; }
+        if (!p.validateResource) {
+            notApplicable.set(p.name, "Policy does not implement validateResource");
+            continue;
+        }
         if (level === "remediate") level = "mandatory";
         if (!Array.isArray(p.validateResource)) {
             const t = pulumiTypeOf(p.validateResource);
-            if (t && t !== r.type) { notApplicable.set(p.name, `Policy only applies to resources of type '${t}'`); continue; }
+            if (t && t !== r.type) {
+                notApplicable.set(p.name, `Policy only applies to resources of type '${t}'`);
+                continue;
+            }
         }
         const report = reporter(p, level, diagnostics, urn);
         const validations = Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
@@ -239,14 +262,22 @@ export async function analyzeStack(policies: readonly Policy[], resources: reado
         if (level === "disabled" || !isStackPolicy(p)) continue;
         if (level === "remediate") level = "mandatory";
         const t = pulumiTypeOf(p.validateStack);
-        if (t && !resources.some(r => r.type === t)) { notApplicable.set(p.name, `Policy only applies to resources of type '${t}'`); continue; }
+        if (t && !resources.some(r => r.type === t)) {
+            notApplicable.set(p.name, `Policy only applies to resources of type '${t}'`);
+            continue;
+        }
         const report = reporter(p, level, diagnostics);
         try {
             const built = resources.map(r => {
                 const props = unknownCheckingProxy(wire(r.props)) as Record<string, unknown>;
                 const resource: PolicyResource = {
-                    type: r.type, props, urn: r.urn ?? urnOf(r.type, r.name), name: r.name, opts: optsOf(r),
-                    dependencies: [], propertyDependencies: {},
+                    type: r.type,
+                    props,
+                    urn: r.urn ?? urnOf(r.type, r.name),
+                    name: r.name,
+                    opts: optsOf(r),
+                    dependencies: [],
+                    propertyDependencies: {},
                     isType: (c: ResourceClass) => isTypeOf(r.type, c),
                     asType: ((c: ResourceClass) => (isTypeOf(r.type, c) ? props : undefined)) as PolicyResource["asType"],
                 };
@@ -312,7 +343,12 @@ export async function remediateResource(policies: readonly Policy[], r: HarnessR
 }
 
 /** A preview as the engine runs it: every resource's inputs through the resource policies, then the stack through the stack policies. */
-export async function runPack(pack: Pick<PolicyPackArgs, "policies" | "enforcementLevel">, resources: readonly HarnessResource[], stackResources: readonly HarnessResource[] = resources, options: RunOptions = {}): Promise<Diagnostic[]> {
+export async function runPack(
+    pack: Pick<PolicyPackArgs, "policies" | "enforcementLevel">,
+    resources: readonly HarnessResource[],
+    stackResources: readonly HarnessResource[] = resources,
+    options: RunOptions = {},
+): Promise<Diagnostic[]> {
     const opts: RunOptions = { ...options, ...(pack.enforcementLevel ? { packEnforcementLevel: pack.enforcementLevel } : {}) };
     const out: Diagnostic[] = [];
     for (const r of resources) out.push(...(await analyzeResource(pack.policies, r, opts)).diagnostics);
@@ -352,7 +388,10 @@ export class StackBuilder {
         const propertyDependencies: Record<string, string[]> = {};
         for (const [k, rs] of Object.entries(opts.deps ?? {})) propertyDependencies[k] = rs.map(r => r.urn!);
         const r: HarnessResource = {
-            type: t, name, urn: urnOf(t, name), props,
+            type: t,
+            name,
+            urn: urnOf(t, name),
+            props,
             dependencies: [...new Set(Object.values(propertyDependencies).flat())],
             propertyDependencies,
             ...(opts.provider ? { provider: opts.provider } : {}),
@@ -400,11 +439,17 @@ export interface RecordedLike {
  */
 export function fromRecorded(recorded: readonly RecordedLike[]): { inputs: HarnessResource[]; outputs: HarnessResource[] } {
     const base = (r: RecordedLike, props: Record<string, unknown>): HarnessResource => ({
-        type: r.type, name: r.name, urn: r.urn, props,
-        dependencies: r.dependencies, propertyDependencies: r.propertyDependencies,
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props,
+        dependencies: r.dependencies,
+        propertyDependencies: r.propertyDependencies,
         ...(r.parent ? { parent: r.parent } : {}),
         ...(r.protect ? { protect: r.protect } : {}),
-        ...(r.provider ? { provider: { urn: r.provider.urn, type: r.provider.type, name: r.provider.urn.split("::").pop() ?? "", props: r.provider.inputs } } : {}),
+        ...(r.provider
+            ? { provider: { urn: r.provider.urn, type: r.provider.type, name: r.provider.urn.split("::").pop() ?? "", props: r.provider.inputs } }
+            : {}),
     });
     return {
         inputs: recorded.map(r => base(r, r.inputs)),

@@ -3,9 +3,7 @@
  * unknown values (a preview), a resource's Region and account, and config helpers.
  */
 import * as policySdk from "@pulumi/policy";
-import {
-    PolicyProviderResource, ReportViolation, ResourceValidation, ResourceValidationArgs,
-} from "@pulumi/policy";
+import { PolicyProviderResource, ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { UNKNOWN, Unknown, accountOfArn } from "../../../components/model/policy-checks";
 
 export { UNKNOWN };
@@ -56,7 +54,8 @@ export function isOfGroup(type: string, group: TypeGroup): boolean {
 export type Plain = Record<string, unknown>;
 
 /** The SDK's UnknownValueError (exported at runtime; its typings are internal). */
-const UnknownValueError = (policySdk as unknown as { UnknownValueError: new (...args: unknown[]) => Error & { unknownTypeSentinel?: unknown } }).UnknownValueError;
+const UnknownValueError = (policySdk as unknown as { UnknownValueError: new (...args: unknown[]) => Error & { unknownTypeSentinel?: unknown } })
+    .UnknownValueError;
 
 export function isUnknownValueError(e: unknown): e is Error & { unknownTypeSentinel?: unknown } {
     return typeof UnknownValueError === "function" && e instanceof UnknownValueError;
@@ -114,7 +113,11 @@ export function asList(v: unknown): unknown[] | Unknown {
 /** Provider config values arrive JSON-encoded when they are not strings (`allowedAccountIds`, `assumeRoles`). */
 function decodeProviderValue(v: unknown): unknown {
     if (typeof v === "string" && /^[[{]/.test(v.trim())) {
-        try { return JSON.parse(v); } catch { return v; }
+        try {
+            return JSON.parse(v);
+        } catch {
+            return v;
+        }
     }
     return v;
 }

@@ -29,7 +29,8 @@ const key = (f: ConfigFinding) => `${f.code}|${f.ruleIndex ?? ""}|${f.message}`;
 export const destinationConsistencyPolicy: StackValidationPolicy = {
     name: "s3-replication-destinations-consistent",
     displayName: "Replication rules agree with their destinations",
-    description: "Replica KMS keys are in the destination bucket's Region and account, and Replication Time Control is available in the destination's Region (the shared replication checks, run with what the stack knows about each destination).",
+    description:
+        "Replica KMS keys are in the destination bucket's Region and account, and Replication Time Control is available in the destination's Region (the shared replication checks, run with what the stack knows about each destination).",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "replication", "kms"],
@@ -37,7 +38,9 @@ export const destinationConsistencyPolicy: StackValidationPolicy = {
     configSchema: {
         properties: {
             rtcUnsupportedRegions: {
-                type: "array", items: { type: "string" }, default: [...REPLICATION_CONFIG_DEFAULTS.rtcUnsupportedRegions],
+                type: "array",
+                items: { type: "string" },
+                default: [...REPLICATION_CONFIG_DEFAULTS.rtcUnsupportedRegions],
                 description: "Regions where Replication Time Control is not available (replaces the built-in list).",
             },
         },
@@ -79,11 +82,13 @@ export const destinationConsistencyPolicy: StackValidationPolicy = {
 export const crossAccountOwnershipPolicy: StackValidationPolicy = {
     name: "s3-replication-cross-account-ownership",
     displayName: "Cross-account replicas are owned by the destination",
-    description: "Rules that replicate into a bucket of another account set destination.account and accessControlTranslation.owner = Destination, so the destination account owns its replicas.",
+    description:
+        "Rules that replicate into a bucket of another account set destination.account and accessControlTranslation.owner = Destination, so the destination account owns its replicas.",
     severity: "medium",
     enforcementLevel: "mandatory",
     tags: ["s3", "replication", "cross-account"],
-    remediationSteps: "Set destination.account to the destination bucket owner's account id and destination.accessControlTranslation to { owner: \"Destination\" } (the role then needs s3:ObjectOwnerOverrideToBucketOwner).",
+    remediationSteps:
+        'Set destination.account to the destination bucket owner\'s account id and destination.accessControlTranslation to { owner: "Destination" } (the role then needs s3:ObjectOwnerOverrideToBucketOwner).',
     validateStack: (args, report) => {
         const graph = new StackGraph(args.resources);
         for (const rep of graph.replications) {
@@ -105,7 +110,10 @@ export const crossAccountOwnershipPolicy: StackValidationPolicy = {
                 const id = at(rule, "id");
                 const name = typeof id === "string" ? `rule "${id}"` : `rule #${i + 1}`;
                 const dest = destKey !== undefined ? graph.label(destKey) : String(at(destination, "bucket"));
-                report(`${name} of ${rep.resource.name} replicates from account ${sourceAccount} into ${dest} in account ${destAccount} without replica ownership; set destination.account "${destAccount}" and accessControlTranslation.owner "Destination".`, rep.resource.urn);
+                report(
+                    `${name} of ${rep.resource.name} replicates from account ${sourceAccount} into ${dest} in account ${destAccount} without replica ownership; set destination.account "${destAccount}" and accessControlTranslation.owner "Destination".`,
+                    rep.resource.urn,
+                );
             });
         }
     },
@@ -114,19 +122,23 @@ export const crossAccountOwnershipPolicy: StackValidationPolicy = {
 export const objectLockParityPolicy: StackValidationPolicy = {
     name: "s3-replication-object-lock-parity",
     displayName: "Object Lock on both ends",
-    description: "A replication source with Object Lock replicates only to destinations with Object Lock (S3 fails such replication later with DstBucketObjectLockConfigMissing).",
+    description:
+        "A replication source with Object Lock replicates only to destinations with Object Lock (S3 fails such replication later with DstBucketObjectLockConfigMissing).",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "replication", "object-lock"],
-    remediationSteps: "Create the destination with objectLockEnabled: true (it can only be set when the bucket is created), or replicate to another bucket that has it.",
+    remediationSteps:
+        "Create the destination with objectLockEnabled: true (it can only be set when the bucket is created), or replicate to another bucket that has it.",
     validateStack: (args, report) => {
         const graph = new StackGraph(args.resources);
         for (const rep of graph.replications) {
             if (rep.sourceKey === undefined || graph.objectLockOf(rep.sourceKey) !== true) continue;
             for (const route of rep.routes) {
                 if (route.destinationKey === undefined || graph.objectLockOf(route.destinationKey) !== false) continue;
-                report(`source bucket ${graph.label(rep.sourceKey)} has Object Lock but replicates to ${graph.label(route.destinationKey)}, which does not; enable Object Lock on the destination (objectLockEnabled: true at creation).`,
-                    graph.urnOfBucket(route.destinationKey) ?? rep.resource.urn);
+                report(
+                    `source bucket ${graph.label(rep.sourceKey)} has Object Lock but replicates to ${graph.label(route.destinationKey)}, which does not; enable Object Lock on the destination (objectLockEnabled: true at creation).`,
+                    graph.urnOfBucket(route.destinationKey) ?? rep.resource.urn,
+                );
             }
         }
     },
@@ -145,11 +157,13 @@ function actionsNeeded(rule: unknown): string[] {
 export const crossAccountGrantPolicy: StackValidationPolicy = {
     name: "s3-replication-cross-account-grants",
     displayName: "Cross-account destinations let the source's role replicate",
-    description: "When a rule replicates into a bucket of another account whose bucket policy is in the stack, that policy allows the configuration's role s3:ReplicateObject on the bucket's objects (s3:ReplicateDelete with delete-marker replication, s3:ObjectOwnerOverrideToBucketOwner with owner override): by the role's ARN, or by its account with an aws:PrincipalArn condition the role matches. Otherwise S3 accepts the configuration and every object fails with DstPutObjectNotPermitted.",
+    description:
+        "When a rule replicates into a bucket of another account whose bucket policy is in the stack, that policy allows the configuration's role s3:ReplicateObject on the bucket's objects (s3:ReplicateDelete with delete-marker replication, s3:ObjectOwnerOverrideToBucketOwner with owner override): by the role's ARN, or by its account with an aws:PrincipalArn condition the role matches. Otherwise S3 accepts the configuration and every object fails with DstPutObjectNotPermitted.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "replication", "cross-account"],
-    remediationSteps: "In the destination bucket policy, allow the source account (\"arn:aws:iam::<source account>:root\") s3:ReplicateObject, s3:ReplicateDelete and s3:ReplicateTags on \"arn:aws:s3:::<destination>/*\" with {\"ArnLike\":{\"aws:PrincipalArn\":\"arn:aws:iam::<source account>:role/s3-replication/*\"}} (or name the role's ARN).",
+    remediationSteps:
+        'In the destination bucket policy, allow the source account ("arn:aws:iam::<source account>:root") s3:ReplicateObject, s3:ReplicateDelete and s3:ReplicateTags on "arn:aws:s3:::<destination>/*" with {"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::<source account>:role/s3-replication/*"}} (or name the role\'s ARN).',
     validateStack: (args, report) => {
         const graph = new StackGraph(args.resources);
         for (const rep of graph.replications) {
@@ -171,12 +185,16 @@ export const crossAccountGrantPolicy: StackValidationPolicy = {
                     const prefix = at(rule, "filter", "prefix") ?? at(rule, "filter", "and", "prefix");
                     const object = `${bucket}/${typeof prefix === "string" ? prefix : ""}replicated-object`;
                     for (const p of policies) {
-                        const missing = actionsNeeded(rule).filter(action =>
-                            bucketPolicyAllows(graph.props(p).policy, { principalArn: role, action, resource: object }) === "fail");
+                        const missing = actionsNeeded(rule).filter(
+                            action => bucketPolicyAllows(graph.props(p).policy, { principalArn: role, action, resource: object }) === "fail",
+                        );
                         if (missing.length === 0) continue;
                         const id = at(rule, "id");
                         const name = typeof id === "string" ? `rule "${id}"` : `rule #${i + 1}`;
-                        report(`the policy of ${graph.label(route.destinationKey)} (account ${destAccount}) does not let role ${role} (account ${sourceAccount}) ${missing.join(", ")} on ${bucket}/*, which ${name} of ${rep.resource.name} needs; allow the source account with an aws:PrincipalArn condition on the role path, or the role's ARN.`, p.urn);
+                        report(
+                            `the policy of ${graph.label(route.destinationKey)} (account ${destAccount}) does not let role ${role} (account ${sourceAccount}) ${missing.join(", ")} on ${bucket}/*, which ${name} of ${rep.resource.name} needs; allow the source account with an aws:PrincipalArn condition on the role path, or the role's ARN.`,
+                            p.urn,
+                        );
                     }
                 }
             }

@@ -32,21 +32,27 @@ export function encryptionRuleProblems(rule: unknown, where: string, cfg: Encryp
     const kmsRequired = cfg.requireKms || cfg.allowedKmsKeyArns.length > 0;
     const isKms = algorithm !== "AES256";
     if (kmsRequired && !isKms) {
-        problems.push(`${where} uses SSE-S3 (AES256); this organisation requires SSE-KMS with a customer managed key: set sseAlgorithm "aws:kms" and kmsMasterKeyId.`);
+        problems.push(
+            `${where} uses SSE-S3 (AES256); this organisation requires SSE-KMS with a customer managed key: set sseAlgorithm "aws:kms" and kmsMasterKeyId.`,
+        );
     }
     if (isKms) {
         const key = at(byDefault, "kmsMasterKeyId");
         if (key !== UNKNOWN) {
             const awsManaged = key === undefined || key === "" || (typeof key === "string" && /(^|:)alias\/aws\//.test(key));
             if (kmsRequired && awsManaged) {
-                problems.push(`${where} uses the AWS managed key aws/s3; set kmsMasterKeyId to a customer managed key ARN (replicas in other accounts cannot be decrypted with aws/s3, and its policy cannot be changed).`);
+                problems.push(
+                    `${where} uses the AWS managed key aws/s3; set kmsMasterKeyId to a customer managed key ARN (replicas in other accounts cannot be decrypted with aws/s3, and its policy cannot be changed).`,
+                );
             } else if (cfg.allowedKmsKeyArns.length > 0 && typeof key === "string" && !cfg.allowedKmsKeyArns.includes(key)) {
                 problems.push(`${where} uses KMS key ${key}, which is not in allowedKmsKeyArns (${cfg.allowedKmsKeyArns.join(", ")}).`);
             }
         }
         const bucketKey = at(rule, "bucketKeyEnabled");
         if (cfg.requireBucketKey && algorithm === "aws:kms" && bucketKey !== UNKNOWN && bucketKey !== true) {
-            problems.push(`${where} uses SSE-KMS without the S3 Bucket Key; set bucketKeyEnabled: true (every object otherwise costs a KMS request, and replication doubles them).`);
+            problems.push(
+                `${where} uses SSE-KMS without the S3 Bucket Key; set bucketKeyEnabled: true (every object otherwise costs a KMS request, and replication doubles them).`,
+            );
         }
     }
     return problems;
@@ -72,7 +78,10 @@ function validate(props: Plain, args: ResourceValidationArgs, report: (m: string
     });
 }
 
-interface EncryptionRuleProps { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string }; bucketKeyEnabled?: boolean }
+interface EncryptionRuleProps {
+    applyServerSideEncryptionByDefault?: { sseAlgorithm?: string };
+    bucketKeyEnabled?: boolean;
+}
 
 /** Turn the bucket key on for SSE-KMS rules: safe (no data is rewritten) and only ever cheaper. */
 function remediate(args: ResourceValidationArgs): Record<string, unknown> | undefined {
@@ -83,18 +92,21 @@ function remediate(args: ResourceValidationArgs): Record<string, unknown> | unde
     const cfg = configOf(args.getConfig<Partial<EncryptionConfig>>(), ENCRYPTION_DEFAULTS);
     if (!cfg.requireBucketKey) return undefined;
     const props = args.props as { rules?: EncryptionRuleProps[]; serverSideEncryptionConfiguration?: { rule?: EncryptionRuleProps } };
-    const rules = tryRemediate(() => {
-        if (isBucket) {
-            const rule = props.serverSideEncryptionConfiguration?.rule;
-            return rule ? [rule] : [];
-        }
-        const list = props.rules ?? [];
-        const out: EncryptionRuleProps[] = [];
-        for (let i = 0; i < list.length; i++) out.push(list[i]);
-        return out;
-    }) ?? [];
+    const rules =
+        tryRemediate(() => {
+            if (isBucket) {
+                const rule = props.serverSideEncryptionConfiguration?.rule;
+                return rule ? [rule] : [];
+            }
+            const list = props.rules ?? [];
+            const out: EncryptionRuleProps[] = [];
+            for (let i = 0; i < list.length; i++) out.push(list[i]);
+            return out;
+        }) ?? [];
     // Decide with reads first (an unknown rule is left alone), then write.
-    const toFix = rules.filter(r => tryRemediate(() => r.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms" && r.bucketKeyEnabled !== true) === true);
+    const toFix = rules.filter(
+        r => tryRemediate(() => r.applyServerSideEncryptionByDefault?.sseAlgorithm === "aws:kms" && r.bucketKeyEnabled !== true) === true,
+    );
     if (toFix.length === 0) return undefined;
     for (const r of toFix) r.bucketKeyEnabled = true;
     return args.props;
@@ -107,11 +119,21 @@ export const encryptionPolicy: ResourceValidationPolicy = {
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "encryption"],
-    remediationSteps: "Give each bucket an aws.s3.BucketServerSideEncryptionConfiguration whose rule sets applyServerSideEncryptionByDefault ({ sseAlgorithm: \"aws:kms\", kmsMasterKeyId: <customer managed key ARN> } or \"AES256\") and bucketKeyEnabled: true. Run with enforcement level \"remediate\" to enable the bucket key automatically.",
+    remediationSteps:
+        'Give each bucket an aws.s3.BucketServerSideEncryptionConfiguration whose rule sets applyServerSideEncryptionByDefault ({ sseAlgorithm: "aws:kms", kmsMasterKeyId: <customer managed key ARN> } or "AES256") and bucketKeyEnabled: true. Run with enforcement level "remediate" to enable the bucket key automatically.',
     configSchema: {
         properties: {
-            requireKms: { type: "boolean", default: ENCRYPTION_DEFAULTS.requireKms, description: "Require SSE-KMS with a customer managed key (SSE-S3 and the aws/s3 key are refused)." },
-            allowedKmsKeyArns: { type: "array", items: { type: "string" }, default: [], description: "When not empty, the only KMS key ARNs default encryption may use (implies requireKms)." },
+            requireKms: {
+                type: "boolean",
+                default: ENCRYPTION_DEFAULTS.requireKms,
+                description: "Require SSE-KMS with a customer managed key (SSE-S3 and the aws/s3 key are refused).",
+            },
+            allowedKmsKeyArns: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "When not empty, the only KMS key ARNs default encryption may use (implies requireKms).",
+            },
             requireBucketKey: { type: "boolean", default: ENCRYPTION_DEFAULTS.requireBucketKey, description: "Require bucketKeyEnabled with SSE-KMS." },
         },
     },

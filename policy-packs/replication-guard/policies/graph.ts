@@ -13,8 +13,13 @@ import { CheckableDoc, docFromInlineBucket, docFromReplicationConfig } from "./r
 export type SettingKind = "versioning" | "encryption" | "publicAccessBlock" | "ownership" | "bucketPolicy" | "objectLock" | "acl";
 
 const SETTING_GROUPS: Array<[SettingKind, TypeGroup]> = [
-    ["versioning", "versioning"], ["encryption", "encryption"], ["publicAccessBlock", "publicAccessBlock"],
-    ["ownership", "ownership"], ["bucketPolicy", "bucketPolicy"], ["objectLock", "objectLock"], ["acl", "acl"],
+    ["versioning", "versioning"],
+    ["encryption", "encryption"],
+    ["publicAccessBlock", "publicAccessBlock"],
+    ["ownership", "ownership"],
+    ["bucketPolicy", "bucketPolicy"],
+    ["objectLock", "objectLock"],
+    ["acl", "acl"],
 ];
 
 export interface BucketNode {
@@ -185,13 +190,15 @@ export class StackGraph {
 
     /** The account replication runs as: the role's account, else the configuration's provider, else the source bucket's. */
     sourceAccountOf(rep: ReplicationNode): string | undefined {
-        return accountOfArn(rep.doc.raw.role) ?? providerAccount(rep.resource.provider)
-            ?? (rep.sourceKey !== undefined ? this.accountOfBucket(rep.sourceKey) : undefined);
+        return (
+            accountOfArn(rep.doc.raw.role) ??
+            providerAccount(rep.resource.provider) ??
+            (rep.sourceKey !== undefined ? this.accountOfBucket(rep.sourceKey) : undefined)
+        );
     }
 
     sourceRegionOf(rep: ReplicationNode): string | undefined {
-        return regionOf(this.props(rep.resource), rep.resource.provider)
-            ?? (rep.sourceKey !== undefined ? this.regionOfBucket(rep.sourceKey) : undefined);
+        return regionOf(this.props(rep.resource), rep.resource.provider) ?? (rep.sourceKey !== undefined ? this.regionOfBucket(rep.sourceKey) : undefined);
     }
 
     /** Object Lock on the bucket: true, false, or undefined when it cannot be told (e.g. an adopted bucket). */

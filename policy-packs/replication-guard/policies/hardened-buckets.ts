@@ -60,11 +60,13 @@ function hasSetting(graph: StackGraph, key: string, kind: RequiredSetting): bool
 export const hardenedReplicatedBucketsPolicy: StackValidationPolicy = {
     name: "s3-replicated-buckets-hardened",
     displayName: "Replicated buckets are hardened",
-    description: "Every replication source bucket, and every destination bucket the program declares, has versioning, default encryption, a public access block and ownership controls (optionally a bucket policy) declared for it.",
+    description:
+        "Every replication source bucket, and every destination bucket the program declares, has versioning, default encryption, a public access block and ownership controls (optionally a bucket policy) declared for it.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "replication"],
-    remediationSteps: "Declare the missing settings resources for the bucket (HardenedBucket from pulumi-s3-replication declares all of them), referring to the bucket by its name.",
+    remediationSteps:
+        "Declare the missing settings resources for the bucket (HardenedBucket from pulumi-s3-replication declares all of them), referring to the bucket by its name.",
     configSchema: {
         properties: {
             requiredSettings: {
@@ -77,7 +79,8 @@ export const hardenedReplicatedBucketsPolicy: StackValidationPolicy = {
                 type: "array",
                 items: { type: "string" },
                 default: [],
-                description: "Buckets whose settings another stack declares (exact names, or a prefix ending in *). A sharded ReplicationFleet marks such sources itself.",
+                description:
+                    "Buckets whose settings another stack declares (exact names, or a prefix ending in *). A sharded ReplicationFleet marks such sources itself.",
             },
         },
     },
@@ -93,7 +96,9 @@ export const hardenedReplicatedBucketsPolicy: StackValidationPolicy = {
             subjects.set(key, s);
         };
         for (const rep of graph.replications) {
-            const elsewhere = sourceSettingsElsewhere(graph, rep.resource) || (rep.sourceKey !== undefined && matchesAny(graph.buckets.get(rep.sourceKey)?.name ?? rep.sourceKey, cfg.managedElsewhere));
+            const elsewhere =
+                sourceSettingsElsewhere(graph, rep.resource) ||
+                (rep.sourceKey !== undefined && matchesAny(graph.buckets.get(rep.sourceKey)?.name ?? rep.sourceKey, cfg.managedElsewhere));
             if (rep.sourceKey !== undefined && !elsewhere) add(rep.sourceKey, "replication source", rep.resource.urn);
             for (const route of rep.routes) {
                 if (route.destinationKey !== undefined && route.destinationKey !== rep.sourceKey && graph.isDeclared(route.destinationKey)) {

@@ -14,11 +14,13 @@ const AWS_MANAGED = /^arn:[a-z-]+:iam::aws:policy\//;
 export const replicationRoleAttachedPoliciesPolicy: StackValidationPolicy = {
     name: "iam-replication-role-attached-policies",
     displayName: "Least-privilege policies on replication roles",
-    description: "Policies attached to a role that S3 replication or Batch Operations can assume (aws.iam.RolePolicy, aws.iam.Policy through aws.iam.RolePolicyAttachment or managedPolicyArns) use no wildcard actions or resources, and no AWS managed policy is attached.",
+    description:
+        "Policies attached to a role that S3 replication or Batch Operations can assume (aws.iam.RolePolicy, aws.iam.Policy through aws.iam.RolePolicyAttachment or managedPolicyArns) use no wildcard actions or resources, and no AWS managed policy is attached.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["iam", "replication", "least-privilege"],
-    remediationSteps: "List the exact replication actions on exact bucket and key ARNs in a customer managed or inline policy; detach AWS managed policies such as AmazonS3FullAccess.",
+    remediationSteps:
+        "List the exact replication actions on exact bucket and key ARNs in a customer managed or inline policy; detach AWS managed policies such as AmazonS3FullAccess.",
     validateStack: (args, report) => {
         const graph = new StackGraph(args.resources);
         for (const role of graph.replicationRoles()) {
@@ -34,7 +36,10 @@ export const replicationRoleAttachedPoliciesPolicy: StackValidationPolicy = {
             };
             const managedArn = (arn: unknown, via: string, urn: string) => {
                 if (typeof arn === "string" && AWS_MANAGED.test(arn)) {
-                    report(`AWS managed policy ${arn} is attached to replication role "${role.name}" by ${via}; AWS managed policies grant far more than replication needs: attach a policy naming exact actions and buckets.`, urn);
+                    report(
+                        `AWS managed policy ${arn} is attached to replication role "${role.name}" by ${via}; AWS managed policies grant far more than replication needs: attach a policy naming exact actions and buckets.`,
+                        urn,
+                    );
                     return true;
                 }
                 return false;

@@ -17,10 +17,23 @@ import { tlsOnlyPolicy } from "./tls";
 import { versioningPolicy } from "./versioning";
 
 export {
-    crossAccountGrantPolicy, crossAccountOwnershipPolicy, destinationConsistencyPolicy, encryptionPolicy, hardenedReplicatedBucketsPolicy,
-    noAclPolicy, noPublicPrincipalPolicy, objectLockParityPolicy, ownershipPolicy, publicAccessBlockPolicy,
-    replicationAdvisoriesPolicy, replicationRoleAttachedPoliciesPolicy, replicationRolePolicy, replicationWellFormedPolicy,
-    routeRequirementsPolicy, tlsOnlyPolicy, versioningPolicy,
+    crossAccountGrantPolicy,
+    crossAccountOwnershipPolicy,
+    destinationConsistencyPolicy,
+    encryptionPolicy,
+    hardenedReplicatedBucketsPolicy,
+    noAclPolicy,
+    noPublicPrincipalPolicy,
+    objectLockParityPolicy,
+    ownershipPolicy,
+    publicAccessBlockPolicy,
+    replicationAdvisoriesPolicy,
+    replicationRoleAttachedPoliciesPolicy,
+    replicationRolePolicy,
+    replicationWellFormedPolicy,
+    routeRequirementsPolicy,
+    tlsOnlyPolicy,
+    versioningPolicy,
     replicationMetricsPolicy,
 };
 
@@ -51,7 +64,8 @@ export const stackPolicies: StackValidationPolicy[] = [
 export const PACK_NAME = "replication-guard";
 
 export const packArgs: PolicyPackArgs = {
-    description: "S3 replication guard: replicated buckets are encrypted, owner-enforced, private, versioned and TLS-only; replication configurations are ones S3 accepts; replication roles are least-privilege.",
+    description:
+        "S3 replication guard: replicated buckets are encrypted, owner-enforced, private, versioned and TLS-only; replication configurations are ones S3 accepts; replication roles are least-privilege.",
     displayName: "S3 replication guard",
     provider: "aws",
     tags: ["aws", "s3", "replication", "security"],

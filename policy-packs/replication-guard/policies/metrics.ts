@@ -13,11 +13,13 @@ import { replicationDocOf } from "./replication-config";
 export const replicationMetricsPolicy: ResourceValidationPolicy = {
     name: "s3-replication-metrics-enabled",
     displayName: "Replication metrics on every rule",
-    description: "Every enabled replication rule has S3 Replication metrics (destination.metrics.status Enabled), so failed replication can raise alarms and failure events. Metrics need no Replication Time Control.",
+    description:
+        "Every enabled replication rule has S3 Replication metrics (destination.metrics.status Enabled), so failed replication can raise alarms and failure events. Metrics need no Replication Time Control.",
     severity: "medium",
     enforcementLevel: "advisory",
     tags: ["s3", "replication", "monitoring"],
-    remediationSteps: "Set destination.metrics to { status: \"Enabled\" } on each rule (ReplicationFleet does unless stack config monitoring.metrics is false), then alarm on OperationsFailedReplication.",
+    remediationSteps:
+        'Set destination.metrics to { status: "Enabled" } on each rule (ReplicationFleet does unless stack config monitoring.metrics is false), then alarm on OperationsFailedReplication.',
     validateResource: validateTypes([...TYPES.replication, ...TYPES.bucket], (props, args, report) => {
         const checkable = replicationDocOf(props, isAnyOf(args.type, TYPES.bucket));
         if (!checkable || checkable.rulesUnknown) return;
@@ -28,7 +30,9 @@ export const replicationMetricsPolicy: ResourceValidationPolicy = {
             if (tainted && (tainted.has("*") || tainted.has("rtc") || tainted.has("status"))) return;
             if (rule.status !== "Enabled" || rule.destination?.metrics?.status === "Enabled") return;
             const name = rule.id ? `rule "${rule.id}"` : `rule #${i + 1}`;
-            report(`${name} of ${bucket} publishes no replication metrics, so failed replication goes unnoticed (S3 does not retry FAILED objects); set destination.metrics.status to "Enabled" (no RTC needed).`);
+            report(
+                `${name} of ${bucket} publishes no replication metrics, so failed replication goes unnoticed (S3 does not retry FAILED objects); set destination.metrics.status to "Enabled" (no RTC needed).`,
+            );
         });
     }),
 };

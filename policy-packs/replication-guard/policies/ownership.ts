@@ -11,12 +11,15 @@ export const ownershipPolicy: ResourceValidationPolicy = {
     tags: ["s3", "ownership", "acl"],
     // No remediation: switching to BucketOwnerEnforced disables ACLs, which can cut off readers
     // whose access was granted by an ACL; that change needs a person.
-    remediationSteps: "Set rule.objectOwnership to \"BucketOwnerEnforced\" on the bucket's aws.s3.BucketOwnershipControls, after moving any access granted by ACLs into the bucket policy.",
+    remediationSteps:
+        'Set rule.objectOwnership to "BucketOwnerEnforced" on the bucket\'s aws.s3.BucketOwnershipControls, after moving any access granted by ACLs into the bucket policy.',
     validateResource: validateTypes(TYPES.ownership, (props, _args, report) => {
         const ownership = at(props, "rule", "objectOwnership");
         if (ownership === UNKNOWN) return;
         if (ownership !== "BucketOwnerEnforced") {
-            report(`objectOwnership is ${JSON.stringify(ownership ?? null)}; set it to "BucketOwnerEnforced" (ObjectWriter and BucketOwnerPreferred keep ACLs, so a writer or a replica can end up owned by another account).`);
+            report(
+                `objectOwnership is ${JSON.stringify(ownership ?? null)}; set it to "BucketOwnerEnforced" (ObjectWriter and BucketOwnerPreferred keep ACLs, so a writer or a replica can end up owned by another account).`,
+            );
         }
     }),
 };
@@ -31,7 +34,9 @@ export const noAclPolicy: ResourceValidationPolicy = {
     remediationSteps: "Remove aws.s3.BucketAcl resources and the acl/grants arguments of aws.s3.Bucket; grant access in the bucket policy instead.",
     validateResource: validateTypes([...TYPES.acl, ...TYPES.bucket], (props, args, report) => {
         if (isAnyOf(args.type, TYPES.acl)) {
-            report(`bucket ACL resource "${args.name}": ACLs are disabled under BucketOwnerEnforced (S3 rejects all but the default); grant access in the bucket policy instead.`);
+            report(
+                `bucket ACL resource "${args.name}": ACLs are disabled under BucketOwnerEnforced (S3 rejects all but the default); grant access in the bucket policy instead.`,
+            );
             return;
         }
         const acl = props.acl;

@@ -25,7 +25,8 @@ export const publicAccessBlockPolicy: ResourceValidationPolicy = {
     severity: "critical",
     enforcementLevel: "mandatory",
     tags: ["s3", "public-access"],
-    remediationSteps: "Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true on the bucket's aws.s3.BucketPublicAccessBlock (enforcement level \"remediate\" does this automatically).",
+    remediationSteps:
+        'Set blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true on the bucket\'s aws.s3.BucketPublicAccessBlock (enforcement level "remediate" does this automatically).',
     validateResource: validateTypes(TYPES.publicAccessBlock, (props, _args, report) => {
         const off = PUBLIC_ACCESS_FLAGS.filter(f => props[f] !== UNKNOWN && props[f] !== true);
         if (off.length > 0) {
@@ -38,11 +39,12 @@ export const publicAccessBlockPolicy: ResourceValidationPolicy = {
 export const noPublicPrincipalPolicy: ResourceValidationPolicy = {
     name: "s3-no-public-principal",
     displayName: "No public principal in bucket policies",
-    description: "Bucket policies never allow Principal \"*\" (or NotPrincipal) without a condition.",
+    description: 'Bucket policies never allow Principal "*" (or NotPrincipal) without a condition.',
     severity: "critical",
     enforcementLevel: "mandatory",
     tags: ["s3", "public-access", "bucket-policy"],
-    remediationSteps: "Name the principals (account, role or service ARNs) in the Allow statement, or add a condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.",
+    remediationSteps:
+        "Name the principals (account, role or service ARNs) in the Allow statement, or add a condition such as aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID.",
     validateResource: validateTypes([...TYPES.bucketPolicy, ...TYPES.bucket], (props, _args, report) => {
         if (props.policy === undefined || props.policy === null) return;
         const result = checkNoPublicAllow(props.policy);

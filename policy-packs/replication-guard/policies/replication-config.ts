@@ -53,27 +53,35 @@ const configSchema = {
 export const replicationWellFormedPolicy: ResourceValidationPolicy = {
     name: "s3-replication-config-well-formed",
     displayName: "Replication configurations S3 accepts",
-    description: "Replication configurations are ones S3 accepts: V2 schema (filter, priority, deleteMarkerReplication), unique priorities and ids, no delete-marker replication with tag filters, RTC together with metrics at 15 minutes, SSE-KMS selection with a replica key ARN, ownership override with the destination account, replication storage classes, limits on rules, prefixes and ids.",
+    description:
+        "Replication configurations are ones S3 accepts: V2 schema (filter, priority, deleteMarkerReplication), unique priorities and ids, no delete-marker replication with tag filters, RTC together with metrics at 15 minutes, SSE-KMS selection with a replica key ARN, ownership override with the destination account, replication storage classes, limits on rules, prefixes and ids.",
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "replication"],
     remediationSteps: "Fix each finding as its message says; `s3-replication validate` reports the same codes for a manifest before anything is deployed.",
     configSchema,
     validateResource: validateTypes([...TYPES.replication, ...TYPES.bucket], (props, args, report) => {
-        reportFindings(findingsOf(props, args).filter(f => f.severity === "error"), report);
+        reportFindings(
+            findingsOf(props, args).filter(f => f.severity === "error"),
+            report,
+        );
     }),
 };
 
 export const replicationAdvisoriesPolicy: ResourceValidationPolicy = {
     name: "s3-replication-config-advisories",
     displayName: "Replication configuration warnings",
-    description: "Replication configurations have no setting that S3 accepts but that does nothing or surprises (for example a replica ownership override between buckets of the same account).",
+    description:
+        "Replication configurations have no setting that S3 accepts but that does nothing or surprises (for example a replica ownership override between buckets of the same account).",
     severity: "low",
     enforcementLevel: "advisory",
     tags: ["s3", "replication"],
     remediationSteps: "Remove the setting the message names.",
     configSchema,
     validateResource: validateTypes([...TYPES.replication, ...TYPES.bucket], (props, args, report) => {
-        reportFindings(findingsOf(props, args).filter(f => f.severity === "warning"), report);
+        reportFindings(
+            findingsOf(props, args).filter(f => f.severity === "warning"),
+            report,
+        );
     }),
 };

@@ -6,9 +6,7 @@
  * Values unknown during a preview become placeholders, and every finding about a field that
  * involved an unknown value is dropped: it cannot be told yet, and will be on `up`.
  */
-import {
-    ConfigCheckContext, ConfigFinding, ReplicationConfigDoc, RuleField, checkReplicationConfig,
-} from "../../../components/model/replication-config";
+import { ConfigCheckContext, ConfigFinding, ReplicationConfigDoc, RuleField, checkReplicationConfig } from "../../../components/model/replication-config";
 import { UNKNOWN, at, Plain } from "./common";
 
 export interface CheckableDoc {
@@ -54,9 +52,22 @@ function fieldsFor(path: string): Array<RuleField | "*"> {
 
 /** Keys whose values are objects in the schema: an unknown one becomes `{}` (present, contents unknown). */
 const OBJECT_KEYS = new Set([
-    "filter", "tag", "and", "tags", "deleteMarkerReplication", "destination", "sourceSelectionCriteria",
-    "sseKmsEncryptedObjects", "replicaModifications", "accessControlTranslation", "encryptionConfiguration",
-    "replicationTime", "time", "metrics", "eventThreshold", "existingObjectReplication",
+    "filter",
+    "tag",
+    "and",
+    "tags",
+    "deleteMarkerReplication",
+    "destination",
+    "sourceSelectionCriteria",
+    "sseKmsEncryptedObjects",
+    "replicaModifications",
+    "accessControlTranslation",
+    "encryptionConfiguration",
+    "replicationTime",
+    "time",
+    "metrics",
+    "eventThreshold",
+    "existingObjectReplication",
 ]);
 const NUMBER_KEYS = new Set(["priority", "minutes"]);
 
@@ -67,9 +78,7 @@ function placeholder(key: string, path: string): unknown {
 }
 
 /** Keys whose values are strings in the schema (and every value of a `tags` map). */
-const STRING_KEYS = new Set([
-    "id", "status", "prefix", "bucket", "storageClass", "account", "owner", "replicaKmsKeyId", "key", "value",
-]);
+const STRING_KEYS = new Set(["id", "status", "prefix", "bucket", "storageClass", "account", "owner", "replicaKmsKeyId", "key", "value"]);
 
 /**
  * Replace UNKNOWN below a rule with placeholders, recording the tainted fields. A value of the

@@ -34,16 +34,30 @@ export function destinationRegion(graph: StackGraph, rep: ReplicationNode, route
 export const routeRequirementsPolicy: StackValidationPolicy = {
     name: "s3-replication-route-requirements",
     displayName: "Replication routes meet the organisation's requirements",
-    description: "Where configured: every replication source has an enabled rule; every destination is in a different Region from its source; every destination is in an allowed Region (data residency).",
+    description:
+        "Where configured: every replication source has an enabled rule; every destination is in a different Region from its source; every destination is in an allowed Region (data residency).",
     severity: "medium",
     enforcementLevel: "mandatory",
     tags: ["s3", "replication", "data-residency"],
     remediationSteps: "Enable a rule, or move the destination bucket to another (allowed) Region.",
     configSchema: {
         properties: {
-            requireEnabledRule: { type: "boolean", default: ROUTE_DEFAULTS.requireEnabledRule, description: "Every replication configuration has at least one rule with status Enabled." },
-            requireCrossRegion: { type: "boolean", default: ROUTE_DEFAULTS.requireCrossRegion, description: "Every destination is in a different Region from its source (disaster recovery)." },
-            allowedRegions: { type: "array", items: { type: "string" }, default: [], description: "When not empty, the only Regions destinations may be in (data residency)." },
+            requireEnabledRule: {
+                type: "boolean",
+                default: ROUTE_DEFAULTS.requireEnabledRule,
+                description: "Every replication configuration has at least one rule with status Enabled.",
+            },
+            requireCrossRegion: {
+                type: "boolean",
+                default: ROUTE_DEFAULTS.requireCrossRegion,
+                description: "Every destination is in a different Region from its source (disaster recovery).",
+            },
+            allowedRegions: {
+                type: "array",
+                items: { type: "string" },
+                default: [],
+                description: "When not empty, the only Regions destinations may be in (data residency).",
+            },
         },
     },
     validateStack: (args, report) => {
@@ -54,7 +68,10 @@ export const routeRequirementsPolicy: StackValidationPolicy = {
             if (cfg.requireEnabledRule && !rep.doc.rulesUnknown) {
                 const statuses = rep.doc.raw.rules.map(r => (r === UNKNOWN ? UNKNOWN : at(r, "status")));
                 if (!statuses.includes("Enabled") && !statuses.includes(UNKNOWN)) {
-                    report(`the replication configuration of bucket ${source} has no rule with status Enabled, so nothing replicates; enable a rule (or set requireEnabledRule to false for a paused route).`, rep.resource.urn);
+                    report(
+                        `the replication configuration of bucket ${source} has no rule with status Enabled, so nothing replicates; enable a rule (or set requireEnabledRule to false for a paused route).`,
+                        rep.resource.urn,
+                    );
                 }
             }
             if (!cfg.requireCrossRegion && cfg.allowedRegions.length === 0) continue;
@@ -64,10 +81,16 @@ export const routeRequirementsPolicy: StackValidationPolicy = {
                 if (!dest.region) continue; // cannot be told from anything the program says
                 const destLabel = route.destinationKey !== undefined ? graph.label(route.destinationKey) : "(not known yet)";
                 if (cfg.requireCrossRegion && sourceRegion && dest.region === sourceRegion) {
-                    report(`bucket ${source} replicates to ${destLabel} in the same Region (${sourceRegion}, ${dest.from}); cross-Region replication is required: use a destination in another Region.`, rep.resource.urn);
+                    report(
+                        `bucket ${source} replicates to ${destLabel} in the same Region (${sourceRegion}, ${dest.from}); cross-Region replication is required: use a destination in another Region.`,
+                        rep.resource.urn,
+                    );
                 }
                 if (cfg.allowedRegions.length > 0 && !cfg.allowedRegions.includes(dest.region)) {
-                    report(`bucket ${source} replicates to ${destLabel} in ${dest.region} (${dest.from}), which is not an allowed Region (${cfg.allowedRegions.join(", ")}).`, rep.resource.urn);
+                    report(
+                        `bucket ${source} replicates to ${destLabel} in ${dest.region} (${dest.from}), which is not an allowed Region (${cfg.allowedRegions.join(", ")}).`,
+                        rep.resource.urn,
+                    );
                 }
             }
         }

@@ -6,11 +6,13 @@ import { TYPES, isAnyOf, UNKNOWN, validateTypes } from "./common";
 export const tlsOnlyPolicy: ResourceValidationPolicy = {
     name: "s3-tls-only-bucket-policy",
     displayName: "TLS-only bucket policy",
-    description: "Bucket policies deny every request made without TLS (Deny, Principal \"*\", s3:*, the bucket and bucket/*, Bool aws:SecureTransport = false, or NumericLessThan s3:TlsVersion).",
+    description:
+        'Bucket policies deny every request made without TLS (Deny, Principal "*", s3:*, the bucket and bucket/*, Bool aws:SecureTransport = false, or NumericLessThan s3:TlsVersion).',
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "tls", "bucket-policy"],
-    remediationSteps: "Add to the bucket policy: {\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::<bucket>\",\"arn:aws:s3:::<bucket>/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}.",
+    remediationSteps:
+        'Add to the bucket policy: {"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["arn:aws:s3:::<bucket>","arn:aws:s3:::<bucket>/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}.',
     validateResource: validateTypes([...TYPES.bucketPolicy, ...TYPES.bucket], (props, args, report) => {
         const isBucket = isAnyOf(args.type, TYPES.bucket);
         // On aws.s3.Bucket only the deprecated inline policy is checked; most programs use aws.s3.BucketPolicy.

@@ -31,7 +31,8 @@ export const versioningPolicy: ResourceValidationPolicy = {
     severity: "high",
     enforcementLevel: "mandatory",
     tags: ["s3", "versioning", "replication"],
-    remediationSteps: "Set versioningConfiguration.status to \"Enabled\" on the bucket's aws.s3.BucketVersioning (enforcement level \"remediate\" does this automatically).",
+    remediationSteps:
+        'Set versioningConfiguration.status to "Enabled" on the bucket\'s aws.s3.BucketVersioning (enforcement level "remediate" does this automatically).',
     validateResource: validateTypes([...TYPES.versioning, ...TYPES.bucket], (props, args, report) => {
         if (isAnyOf(args.type, TYPES.bucket)) {
             // Deprecated inline form: only an explicit `enabled: false` is a finding here.
@@ -42,7 +43,9 @@ export const versioningPolicy: ResourceValidationPolicy = {
         const status = at(props, "versioningConfiguration", "status");
         if (status === UNKNOWN) return;
         if (status !== "Enabled") {
-            report(`versioningConfiguration.status is ${JSON.stringify(status ?? null)}; set it to "Enabled" (S3 refuses to replicate from or to a bucket whose versioning is not Enabled).`);
+            report(
+                `versioningConfiguration.status is ${JSON.stringify(status ?? null)}; set it to "Enabled" (S3 refuses to replicate from or to a bucket whose versioning is not Enabled).`,
+            );
         }
     }),
     remediateResource: remediate,

@@ -63,7 +63,14 @@ export function answerStep(ctx: StepContext): StepAnswer {
         // pkg/tfbridge/provider_test.go shows the reason text), as the engine prints a Check
         // failure ("<type> resource '<name>' has a problem: ...", pkg/resource/deploy tests).
         const snake = (k: string) => k.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`);
-        throw new CheckFailure(missing.map(k => `${type} resource '${ctx.name}' has a problem: Missing required argument. The argument "${snake(k)}" is required, but no definition was found.. Examine values at '${ctx.name}.${k}'.`).join("\n"));
+        throw new CheckFailure(
+            missing
+                .map(
+                    k =>
+                        `${type} resource '${ctx.name}' has a problem: Missing required argument. The argument "${snake(k)}" is required, but no definition was found.. Examine values at '${ctx.name}.${k}'.`,
+                )
+                .join("\n"),
+        );
     }
     const computed = (value: string) => (preview ? UNKNOWN : value);
     const account = ctx.account ?? "000000000000";

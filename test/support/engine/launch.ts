@@ -45,13 +45,19 @@ export function projectLaunch(rootDirectory: string): ProjectLaunch {
     if (doc.main) {
         const main = path.resolve(rootDirectory, doc.main);
         if (fs.statSync(main).isDirectory()) programDirectory = main;
-        else { programDirectory = path.dirname(main); entryPoint = path.basename(main); }
+        else {
+            programDirectory = path.dirname(main);
+            entryPoint = path.basename(main);
+        }
     }
-    const options = typeof doc.runtime === "object" ? doc.runtime.options ?? {} : {};
+    const options = typeof doc.runtime === "object" ? (doc.runtime.options ?? {}) : {};
     // locateModule: `node -e "require.resolve('@pulumi/pulumi/cmd/run')"` with the program directory as cwd.
     const runPath = require.resolve("@pulumi/pulumi/cmd/run", { paths: [programDirectory] });
     return {
-        project: doc.name, rootDirectory, programDirectory, entryPoint,
+        project: doc.name,
+        rootDirectory,
+        programDirectory,
+        entryPoint,
         nodeArgs: (options.nodeargs ?? "").split(/\s+/).filter(Boolean),
         typescript: options.typescript !== false,
         ...(options.tsconfig ? { tsconfigPath: options.tsconfig } : {}),
@@ -90,7 +96,10 @@ export interface EngineRun {
 export async function runUnderEngine(options: EngineRunOptions): Promise<EngineRun> {
     const launch = projectLaunch(options.rootDirectory);
     const engine = new LoopbackEngine({
-        project: launch.project, stack: options.stack, preview: options.preview, invokes: options.invokes,
+        project: launch.project,
+        stack: options.stack,
+        preview: options.preview,
+        invokes: options.invokes,
         ...(options.stepDelayMs !== undefined ? { stepDelayMs: options.stepDelayMs } : {}),
         ...(options.providerDelayMs !== undefined ? { providerDelayMs: options.providerDelayMs } : {}),
         ...(options.hold ? { hold: options.hold } : {}),
@@ -98,7 +107,12 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
     await engine.start();
     // The program reads adopted buckets' settings with the AWS SDK: point it at a loopback S3/STS
     // that answers from the same world as the engine's invokes, with credentials of its own.
-    const aws = new S3SettingsFake(options.invokes[S3_SDK_CALL] ?? (() => { throw new Error("this world answers no S3 reads"); }));
+    const aws = new S3SettingsFake(
+        options.invokes[S3_SDK_CALL] ??
+            (() => {
+                throw new Error("this world answers no S3 reads");
+            }),
+    );
     const awsUrl = await aws.start();
     const config: Record<string, string> = {};
     for (const [key, value] of Object.entries(options.config)) {
@@ -106,12 +120,24 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
         config[`${key.slice(0, i)}:config:${key.slice(i + 1)}`] = value;
     }
     const args = [
-        ...launch.nodeArgs, ...(process.env.S3R_ENGINE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean), launch.runPath,
-        "--monitor", engine.monitorAddress, "--engine", engine.engineAddress,
-        "--project", launch.project, "--root-directory", launch.rootDirectory, "--stack", options.stack,
-        "--pwd", launch.programDirectory,
+        ...launch.nodeArgs,
+        ...(process.env.S3R_ENGINE_NODE_ARGS ?? "").split(/\s+/).filter(Boolean),
+        launch.runPath,
+        "--monitor",
+        engine.monitorAddress,
+        "--engine",
+        engine.engineAddress,
+        "--project",
+        launch.project,
+        "--root-directory",
+        launch.rootDirectory,
+        "--stack",
+        options.stack,
+        "--pwd",
+        launch.programDirectory,
         ...(options.preview ? ["--dry-run"] : []),
-        "--parallel", String(options.parallel ?? 16),
+        "--parallel",
+        String(options.parallel ?? 16),
         launch.entryPoint,
     ];
     const env: NodeJS.ProcessEnv = {
@@ -128,17 +154,31 @@ export async function runUnderEngine(options: EngineRunOptions): Promise<EngineR
     };
     // Nothing of the test process's own loaders or mocha settings may leak into the program, nor
     // any AWS identity of the machine running the tests.
-    for (const k of ["NODE_OPTIONS", "TS_NODE_PROJECT", "TS_NODE_TRANSPILE_ONLY", "TS_NODE_FILES", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"]) delete env[k];
+    for (const k of ["NODE_OPTIONS", "TS_NODE_PROJECT", "TS_NODE_TRANSPILE_ONLY", "TS_NODE_FILES", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"])
+        delete env[k];
     const start = Date.now();
     const child = spawn(process.execPath, args, { cwd: launch.rootDirectory, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString();
+    });
     const exitCode = await new Promise<number | null>((resolve, reject) => {
-        const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`program did not finish in ${options.timeoutMs ?? 120000} ms\n${stderr}`)); }, options.timeoutMs ?? 120000);
-        child.on("exit", code => { clearTimeout(timer); resolve(code); });
-        child.on("error", e => { clearTimeout(timer); reject(e); });
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`program did not finish in ${options.timeoutMs ?? 120000} ms\n${stderr}`));
+        }, options.timeoutMs ?? 120000);
+        child.on("exit", code => {
+            clearTimeout(timer);
+            resolve(code);
+        });
+        child.on("error", e => {
+            clearTimeout(timer);
+            reject(e);
+        });
     }).catch(async (e: unknown) => {
         await engine.stop();
         await aws.stop();

@@ -95,8 +95,16 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** The features the engine of the pinned SDK's era reports (sdk/nodejs runtime/settings awaitFeatureSupport). */
 const SUPPORTED_FEATURES = new Set([
-    "secrets", "resourceReferences", "outputValues", "deletedWith", "aliasSpecs", "transforms",
-    "invokeTransforms", "parameterization", "resourceHooks", "errorHooks",
+    "secrets",
+    "resourceReferences",
+    "outputValues",
+    "deletedWith",
+    "aliasSpecs",
+    "transforms",
+    "invokeTransforms",
+    "parameterization",
+    "resourceHooks",
+    "errorHooks",
 ]);
 
 function grpcError(message: string, code = grpc.status.UNKNOWN): grpc.ServiceError {
@@ -106,7 +114,13 @@ function grpcError(message: string, code = grpc.status.UNKNOWN): grpc.ServiceErr
 function accountOfProvider(inputs: Record<string, unknown>): string | undefined {
     let ids = inputs.allowedAccountIds;
     // The SDK sends provider inputs that are not strings as JSON text.
-    if (typeof ids === "string") { try { ids = JSON.parse(ids); } catch { ids = [ids]; } }
+    if (typeof ids === "string") {
+        try {
+            ids = JSON.parse(ids);
+        } catch {
+            ids = [ids];
+        }
+    }
     return Array.isArray(ids) && ids.length > 0 ? String(ids[0]) : undefined;
 }
 
@@ -131,7 +145,9 @@ export class LoopbackEngine {
 
     constructor(private readonly options: EngineOptions) {}
 
-    private now(): number { return Date.now() - this.started; }
+    private now(): number {
+        return Date.now() - this.started;
+    }
 
     async start(): Promise<void> {
         const monitor = new grpc.Server({ "grpc.max_receive_message_length": 512 * 1024 * 1024 });
@@ -148,7 +164,9 @@ export class LoopbackEngine {
         for (const s of this.servers) s.forceShutdown();
     }
 
-    resource(urn: string): EngineResource | undefined { return this.byUrn.get(urn); }
+    resource(urn: string): EngineResource | undefined {
+        return this.byUrn.get(urn);
+    }
 
     /** Whether `urn` depends on `on`, through its parent, provider, dependencies or property dependencies. */
     dependsOn(urn: string, on: string): boolean {
@@ -192,7 +210,10 @@ export class LoopbackEngine {
                 cb(null, resp);
             },
             registerResource: (call: Call<resproto.RegisterResourceRequest>, cb: Done<resproto.RegisterResourceResponse>) => {
-                this.registerResource(call.request).then(resp => cb(null, resp), (e: Error) => cb(grpcError(e.message)));
+                this.registerResource(call.request).then(
+                    resp => cb(null, resp),
+                    (e: Error) => cb(grpcError(e.message)),
+                );
             },
             registerResourceOutputs: (call: Call<resproto.RegisterResourceOutputsRequest>, cb: Done<emptyproto.Empty>) => {
                 const outs = decodeProperties(call.request.getOutputs()?.toJavaScript() as Record<string, unknown>);
@@ -200,9 +221,13 @@ export class LoopbackEngine {
                 cb(null, new emptyproto.Empty());
             },
             invoke: (call: Call<resproto.ResourceInvokeRequest>, cb: Done<provproto.InvokeResponse>) => {
-                this.invoke(call.request).then(resp => cb(null, resp), (e: Error & { details?: string }) => cb(grpcError(e.details ?? e.message)));
+                this.invoke(call.request).then(
+                    resp => cb(null, resp),
+                    (e: Error & { details?: string }) => cb(grpcError(e.details ?? e.message)),
+                );
             },
-            readResource: (_call: unknown, cb: Done<never>) => cb(grpcError("ReadResource is not used by this package; the loopback engine does not answer it", grpc.status.UNIMPLEMENTED)),
+            readResource: (_call: unknown, cb: Done<never>) =>
+                cb(grpcError("ReadResource is not used by this package; the loopback engine does not answer it", grpc.status.UNIMPLEMENTED)),
             call: (_call: unknown, cb: Done<never>) => cb(grpcError("Call is not used by this package", grpc.status.UNIMPLEMENTED)),
             registerStackTransform: (_call: unknown, cb: Done<emptyproto.Empty>) => cb(null, new emptyproto.Empty()),
             registerStackInvokeTransform: (_call: unknown, cb: Done<emptyproto.Empty>) => cb(null, new emptyproto.Empty()),
@@ -210,7 +235,8 @@ export class LoopbackEngine {
             registerErrorHook: (_call: unknown, cb: Done<emptyproto.Empty>) => cb(null, new emptyproto.Empty()),
             registerPackage: (_call: unknown, cb: Done<never>) => cb(grpcError("RegisterPackage is not used by this package", grpc.status.UNIMPLEMENTED)),
             signalAndWaitForShutdown: (_call: unknown, cb: Done<emptyproto.Empty>) => cb(null, new emptyproto.Empty()),
-            getDeploymentInfo: (_call: unknown, cb: Done<never>) => cb(grpcError("GetDeploymentInfo is not answered by the loopback engine", grpc.status.UNIMPLEMENTED)),
+            getDeploymentInfo: (_call: unknown, cb: Done<never>) =>
+                cb(grpcError("GetDeploymentInfo is not answered by the loopback engine", grpc.status.UNIMPLEMENTED)),
         };
     }
 
@@ -252,24 +278,34 @@ export class LoopbackEngine {
         const providerUrn = providerRef ? providerRef.slice(0, providerRef.lastIndexOf("::")) : undefined;
         const provider = providerUrn ? this.byUrn.get(providerUrn) : undefined;
         const propertyDependencies: Record<string, string[]> = {};
-        req.getPropertydependenciesMap().forEach((deps, key) => { propertyDependencies[key] = deps.getUrnsList(); });
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+            propertyDependencies[key] = deps.getUrnsList();
+        });
         const isProvider = type.startsWith("pulumi:providers:");
         const account = isProvider ? accountOfProvider(inputs) : provider?.account;
         const providerRegion = isProvider ? (typeof inputs.region === "string" ? inputs.region : undefined) : provider?.region;
-        const region = typeof inputs.region === "string" ? inputs.region
-            : type.startsWith("aws:iam/") ? "global" : providerRegion;
+        const region = typeof inputs.region === "string" ? inputs.region : type.startsWith("aws:iam/") ? "global" : providerRegion;
         const record: EngineResource = {
-            urn, type, name, custom,
+            urn,
+            type,
+            name,
+            custom,
             ...(parent ? { parent } : {}),
             ...(providerRef ? { providerRef, providerUrn } : {}),
-            inputs, secretInputs: decoded.secrets, outputs: {},
-            dependencies: req.getDependenciesList(), propertyDependencies,
-            retainOnDelete: req.getRetainondelete() === true, protect: req.getProtect() === true,
+            inputs,
+            secretInputs: decoded.secrets,
+            outputs: {},
+            dependencies: req.getDependenciesList(),
+            propertyDependencies,
+            retainOnDelete: req.getRetainondelete() === true,
+            protect: req.getProtect() === true,
             deleteBeforeReplace: req.getDeletebeforereplace(),
             ...(req.getImportid() ? { importId: req.getImportid() } : {}),
             aliases: req.getAliasesList().map(a => a.getUrn() || a.getSpec()?.getName() || ""),
-            ...(account ? { account } : {}), ...(region ? { region } : {}),
-            arrivedMs, answeredMs: arrivedMs,
+            ...(account ? { account } : {}),
+            ...(region ? { region } : {}),
+            arrivedMs,
+            answeredMs: arrivedMs,
         };
         this.byUrn.set(urn, record);
         this.resources.push(record);
@@ -287,7 +323,15 @@ export class LoopbackEngine {
             }
             let answer;
             try {
-                answer = answerStep({ type, name, inputs, preview: this.options.preview, ...(account ? { account } : {}), ...(providerRegion ? { providerRegion } : {}), serial: ++this.serial });
+                answer = answerStep({
+                    type,
+                    name,
+                    inputs,
+                    preview: this.options.preview,
+                    ...(account ? { account } : {}),
+                    ...(providerRegion ? { providerRegion } : {}),
+                    serial: ++this.serial,
+                });
             } catch (e) {
                 if (e instanceof CheckFailure) this.failedSteps.push(e.message);
                 throw e;
@@ -295,7 +339,9 @@ export class LoopbackEngine {
             record.outputs = answer.outputs;
             resp.setId(answer.id === UNKNOWN ? "" : answer.id);
             // Secret inputs stay secret in the outputs, as the engine keeps them.
-            resp.setObject(structproto.Struct.fromJavaScript(encodeProperties(answer.outputs, new Set(decoded.secrets)) as Record<string, structproto.JavaScriptValue>));
+            resp.setObject(
+                structproto.Struct.fromJavaScript(encodeProperties(answer.outputs, new Set(decoded.secrets)) as Record<string, structproto.JavaScriptValue>),
+            );
         } else {
             resp.setObject(structproto.Struct.fromJavaScript({}));
         }
@@ -326,5 +372,7 @@ export class LoopbackEngine {
 }
 
 function bind(server: grpc.Server): Promise<number> {
-    return new Promise((resolve, reject) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+    return new Promise((resolve, reject) =>
+        server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
 }

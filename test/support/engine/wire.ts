@@ -22,16 +22,25 @@ export function decodeProperties(raw: Record<string, unknown> | undefined): Deco
     const secrets: string[] = [];
     const unknowns: string[] = [];
     const walk = (v: unknown, path: string): unknown => {
-        if (v === unknownValue) { unknowns.push(path); return UNKNOWN; }
+        if (v === unknownValue) {
+            unknowns.push(path);
+            return UNKNOWN;
+        }
         if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}[${i}]`));
         if (v !== null && typeof v === "object") {
             const o = v as Record<string, unknown>;
             const sig = o[specialSigKey];
-            if (sig === specialSecretSig) { secrets.push(path); return walk(o.value, path); }
+            if (sig === specialSecretSig) {
+                secrets.push(path);
+                return walk(o.value, path);
+            }
             if (sig === specialResourceSig) return o.urn;
             if (sig === specialOutputValueSig) {
                 if (o.secret) secrets.push(path);
-                if (!("value" in o)) { unknowns.push(path); return UNKNOWN; }
+                if (!("value" in o)) {
+                    unknowns.push(path);
+                    return UNKNOWN;
+                }
                 return walk(o.value, path);
             }
             const out: Record<string, unknown> = {};
