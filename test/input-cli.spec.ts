@@ -5,7 +5,7 @@
  * progress only on a terminal; a closed stdout ends quietly; the CLI gets the program's heap.
  */
 import { expect } from "chai";
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as ExcelJS from "exceljs";
 import * as fs from "fs";
 import * as os from "os";
@@ -189,6 +189,47 @@ describe("input: the CLI process", function () {
                 .map(l => JSON.parse(l) as { heap: number; argv: string[] });
             const cli = runs.find(r => r.argv.includes("validate") && r.heap > 8 * 1024 ** 3);
             expect(cli, JSON.stringify(runs)).to.not.equal(undefined);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("in a checkout, runs the compiled CLI unless a source is newer than the last build's stamp (bin/.built), touched or not", () => {
+        // A checkout's layout with stand-ins: the launcher and its helper as shipped, a compiled CLI and
+        // a source CLI that say which ran, and a ts-node that loads .ts as JavaScript.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launcher-"));
+        try {
+            const write = (rel: string, text: string) => {
+                fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+                fs.writeFileSync(path.join(dir, rel), text);
+            };
+            for (const f of ["s3-replication.js", "node-flags.js"]) write(`cli/${f}`, fs.readFileSync(path.join(ROOT, "cli", f), "utf8"));
+            write("cli/main.ts", `exports.run = () => console.log("sources");\n`);
+            write("bin/cli/main.js", `exports.run = () => console.log("compiled");\n`);
+            write("node_modules/ts-node/index.js", `exports.register = () => { require.extensions[".ts"] = require.extensions[".js"]; };\n`);
+            write("components/model/a.ts", "export {};\n");
+            write("stacks/index.ts", "export {};\n");
+            // tsc's incremental build info, which a build that emits nothing leaves as it was.
+            write("bin/.tsbuildinfo", "{}");
+            const at = (rel: string, seconds: number) => fs.utimesSync(path.join(dir, rel), seconds, seconds);
+            const now = Math.floor(Date.now() / 1000);
+            for (const rel of ["cli/main.ts", "components/model/a.ts", "stacks/index.ts", "bin/.tsbuildinfo"]) at(rel, now - 100);
+            const which = () => {
+                const r = spawnSync(process.execPath, [path.join(dir, "cli", "s3-replication.js"), "plan"], { encoding: "utf8" });
+                expect(r.stderr).to.equal("");
+                return r.stdout.trim();
+            };
+
+            expect(which(), "never built").to.equal("sources");
+            write("bin/.built", "built\n");
+            at("bin/.built", now - 50);
+            expect(which(), "built after every source").to.equal("compiled");
+            // A checkout or a stash touches a source without changing it: newer than the build.
+            at("components/model/a.ts", now - 10);
+            expect(which(), "a source newer than the build").to.equal("sources");
+            // The next build stamps bin/.built even when tsc has nothing to emit (its build info stays old).
+            at("bin/.built", now);
+            expect(which(), "rebuilt").to.equal("compiled");
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
