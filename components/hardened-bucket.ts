@@ -18,9 +18,18 @@ import {
     isKnownRegion,
     parseKmsKeyArn,
     policyDocument,
+    replicationGrantStatements,
     tlsDenyStatement,
     mergeAdoptedPolicy,
 } from "./model";
+
+/** A source account whose replication roles may replicate into a HardenedBucket. */
+export interface ReplicationSourceGrant {
+    /** The source buckets' account (12 digits). Its roles under this package's path (`/s3-replication/`) may replicate. */
+    account: string;
+    /** The source's roles may also make the destination's owner own the replicas (replica ownership "destination"). Default false. */
+    ownerOverride?: boolean;
+}
 
 /** HardenedBucket's arguments that every Pulumi language can pass. */
 export interface HardenedBucketBaseArgs {
@@ -69,6 +78,13 @@ export interface HardenedBucketBaseArgs {
     retainOnDelete?: boolean;
     /** Tags for the bucket (created buckets only). */
     tags?: Record<string, string>;
+    /**
+     * Other accounts whose replication roles (this package's ReplicationRole, under the path
+     * `/s3-replication/`) may replicate into this bucket: the grants ReplicationFleet writes on a
+     * cross-account destination, for a destination wired by hand. Sources in the bucket's own
+     * account need none (their role's own policy is enough).
+     */
+    replicationSources?: ReplicationSourceGrant[];
 }
 
 /**
@@ -185,7 +201,12 @@ export class HardenedBucket extends pulumi.ComponentResource {
         // policy, and a merge that cannot be done (unreadable, or a public grant the block would cut
         // off) must stop the program before anything about the bucket changes.
         const managesPolicy = !args.adopt || args.existingPolicy !== undefined || args.managePolicy;
-        const build = (extra: PolicyStatement[]) => policyDocument([tlsDenyStatement(args.bucketName, args.region), ...extra]);
+        const grants = replicationGrantStatements(
+            args.bucketName,
+            args.region,
+            (args.replicationSources ?? []).map(g => ({ sourceAccount: g.account, ownerOverride: g.ownerOverride === true })),
+        );
+        const build = (extra: PolicyStatement[]) => policyDocument([tlsDenyStatement(args.bucketName, args.region), ...grants, ...extra]);
         // Plain statements (what the fleet passes) make a plain document: no Output per bucket.
         const statements = args.policyStatements ?? [];
         const ours: pulumi.Input<PolicyDocument> = Array.isArray(statements)
@@ -286,6 +307,12 @@ export class HardenedBucket extends pulumi.ComponentResource {
                 }),
             );
         }
+        (args.replicationSources ?? []).forEach((g, i) => {
+            const at = { path: `replicationSources[${i}].account` };
+            if (!isAccountId(String(g?.account ?? ""))) out.push(diag("INVALID_ACCOUNT", `${JSON.stringify(g?.account)} is not a 12-digit account id.`, at));
+            else if (g.account === args.accountId)
+                out.push(diag("INVALID_CONFIG", `account ${g.account} owns the bucket: sources in the bucket's own account need no grant; leave it out.`, at));
+        });
         if (args.kmsKeyArn !== undefined) {
             const key = parseKmsKeyArn(args.kmsKeyArn);
             if (!key)

@@ -345,6 +345,18 @@ describe("invalid arguments", () => {
                 ["bucketName", "accountId", "region", "kmsKeyArn"],
             ],
             [
+                "HardenedBucket",
+                // A grant to a malformed account, and one to the bucket's own account (which needs none).
+                () =>
+                    new HardenedBucket("g", {
+                        bucketName: "grants-bucket",
+                        accountId: PROD,
+                        region: "us-east-1",
+                        replicationSources: [{ account: "12345" }, { account: PROD }],
+                    }),
+                ["replicationSources[0].account", "replicationSources[1].account"],
+            ],
+            [
                 "ReplicationRole",
                 () =>
                     new ReplicationRole("r", {

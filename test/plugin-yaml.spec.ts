@@ -199,6 +199,27 @@ describe("a Pulumi YAML program through the plugin (preview)", function () {
         });
     });
 
+    it("HardenedBucket with replicationSources: the other account's replication roles may replicate into it, and hand over ownership", () => {
+        const policy = children("sharedLogs").find(r => r.type === "aws:s3/bucketPolicy:BucketPolicy")!;
+        const raw = policy.inputs.policy;
+        const doc = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Statement: Array<Record<string, unknown>> };
+        const objects = "arn:aws:s3:::acme-shared-logs-111111111111/*";
+        const grant = (actions: string[]) => ({
+            Effect: "Allow",
+            Principal: { AWS: ["arn:aws:iam::222222222222:root"] },
+            Action: actions,
+            Resource: objects,
+            Condition: { ArnLike: { "aws:PrincipalArn": ["arn:aws:iam::222222222222:role/s3-replication/*"] } },
+        });
+        expect(doc.Statement.map(s => s.Sid)).to.deep.equal([
+            "DenyInsecureTransport",
+            "ReplicationFromSourceAccounts",
+            "ReplicaOwnerOverrideFromSourceAccounts",
+        ]);
+        expect(doc.Statement[1]).to.deep.include(grant(["s3:ReplicateDelete", "s3:ReplicateObject", "s3:ReplicateTags"]));
+        expect(doc.Statement[2]).to.deep.include(grant(["s3:ObjectOwnerOverrideToBucketOwner"]));
+    });
+
     it("ReplicationRole and BucketReplication: the configuration names the role's ARN and waits for the role", () => {
         const roleArn = done.get("auditReplicationRole")!.outputs.roleArn;
         expect(roleArn).to.equal("arn:aws:iam::111111111111:role/s3-replication/audit-logs-replication");
