@@ -58,8 +58,6 @@ export class MockRecorder implements pulumi.runtime.Mocks {
     /** Invokes nobody mocked; the SDK loses the error's text on the way back, so keep it here. */
     readonly unmocked: string[] = [];
     private readonly providerInputs = new Map<string, RecordedProvider>();
-    /** Inputs and state newResource saw, handed to the monitor wrapper (keyed by type and name). */
-    private readonly pending = new Map<string, Array<{ inputs: Record<string, unknown>; state: Record<string, unknown> }>>();
 
     constructor(private readonly invokeHandlers: Record<string, InvokeHandler> = {}) {}
 
@@ -102,20 +100,7 @@ export class MockRecorder implements pulumi.runtime.Mocks {
             default:
                 if (!args.custom) id = undefined;
         }
-        const key = `${args.type}\0${args.name}`;
-        const queue = this.pending.get(key);
-        if (queue) queue.push({ inputs, state });
-        else this.pending.set(key, [{ inputs, state }]);
         return { id, state };
-    }
-
-    /** What newResource saw for the registration of this type and name (oldest first). */
-    takePending(type: string, name: string): { inputs: Record<string, unknown>; state: Record<string, unknown> } | undefined {
-        const key = `${type}\0${name}`;
-        const queue = this.pending.get(key);
-        const first = queue?.shift();
-        if (queue && queue.length === 0) this.pending.delete(key);
-        return first;
     }
 
     /** Called by the monitor wrapper with everything the registration request carried. */
@@ -339,7 +324,6 @@ async function registerOffline(monitor: any, recorder: MockRecorder, req: any): 
     const parent = (req.getParent() as string) || undefined;
     const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
     const answer = recorder.newResource({ type, name, inputs, provider: req.getProvider(), custom, id: req.getImportid() });
-    recorder.takePending(type, name);
     // The mock monitor qualifies a type with its parent's type only; the engine with the parent's
     // whole chain (pulumi pkg/resource/deploy/deployment.go generateURN). URNs are what the engine
     // keeps and deletes by, so the program sees and the plan shows the engine's.
