@@ -82,7 +82,9 @@ export interface HardenedBucketBaseArgs {
      * Other accounts whose replication roles (this package's ReplicationRole, under the path
      * `/s3-replication/`) may replicate into this bucket: the grants ReplicationFleet writes on a
      * cross-account destination, for a destination wired by hand. Sources in the bucket's own
-     * account need none (their role's own policy is enough).
+     * account need none (their role's own policy is enough). On an adopted bucket they need the
+     * policy managed (`managePolicy`, which replaces its policy, or from TypeScript `existingPolicy`,
+     * which keeps its other statements), else they are refused.
      */
     replicationSources?: ReplicationSourceGrant[];
 }
@@ -305,6 +307,15 @@ export class HardenedBucket extends pulumi.ComponentResource {
                 diag("INVALID_CONFIG", `adoptedSettings ${JSON.stringify(args.adoptedSettings)} is not one of ${ADOPTED_SETTINGS_MODES.join(", ")}.`, {
                     path: "adoptedSettings",
                 }),
+            );
+        }
+        if ((args.replicationSources ?? []).length > 0 && args.adopt && !args.managePolicy && args.existingPolicy === undefined) {
+            out.push(
+                diag(
+                    "INVALID_CONFIG",
+                    "replicationSources are grants in the bucket policy, which an adopted bucket leaves alone unless managePolicy is true (or, from TypeScript, existingPolicy is given): set one, or grant in the policy you manage.",
+                    { path: "replicationSources" },
+                ),
             );
         }
         (args.replicationSources ?? []).forEach((g, i) => {

@@ -357,6 +357,19 @@ describe("invalid arguments", () => {
                 ["replicationSources[0].account", "replicationSources[1].account"],
             ],
             [
+                "HardenedBucket",
+                // Adopted without managing its policy: the grants would be dropped, so they are refused.
+                () =>
+                    new HardenedBucket("a", {
+                        bucketName: "adopted-bucket",
+                        accountId: PROD,
+                        region: "us-east-1",
+                        adopt: true,
+                        replicationSources: [{ account: "222222222222" }],
+                    }),
+                ["replicationSources", "managePolicy"],
+            ],
+            [
                 "ReplicationRole",
                 () =>
                     new ReplicationRole("r", {
