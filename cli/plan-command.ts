@@ -132,6 +132,20 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
         estimate = read.estimate;
     }
     // ---- end plan review ----
+    // Base plans for --diff, read before the run: a missing or malformed one costs no planning.
+    let bases: { base: PlanDocument; others: PlanDocument[] } | undefined;
+    if (options.diff !== undefined || (options.shardBase ?? []).length > 0) {
+        const problems: string[] = [];
+        if (options.diff === undefined) problems.push("--shard-base compares against other stacks' plans only with --diff <this stack's base plan>.");
+        const base = options.diff !== undefined ? readBasePlan(options.diff, "--diff", problems) : undefined;
+        const others = (options.shardBase ?? []).map(f => readBasePlan(f, "--shard-base", problems));
+        if (problems.length > 0 || !base) {
+            for (const p of problems) io.err(escapeTerminal(p));
+            io.err("plan: nothing was planned; fix the base plan above.");
+            return 2;
+        }
+        bases = { base, others: others as PlanDocument[] };
+    }
     const planned = planConfig(options.stack, options.manifest, options.set, {
         ...(options.sheet !== undefined ? { sheet: options.sheet } : {}),
         ...(options.stacksDir !== undefined ? { stacksDir: options.stacksDir } : {}),
@@ -172,7 +186,7 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
         printCapped(result.error.message, options.maxDiagnostics ?? DEFAULT_MAX_DIAGNOSTICS, io.err);
         return 1;
     }
-    if (options.diff !== undefined) return printDiff(options, planJson(result, options.stack), io, format as PlanFormat);
+    if (bases) return printDiff(options, bases, planJson(result, options.stack), io, format as PlanFormat);
     // ---- plan review (issue 14) ----
     const doc = planJson(result, options.stack);
     const cost = estimate ? estimatePlan(doc, estimate) : undefined;
@@ -183,23 +197,23 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
     return 0;
 }
 
+/** A base plan (`plan --json` output) given to `flag`, or undefined with why in `problems`. */
+function readBasePlan(file: string, flag: string, problems: string[]): PlanDocument | undefined {
+    try {
+        const doc = JSON.parse(fs.readFileSync(file, "utf8")) as PlanDocument;
+        if (!Array.isArray(doc?.resources)) throw new Error("it has no resources list");
+        return doc;
+    } catch (e) {
+        problems.push(`${flag} ${file}: not a plan from \`plan --json\` (${(e as Error).message}).`);
+        return undefined;
+    }
+}
+
 /** `--diff`: exit 3 when the change deletes or replaces what must not go unnoticed, unless allowed. */
-function printDiff(options: PlanOptions, next: PlanDocument, io: Io, format: PlanFormat): number {
-    const read = (file: string, flag: string): PlanDocument | undefined => {
-        try {
-            const doc = JSON.parse(fs.readFileSync(file, "utf8")) as PlanDocument;
-            if (!Array.isArray(doc?.resources)) throw new Error("it has no resources list");
-            return doc;
-        } catch (e) {
-            io.err(`${flag} ${file}: not a plan from \`plan --json\` (${(e as Error).message}).`);
-            return undefined;
-        }
-    };
-    const base = read(options.diff!, "--diff");
-    const others = (options.shardBase ?? []).map(f => read(f, "--shard-base"));
-    if (!base || others.some(o => o === undefined)) return 2;
+function printDiff(options: PlanOptions, bases: { base: PlanDocument; others: PlanDocument[] }, next: PlanDocument, io: Io, format: PlanFormat): number {
+    const { base, others } = bases;
     const diff = diffPlans(base, next);
-    const moves = stateMoves(base, next, others as PlanDocument[]);
+    const moves = stateMoves(base, next, others);
     if (format === "json") io.out(safeJson({ stack: options.stack, base: options.diff, ...diff, moves }, 2));
     else if (format === "markdown")
         io.out(diffMarkdown({ stack: options.stack, baseName: path.basename(options.diff!), diff, base, next, moves })); // plan review (issue 14)

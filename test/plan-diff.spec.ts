@@ -16,7 +16,7 @@ const manifest = fs
     .trimEnd()
     .split("\n");
 
-async function plan(args: { manifest?: string; stacksDir?: string; diff?: string; allowDeletes?: boolean; json?: boolean }) {
+async function plan(args: { manifest?: string; stacksDir?: string; diff?: string; allowDeletes?: boolean; json?: boolean; shardBase?: string[] }) {
     const out: string[] = [];
     const err: string[] = [];
     const code = await runPlan({ stack: "prod", ...args }, { out: s => out.push(s), err: s => err.push(s) });
@@ -37,6 +37,22 @@ describe("plan --diff on known edits of the prod example", function () {
         const r = await plan({ json: true });
         expect(r.code, r.err).to.equal(0);
         fs.writeFileSync(base, r.out);
+    });
+
+    it("a base that is not a plan, or --shard-base without --diff, is a usage error before anything is planned (exit 2)", async () => {
+        const notPlan = file("not-a-plan.json", ['{"hello": "world"}']);
+        const missing = path.join(dir, "missing.json");
+        const bad = await plan({ diff: notPlan, shardBase: [missing] });
+        expect(bad.code).to.equal(2);
+        expect(bad.out).to.equal("");
+        expect(bad.err.split("\n")).to.deep.equal([
+            `--diff ${notPlan}: not a plan from \`plan --json\` (it has no resources list).`,
+            `--shard-base ${missing}: not a plan from \`plan --json\` (ENOENT: no such file or directory, open '${missing}').`,
+            "plan: nothing was planned; fix the base plan above.",
+        ]);
+        const alone = await plan({ shardBase: [base] });
+        expect(alone.code).to.equal(2);
+        expect(alone.err.split("\n")[0]).to.equal("--shard-base compares against other stacks' plans only with --diff <this stack's base plan>.");
     });
 
     it("the same manifest: nothing changes, exit 0", async () => {
