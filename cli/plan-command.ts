@@ -134,9 +134,14 @@ export async function runPlan(options: PlanOptions, io: Io): Promise<number> {
     // ---- end plan review ----
     // Base plans for --diff, read before the run: a missing or malformed one costs no planning.
     let bases: { base: PlanDocument; others: PlanDocument[] } | undefined;
+    if (options.allowDeletes && options.diff === undefined) {
+        io.err("--allow-deletes accepts what a --diff would refuse; without --diff it does nothing. Give --diff <base plan> or leave it out.");
+        return 2;
+    }
     if (options.diff !== undefined || (options.shardBase ?? []).length > 0) {
         const problems: string[] = [];
         if (options.diff === undefined) problems.push("--shard-base compares against other stacks' plans only with --diff <this stack's base plan>.");
+        if (options.estimate !== undefined) problems.push("--estimate prices a plan, not a diff: run `plan --estimate` without --diff.");
         const base = options.diff !== undefined ? readBasePlan(options.diff, "--diff", problems) : undefined;
         const others = (options.shardBase ?? []).map(f => readBasePlan(f, "--shard-base", problems));
         if (problems.length > 0 || !base) {

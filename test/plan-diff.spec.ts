@@ -16,7 +16,15 @@ const manifest = fs
     .trimEnd()
     .split("\n");
 
-async function plan(args: { manifest?: string; stacksDir?: string; diff?: string; allowDeletes?: boolean; json?: boolean; shardBase?: string[] }) {
+async function plan(args: {
+    manifest?: string;
+    stacksDir?: string;
+    diff?: string;
+    allowDeletes?: boolean;
+    json?: boolean;
+    shardBase?: string[];
+    estimate?: string;
+}) {
     const out: string[] = [];
     const err: string[] = [];
     const code = await runPlan({ stack: "prod", ...args }, { out: s => out.push(s), err: s => err.push(s) });
@@ -53,6 +61,12 @@ describe("plan --diff on known edits of the prod example", function () {
         const alone = await plan({ shardBase: [base] });
         expect(alone.code).to.equal(2);
         expect(alone.err.split("\n")[0]).to.equal("--shard-base compares against other stacks' plans only with --diff <this stack's base plan>.");
+        // Options that would otherwise do nothing are refused too, rather than silently ignored.
+        const priced = await plan({ diff: base, estimate: path.join(STACKS, "estimates", "prod.yaml") });
+        expect([priced.code, priced.err.split("\n")[0]]).to.deep.equal([2, "--estimate prices a plan, not a diff: run `plan --estimate` without --diff."]);
+        const allowed = await plan({ allowDeletes: true });
+        expect(allowed.code).to.equal(2);
+        expect(allowed.err).to.include("--allow-deletes");
     });
 
     it("the same manifest: nothing changes, exit 0", async () => {
