@@ -13,7 +13,7 @@ import { checkManifestFile } from "../components/manifest/load";
 import { resolveLimits } from "../components/manifest/limits";
 import { PlanProgress, ProgressOptions } from "./progress";
 import { DEFAULT_MAX_DIAGNOSTICS } from "./validate-command";
-import { PlanDocument, diffPlans, diffText, stateMoves } from "./plan-diff";
+import { PlanDocument, decoded, diffPlans, diffText, stateMoves } from "./plan-diff";
 import { planMarkdown } from "./plan-markdown";
 import { diffMarkdown } from "./diff-markdown";
 import { estimateMarkdown, estimatePlan, estimateText, readEstimateFile } from "./estimate-report";
@@ -371,16 +371,6 @@ function shortType(type: string): string {
     return m ? `aws.${m[1]}.${m[2]}` : type;
 }
 
-/** A provider input that is an object or list travels as JSON text; anything else as is. */
-function jsonInput(v: unknown): unknown {
-    if (typeof v !== "string" || !/^[[{]/.test(v)) return v;
-    try {
-        return JSON.parse(v) as unknown;
-    } catch {
-        return v;
-    }
-}
-
 /** A replication rule as the program registers it: the parts a plan line shows. */
 interface RecordedRule {
     id?: string;
@@ -405,9 +395,9 @@ export function settingsOf(r: RecordedResource): string {
     switch (r.type) {
         case "pulumi:providers:aws": {
             // Provider inputs that are objects or lists arrive as JSON text (see plan-diff.ts `decoded`).
-            const assumeRoles = jsonInput(i.assumeRoles) as Array<{ roleArn?: string }> | undefined;
+            const assumeRoles = decoded(i.assumeRoles) as Array<{ roleArn?: string }> | undefined;
             const role = Array.isArray(assumeRoles) ? assumeRoles[0]?.roleArn : undefined;
-            return `region=${i.region} allowedAccountIds=${JSON.stringify(jsonInput(i.allowedAccountIds))}${role ? ` assumeRole=${role}` : ""}${i.profile ? ` profile=${i.profile}` : ""}`;
+            return `region=${i.region} allowedAccountIds=${JSON.stringify(decoded(i.allowedAccountIds))}${role ? ` assumeRole=${role}` : ""}${i.profile ? ` profile=${i.profile}` : ""}`;
         }
         case "aws:s3/bucket:Bucket":
             return `bucket=${i.bucket} forceDestroy=${i.forceDestroy ?? false}${i.objectLockEnabled ? " objectLock" : ""}`;

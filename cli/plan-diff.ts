@@ -142,8 +142,8 @@ function same(a: unknown, b: unknown): boolean {
     return ka.length === kb.length && ka.every(k => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
-/** Provider inputs that are objects travel as JSON text; compare them as values. */
-function decoded(v: unknown): unknown {
+/** Provider inputs that are objects, and policy documents, travel as JSON text: the value they hold (other values as they are). */
+export function decoded(v: unknown): unknown {
     if (typeof v !== "string" || !/^[[{]/.test(v)) return v;
     try {
         return JSON.parse(v) as unknown;

@@ -6,7 +6,7 @@
  * Every name in it may come from a manifest (user input): text goes through `code` (a code span
  * that survives backticks and table pipes) or `text`, and Mermaid labels through `mermaidLabel`.
  */
-import type { PlannedResource } from "./plan-diff";
+import { decoded, type PlannedResource } from "./plan-diff";
 import { AWS_TYPES } from "./aws-types";
 import type { RouteEnds } from "../components/model";
 
@@ -80,16 +80,6 @@ const T = {
     ...AWS_TYPES,
     jobs: ["pulumi-nodejs:dynamic/s3-replication:BatchReplicationJob", "pulumi-s3-replication:index:BatchReplicationJob"],
 } as const;
-
-/** Provider inputs that are objects travel as JSON text; policies are JSON text too. */
-function decoded(v: unknown): unknown {
-    if (typeof v !== "string" || !/^[[{]/.test(v)) return v;
-    try {
-        return JSON.parse(v) as unknown;
-    } catch {
-        return v;
-    }
-}
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
